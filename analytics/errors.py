@@ -1,0 +1,24 @@
+"""Errors raised by the analytics layer, each naming the source and the problem."""
+
+from __future__ import annotations
+
+
+class CarrybotError(Exception):
+    """Base class for errors a user or operator should read."""
+
+
+class SourceError(CarrybotError):
+    """A public data source answered with something we refuse to store."""
+
+    def __init__(self, source: str, problem: str) -> None:
+        self.source = source
+        self.problem = problem
+        super().__init__(f"{source}: {problem}")
+
+
+class FetchError(SourceError):
+    """The source could not be reached or kept failing after retries."""
+
+
+class ValidationError(SourceError):
+    """The bytes arrived but are not the data we expect (HTML page, truncated, absurd values)."""
