@@ -17,7 +17,15 @@ class SourceError(CarrybotError):
 
 
 class FetchError(SourceError):
-    """The source could not be reached or kept failing after retries."""
+    """The source could not be reached or kept failing after retries.
+
+    ``unreachable`` is set when no connection could be made at all (offline, DNS failure), so a
+    caller can skip the source's remaining requests instead of failing each one.
+    """
+
+    def __init__(self, source: str, problem: str, *, unreachable: bool = False) -> None:
+        super().__init__(source, problem)
+        self.unreachable = unreachable
 
 
 class ValidationError(SourceError):

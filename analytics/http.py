@@ -60,8 +60,13 @@ def fetch(
                 headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
                 timeout=(policy.connect_timeout, policy.read_timeout),
             )
-        except (requests.Timeout, requests.ConnectionError) as exc:
+        except requests.Timeout as exc:
             last_problem = f"{type(exc).__name__} reaching {_host(url)}"
+        except requests.ConnectionError as exc:
+            # No connection at all: retrying will not help, and offline runs must stay fast.
+            raise FetchError(
+                source, f"cannot connect to {_host(url)} ({type(exc).__name__})", unreachable=True
+            ) from exc
         else:
             if reply.status_code in RETRY_STATUSES:
                 last_problem = f"HTTP {reply.status_code} from {_host(url)}"

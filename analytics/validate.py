@@ -27,6 +27,15 @@ def reject_non_data(source: str, body: bytes, what: str = "CSV") -> None:
         raise ValidationError(source, f"answered with an HTML page{detail} instead of {what}")
 
 
+def reject_cut_off(source: str, body: bytes) -> None:
+    """Raise if the body does not end with a line ending: the transfer stopped mid-line."""
+    if not body.rstrip(b" \t").endswith((b"\n", b"\r")):
+        tail = body[-30:].decode("utf-8", "replace")
+        raise ValidationError(
+            source, f"the file ends mid-line ({tail!r}): the download looks truncated"
+        )
+
+
 def require_columns(source: str, present: Sequence[str], required: Sequence[str]) -> None:
     """Raise naming the missing columns (a renamed column shows up as missing)."""
     missing = [name for name in required if name not in present]

@@ -1,0 +1,30 @@
+"""Database engine and the shared SQLAlchemy metadata (SQLite embedded, PostgreSQL for many processes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, MetaData, create_engine, event
+
+from analytics.config import database_url
+
+metadata = MetaData()
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """An engine for ``url`` (default CARRYBOT_DATABASE_URL or the embedded SQLite file)."""
+    resolved = url or database_url()
+    if resolved.startswith("sqlite"):
+        engine = create_engine(resolved, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(resolved, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers (status, chat replies) run while a refresh writes.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

@@ -1,0 +1,124 @@
+"""The ``carrybot`` command line: status, refresh, seed, and (as they land) brief, backtest, chat, run."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from analytics.config import database_url, redact_url
+from analytics.errors import CarrybotError
+from analytics.refresh import SOURCE_NAMES, SourceResult, refresh
+from analytics.seed import build as build_seed
+from analytics.seed import is_seed_source, open_seeded_store
+
+DEFAULT_SEED_DIR = Path(__file__).resolve().parents[1] / "analytics" / "data"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.handler(args))
+    except CarrybotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="carrybot", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    status = sub.add_parser("status", help="each series' last date, value, source and freshness")
+    status.add_argument("--date", type=date.fromisoformat, help="judge freshness as of this day")
+    status.set_defaults(handler=cmd_status)
+
+    refresh_cmd = sub.add_parser("refresh", help="fetch what is newer from the public sources")
+    refresh_cmd.add_argument(
+        "--source", action="append", choices=SOURCE_NAMES, help="only this source (repeatable)"
+    )
+    refresh_cmd.add_argument(
+        "--offline", action="store_true", help="no network: only make sure the seed is loaded"
+    )
+    refresh_cmd.set_defaults(handler=cmd_refresh)
+
+    seed = sub.add_parser("seed", help="build the offline seed from a folder of raw public files")
+    seed_sub = seed.add_subparsers(dest="seed_command", required=True)
+    seed_build = seed_sub.add_parser("build", help="parse the raw files and write the seed")
+    seed_build.add_argument("--raw", type=Path, required=True, help="folder of raw files")
+    seed_build.add_argument("--out", type=Path, default=DEFAULT_SEED_DIR, help="where to write")
+    seed_build.set_defaults(handler=cmd_seed_build)
+    return parser
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Print one line per stored series."""
+    store = open_seeded_store()
+    today = args.date or date.today()
+    rows = store.status(today)
+    print(f"carrybot data store: {redact_url(database_url())} — freshness as of {today}")
+    if any(is_seed_source(row.source) for row in rows):
+        print(
+            "OFFLINE DATA: rows marked 'seed' come from the bundled history, not a live fetch;"
+            " run `carrybot refresh` online for current values."
+        )
+    header = f"{'series':<24} {'last date':<10} {'value':>10}  {'source':<11} {'status':<14} {'rows':>6}"
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        freshness = f"stale ({row.age_days}d)" if row.stale else "fresh"
+        print(
+            f"{row.series:<24} {row.last_date:%Y-%m-%d} {row.last_value:>10.4g}  "
+            f"{row.source:<11} {freshness:<14} {row.rows:>6}"
+        )
+    if not rows:
+        print("(no data yet: run `carrybot refresh`)")
+    return 0
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    """Fetch each source, then print a summary table; non-zero only if every source failed."""
+    store = open_seeded_store()
+    if args.offline:
+        print(f"offline: store holds {store.count()} observations (bundled seed plus earlier fetches)")
+        return 0
+    names = args.source or list(SOURCE_NAMES)
+    results = refresh(store, names, progress=lambda source, msg: print(f"[{source}] {msg}", flush=True))
+    print(_summary(results))
+    return 1 if all(result.failed for result in results) else 0
+
+
+def _summary(results: list[SourceResult]) -> str:
+    lines = ["", f"{'source':<10} {'result':<8} {'requests':>8} {'new':>7} {'revised':>7}  problem"]
+    for r in results:
+        outcome = "ok" if r.ok else ("failed" if r.failed else "partial")
+        problem = r.errors[0] if r.errors else ""
+        lines.append(
+            f"{r.source:<10} {outcome:<8} {r.succeeded:>3}/{r.requests:<4} {r.inserted:>7} "
+            f"{r.revised:>7}  {problem}"
+        )
+        lines.extend(f"{'':<45}{more}" for more in r.errors[1:3])
+    return "\n".join(lines)
+
+
+def cmd_seed_build(args: argparse.Namespace) -> int:
+    """Write the seed and its provenance note."""
+    args.out.mkdir(parents=True, exist_ok=True)
+    obs = build_seed(args.raw, args.out)
+    print(f"seed: {len(obs)} observations of {obs['series'].nunique()} series written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,131 @@
+"""FRED fredgraph.csv: both header layouts, both missing markers, real files and faults."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from analytics.errors import ValidationError
+from analytics.sources import fred
+from tests.support.paths import raw_path
+
+NEW_LAYOUT = b"observation_date,DGS2\n2025-11-10,3.58\n2025-11-11,\n2025-11-12,3.56\n"
+OLD_LAYOUT = b"DATE,DGS2\n2024-01-12,4.14\n2024-01-15,.\n2024-01-16,4.22\n"
+
+
+def values(obs: pd.DataFrame, series: str) -> dict[str, float]:
+    rows = obs[obs["series"] == series]
+    return dict(zip(rows["date"].dt.strftime("%Y-%m-%d"), rows["value"], strict=True))
+
+
+def test_current_layout_drops_empty_missing_marker() -> None:
+    obs = fred.parse(NEW_LAYOUT)
+    assert values(obs, "us.2y") == {"2025-11-10": 3.58, "2025-11-12": 3.56}
+
+
+def test_legacy_layout_drops_dot_missing_marker() -> None:
+    obs = fred.parse(OLD_LAYOUT)
+    assert values(obs, "us.2y") == {"2024-01-12": 4.14, "2024-01-16": 4.22}
+
+
+def test_crlf_and_trailing_zeros_are_read() -> None:
+    obs = fred.parse(b"DATE,DFF\r\n1954-07-01,1.250\r\n1954-07-02,1.25\r\n")
+    assert list(obs["value"]) == [1.25, 1.25]
+    assert set(obs["series"]) == {"us.effr"}
+
+
+def test_multi_series_download_is_split_per_series() -> None:
+    dates, columns = fred.parse_columns(raw_path("FRED_multiseries_sample_legacy.csv").read_bytes())
+    assert list(columns) == ["DFF", "DGS10", "DGS3MO", "DGS5"]
+    assert len(dates) == 514
+    assert all(len(values) == len(dates) for values in columns.values())
+    _, new_columns = fred.parse_columns(raw_path("FRED_multiseries_sample_new.csv").read_bytes())
+    assert list(new_columns) == ["FEDFUNDS", "MORTGAGE30US"]
+
+
+def test_unknown_series_column_is_rejected() -> None:
+    with pytest.raises(ValidationError, match="unexpected series column"):
+        fred.parse(b"observation_date,FEDFUNDS\n2025-01-01,4.33\n")
+
+
+@pytest.mark.parametrize(
+    ("name", "series", "day", "value"),
+    [
+        ("DGS2_1990-2025.csv", "us.2y", "2024-08-05", 3.89),
+        ("DGS2_1990-2025.csv", "us.2y", "1998-10-08", 4.10),
+        ("DGS2.csv", "us.2y", "2024-01-12", 4.14),
+        ("DGS10.csv", "us.10y", "1962-01-02", 4.06),
+        ("DEXJPUS_2015-2025.csv", "fx.usdjpy.h10", "2024-08-05", 143.95),
+        ("DEXJPUS.csv", "fx.usdjpy.h10", "1998-10-08", 118.85),
+        ("VIXCLS.csv", "vix", "2024-08-05", 38.57),
+        ("DFF.csv", "us.effr", "2024-08-05", 5.33),
+        ("DFEDTARU.csv", "us.fed.upper", "2024-01-31", 5.50),
+        ("DFEDTARL.csv", "us.fed.lower", "2008-12-16", 0.00),
+        ("DFEDTAR.csv", "us.fed.target", "1998-10-16", 5.00),
+    ],
+)
+def test_real_files_parse_to_published_values(
+    name: str, series: str, day: str, value: float
+) -> None:
+    obs = fred.parse(raw_path(name).read_bytes())
+    assert values(obs, series)[day] == pytest.approx(value)
+
+
+def test_real_file_keeps_every_non_missing_row() -> None:
+    body = raw_path("DGS2_1990-2025.csv").read_bytes()
+    lines = body.decode().splitlines()[1:]
+    non_missing = [line for line in lines if line.split(",")[1] not in ("", ".")]
+    assert len(fred.parse(body)) == len(non_missing)
+
+
+def test_html_error_page_is_rejected() -> None:
+    page = b"<!DOCTYPE html><html><head><title>Service Unavailable</title></head></html>"
+    with pytest.raises(ValidationError, match="HTML page titled 'Service Unavailable'"):
+        fred.parse(page)
+
+
+def test_empty_body_is_rejected() -> None:
+    with pytest.raises(ValidationError, match="empty"):
+        fred.parse(b"")
+
+
+def test_truncated_last_line_is_rejected() -> None:
+    with pytest.raises(ValidationError, match="truncated"):
+        fred.parse(b"observation_date,DGS2\n2025-11-10,3.58\n2025-1")
+
+
+def test_download_cut_mid_value_is_rejected() -> None:
+    with pytest.raises(ValidationError, match="ends mid-line"):
+        fred.parse(b"observation_date,DGS2\n2025-11-10,3.58\n2025-11-12,3.5")
+
+
+def test_row_with_missing_field_is_rejected() -> None:
+    with pytest.raises(ValidationError, match="line 3 has 1 fields"):
+        fred.parse(b"observation_date,DGS2\n2025-11-10,3.58\n2025-11-12\n")
+
+
+def test_renamed_date_column_is_rejected() -> None:
+    with pytest.raises(ValidationError, match="unexpected header"):
+        fred.parse(b"day,DGS2\n2025-11-10,3.58\n")
+
+
+def test_non_numeric_value_names_the_line() -> None:
+    with pytest.raises(ValidationError, match=r"non-numeric value 'n/a' at DGS2 line 3"):
+        fred.parse(b"observation_date,DGS2\n2025-11-10,3.58\n2025-11-11,n/a\n")
+
+
+def test_requests_start_a_month_before_the_last_stored_date() -> None:
+    requests = fred.requests_for({"us.2y": date(2025, 11, 13)}, date(2025, 11, 20))
+    by_code = {r.params["id"]: r for r in requests}
+    assert set(by_code) == set(fred.LIVE_CODES)
+    assert by_code["DGS2"].params["cosd"] == "2025-10-13"
+    assert by_code["DGS10"].params["cosd"] == "1990-01-01"
+    assert by_code["DGS2"].url.endswith("/graph/fredgraph.csv")
+
+
+def test_base_url_override_keeps_the_real_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CARRYBOT_FRED_URL", "http://127.0.0.1:9999/")
+    request = fred.requests_for({}, date(2025, 1, 1))[0]
+    assert request.url == "http://127.0.0.1:9999/graph/fredgraph.csv"
