@@ -56,5 +56,5 @@ def redact_url(url: str) -> str:
 
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - an unparsable URL is printed as a placeholder
+    except Exception:
         return "<unparsable database URL>"

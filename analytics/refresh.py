@@ -11,7 +11,7 @@ from datetime import date
 import requests
 
 from analytics.errors import FetchError, SourceError
-from analytics.http import fetch
+from analytics.http import DEFAULT_POLICY, RetryPolicy, fetch
 from analytics.sources.base import SourceModule
 from analytics.store import ObservationStore
 from analytics.validate import check_observations
@@ -19,6 +19,9 @@ from analytics.validate import check_observations
 log = logging.getLogger(__name__)
 
 SOURCE_NAMES = ("fred", "mof", "treasury", "ecb", "boj", "cftc")
+# Treasury publishes the same CMT yields FRED republishes a day later: FRED stays the primary and
+# Treasury only fills dates FRED does not have yet, so the two never flip a value back and forth.
+FILL_ONLY_SOURCES = frozenset({"treasury"})
 
 
 @dataclass
@@ -61,12 +64,13 @@ def refresh(
     today: date | None = None,
     session: requests.Session | None = None,
     progress: Progress | None = None,
+    policy: RetryPolicy = DEFAULT_POLICY,
 ) -> list[SourceResult]:
     """Refresh the named sources in turn and report what each stored or why it failed."""
     today = today or date.today()
     http = session or requests.Session()
     modules = [source_module(name) for name in names]
-    return [_refresh_one(store, module, today, http, progress) for module in modules]
+    return [_refresh_one(store, module, today, http, progress, policy) for module in modules]
 
 
 def _refresh_one(
@@ -75,12 +79,13 @@ def _refresh_one(
     today: date,
     session: requests.Session,
     progress: Progress | None,
+    policy: RetryPolicy,
 ) -> SourceResult:
     name = module.NAME
     result = SourceResult(name)
     try:
         planned = module.requests_for(store.last_dates(), today)
-    except Exception as exc:  # noqa: BLE001 - a broken source must not stop the others
+    except Exception as exc:
         log.exception("%s: could not plan requests", name)
         result.errors.append(f"{name}: could not plan requests ({exc})")
         return result
@@ -88,33 +93,40 @@ def _refresh_one(
         result.requests += 1
         _notify(progress, name, f"{request.label} …")
         try:
-            response = fetch(name, request.url, request.params, session=session)
+            response = fetch(name, request.url, request.params, session=session, policy=policy)
             obs = request.parse(response.body)
             check_observations(name, obs, today)
         except FetchError as exc:
-            result.errors.append(str(exc))
+            result.errors.append(f"{name} {request.label}: {exc.problem}")
             _notify(progress, name, f"{request.label} failed: {exc.problem}")
             if exc.unreachable:
                 skipped = len(planned) - result.requests
                 if skipped:
-                    result.errors.append(f"{name}: skipped {skipped} more request(s), host unreachable")
+                    result.errors.append(
+                        f"{name}: skipped {skipped} more request(s), host unreachable"
+                    )
                 break
             continue
         except SourceError as exc:
-            result.errors.append(str(exc))
+            result.errors.append(f"{name} {request.label}: {exc.problem}")
             _notify(progress, name, f"{request.label} rejected: {exc.problem}")
             continue
-        except Exception as exc:  # noqa: BLE001 - unexpected parser failure: report, keep going
+        except Exception as exc:
             log.exception("%s: unexpected error on %s", name, request.label)
-            result.errors.append(f"{name}: unexpected {type(exc).__name__} on {request.label}: {exc}")
+            result.errors.append(
+                f"{name}: unexpected {type(exc).__name__} on {request.label}: {exc}"
+            )
             continue
-        written = store.upsert(obs, source=name)
+        if name in FILL_ONLY_SOURCES:
+            inserted, revised = store.insert_missing(obs.assign(source=name)), 0
+        else:
+            written = store.upsert(obs, source=name)
+            inserted, revised = written.inserted, written.revised
         result.succeeded += 1
-        result.inserted += written.inserted
-        result.revised += written.revised
+        result.inserted += inserted
+        result.revised += revised
         _notify(
-            progress, name,
-            f"{request.label}: {len(obs)} rows, {written.inserted} new, {written.revised} revised",
+            progress, name, f"{request.label}: {len(obs)} rows, {inserted} new, {revised} revised"
         )
     return result
 

@@ -118,9 +118,7 @@ class ObservationStore:
                 conn.execute(statement, rows[start : start + _CHUNK])
         return self.count() - before
 
-    def load(
-        self, series: Iterable[str] | None = None, start: date | None = None
-    ) -> pd.DataFrame:
+    def load(self, series: Iterable[str] | None = None, start: date | None = None) -> pd.DataFrame:
         """Observations as a long frame (series, date, value, released, source), sorted."""
         t = observations_table
         query = select(t.c.series, t.c.date, t.c.value, t.c.released, t.c.source)
@@ -129,7 +127,9 @@ class ObservationStore:
         if start is not None:
             query = query.where(t.c.date >= start)
         with self.engine.connect() as conn:
-            frame = pd.DataFrame(conn.execute(query).all(), columns=list(query.selected_columns.keys()))
+            frame = pd.DataFrame(
+                conn.execute(query).all(), columns=list(query.selected_columns.keys())
+            )
         frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
         frame["released"] = pd.to_datetime(frame["released"]).astype("datetime64[ns]")
         frame["value"] = frame["value"].astype("float64")
@@ -145,7 +145,9 @@ class ObservationStore:
     def count(self) -> int:
         """Rows in the store."""
         with self.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(observations_table)).scalar_one())
+            return int(
+                conn.execute(select(func.count()).select_from(observations_table)).scalar_one()
+            )
 
     def status(self, today: date | None = None) -> list[SeriesStatus]:
         """Last date, value, source, row count and staleness of every stored series."""
@@ -156,9 +158,9 @@ class ObservationStore:
             .group_by(t.c.series)
             .subquery()
         )
-        query = select(summary.c.series, summary.c.last, summary.c.rows, t.c.value, t.c.source).join(
-            t, and_(t.c.series == summary.c.series, t.c.date == summary.c.last)
-        )
+        query = select(
+            summary.c.series, summary.c.last, summary.c.rows, t.c.value, t.c.source
+        ).join(t, and_(t.c.series == summary.c.series, t.c.date == summary.c.last))
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
         result = []

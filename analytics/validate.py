@@ -77,6 +77,4 @@ def check_observations(source: str, obs: pd.DataFrame, today: date | None = None
     limit = pd.Timestamp((today or date.today()) + timedelta(days=1))
     future = obs[obs["date"] > limit]
     if not future.empty:
-        raise ValidationError(
-            source, f"date {future['date'].max():%Y-%m-%d} lies in the future"
-        )
+        raise ValidationError(source, f"date {future['date'].max():%Y-%m-%d} lies in the future")

@@ -73,7 +73,9 @@ def cmd_status(args: argparse.Namespace) -> int:
             "OFFLINE DATA: rows marked 'seed' come from the bundled history, not a live fetch;"
             " run `carrybot refresh` online for current values."
         )
-    header = f"{'series':<24} {'last date':<10} {'value':>10}  {'source':<11} {'status':<14} {'rows':>6}"
+    header = (
+        f"{'series':<24} {'last date':<10} {'value':>10}  {'source':<11} {'status':<14} {'rows':>6}"
+    )
     print(header)
     print("-" * len(header))
     for row in rows:
@@ -91,10 +93,14 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     """Fetch each source, then print a summary table; non-zero only if every source failed."""
     store = open_seeded_store()
     if args.offline:
-        print(f"offline: store holds {store.count()} observations (bundled seed plus earlier fetches)")
+        print(
+            f"offline: store holds {store.count()} observations (bundled seed plus earlier fetches)"
+        )
         return 0
     names = args.source or list(SOURCE_NAMES)
-    results = refresh(store, names, progress=lambda source, msg: print(f"[{source}] {msg}", flush=True))
+    results = refresh(
+        store, names, progress=lambda source, msg: print(f"[{source}] {msg}", flush=True)
+    )
     print(_summary(results))
     return 1 if all(result.failed for result in results) else 0
 
@@ -116,7 +122,9 @@ def cmd_seed_build(args: argparse.Namespace) -> int:
     """Write the seed and its provenance note."""
     args.out.mkdir(parents=True, exist_ok=True)
     obs = build_seed(args.raw, args.out)
-    print(f"seed: {len(obs)} observations of {obs['series'].nunique()} series written to {args.out}")
+    print(
+        f"seed: {len(obs)} observations of {obs['series'].nunique()} series written to {args.out}"
+    )
     return 0
 
 

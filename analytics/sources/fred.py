@@ -93,8 +93,9 @@ def parse_columns(body: bytes) -> tuple[list[date], dict[str, list[float | None]
         fields = line.split(",")
         if len(fields) != len(header):
             raise ValidationError(
-                NAME, f"line {number} has {len(fields)} fields, the header {len(header)}: "
-                f"the file looks truncated ({line[:40]!r})"
+                NAME,
+                f"line {number} has {len(fields)} fields, the header {len(header)}: "
+                f"the file looks truncated ({line[:40]!r})",
             )
         dates.append(_parse_date(fields[0].strip(), number))
         for code, text in zip(codes, fields[1:], strict=True):

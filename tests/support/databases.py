@@ -22,7 +22,7 @@ def _pg_admin() -> Engine | None:
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001 - decide below whether absence is fatal
+    except Exception as exc:
         engine.dispose()
         if os.environ.get("CI"):
             raise RuntimeError(f"PostgreSQL is required in CI but unreachable: {exc}") from exc

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import mimetypes
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -94,7 +94,9 @@ class LocalServer:
     def start(self) -> LocalServer:
         httpd = _QuietServer(("127.0.0.1", 0), _make_handler(self))
         self._httpd = httpd
-        self._thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -139,7 +141,12 @@ class LocalServer:
         self.route(path, Reply(200, body, {"Content-Type": content_type}), query=query)
 
     def serve_file(
-        self, path: str, file: Path | str, content_type: str | None = None, *, query: QueryMatch = None
+        self,
+        path: str,
+        file: Path | str,
+        content_type: str | None = None,
+        *,
+        query: QueryMatch = None,
     ) -> None:
         """Answer ``path`` with the bytes of ``file`` (e.g. a real raw file at its real path)."""
         file = Path(file)
@@ -202,15 +209,14 @@ class LocalServer:
     def _answer(self, hit: Hit) -> Reply:
         with self._lock:
             self.requests.append(hit)
-            for candidate in reversed(self._routes):
-                if candidate.matches(hit):
-                    route = candidate
-                    break
-            else:
-                return Reply(404, f"no route for {hit.path}".encode(), {"Content-Type": "text/plain"})
-            if not isinstance(route.answer, Reply) and not callable(route.answer):
-                return route.reply(hit)
-        return route.reply(hit)  # handlers run outside the lock so they may call hits()
+            route = next((r for r in reversed(self._routes) if r.matches(hit)), None)
+            if route is None:
+                return Reply(
+                    404, f"no route for {hit.path}".encode(), {"Content-Type": "text/plain"}
+                )
+            if not callable(route.answer):
+                return route.reply(hit)  # a sequence advances under the lock
+        return route.reply(hit)  # handlers run outside the lock, so they may call hits()
 
     def _wait(self, seconds: float) -> None:
         self._stopping.wait(seconds)
@@ -245,7 +251,9 @@ def _make_handler(server: LocalServer) -> type[BaseHTTPRequestHandler]:
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
-                length = reply.content_length if reply.content_length is not None else len(reply.body)
+                length = (
+                    reply.content_length if reply.content_length is not None else len(reply.body)
+                )
                 self.send_header("Content-Length", str(length))
                 self.send_header("Connection", "close")
                 self.end_headers()
@@ -258,11 +266,3 @@ def _make_handler(server: LocalServer) -> type[BaseHTTPRequestHandler]:
             pass
 
     return _Handler
-
-
-def serve(routes: Mapping[str, Answer]) -> Iterator[LocalServer]:
-    """Start a server with ``routes`` and yield it (for building fixtures)."""
-    with LocalServer() as server:
-        for path, answer in routes.items():
-            server.route(path, answer)
-        yield server

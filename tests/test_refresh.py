@@ -1,0 +1,193 @@
+"""Refresh through the real fetch path against a local server that serves the real files."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import date
+
+import pandas as pd
+import pytest
+from sqlalchemy import Engine
+
+from analytics.http import RetryPolicy
+from analytics.rawfiles import RAW_FILES, read_file
+from analytics.refresh import SOURCE_NAMES, refresh
+from analytics.sources import ecb, fred, mof
+from analytics.store import ObservationStore
+from tests.support.http_server import LocalServer, Reply
+from tests.support.paths import raw_path
+
+TODAY = date(2026, 11, 24)
+FAST = RetryPolicy(attempts=2, backoff=0.01, connect_timeout=2, read_timeout=2)
+FRED_FILES = {
+    "DGS2": "DGS2_1990-2025.csv",
+    "DGS10": "DGS10_1962-2026.csv",
+    "DFEDTARU": "DFEDTARU.csv",
+    "DFEDTARL": "DFEDTARL.csv",
+    "DFF": "DFF.csv",
+    "DEXJPUS": "DEXJPUS_2015-2025.csv",
+    "VIXCLS": "VIXCLS.csv",
+}
+DGS2_SMALL = b"observation_date,DGS2\n2024-08-02,4.06\n2024-08-05,3.89\n"
+
+
+def zipped(name: str, payload: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, payload)
+    return buffer.getvalue()
+
+
+def point_sources_at(server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in SOURCE_NAMES:
+        monkeypatch.setenv(f"CARRYBOT_{name.upper()}_URL", server.url)
+
+
+def parsed(name: str) -> pd.DataFrame:
+    raw = next(r for r in RAW_FILES if r.name == name)
+    return read_file(raw_path(name), raw)
+
+
+def as_dict(obs: pd.DataFrame) -> dict[tuple[str, str], float]:
+    return {
+        (s, d.strftime("%Y-%m-%d")): v
+        for s, d, v in zip(obs["series"], obs["date"], obs["value"], strict=True)
+    }
+
+
+@pytest.fixture
+def store(engine: Engine) -> ObservationStore:
+    return ObservationStore(engine)
+
+
+def test_refresh_stores_exactly_the_real_files_values(
+    http_server: LocalServer, monkeypatch: pytest.MonkeyPatch, store: ObservationStore
+) -> None:
+    point_sources_at(http_server, monkeypatch)
+    for code, name in FRED_FILES.items():
+        http_server.serve_file(fred.PATH, raw_path(name), "text/csv", query={"id": code})
+    http_server.serve_file(mof.HISTORY_PATH, raw_path("jgbcme_all.csv"), "text/csv")
+    hist = raw_path("eurofxref-hist.csv").read_bytes()
+    http_server.serve_bytes(ecb.HISTORY_PATH, zipped("eurofxref-hist.csv", hist), "application/zip")
+
+    results = {
+        r.source: r for r in refresh(store, ["fred", "mof", "ecb"], today=TODAY, policy=FAST)
+    }
+
+    assert results["fred"].ok and results["fred"].succeeded == len(FRED_FILES)
+    assert results["ecb"].ok
+    # jgbcme.csv (current month) is not among the real files: the server answers 404 for it.
+    assert results["mof"].succeeded == 1 and "404" in results["mof"].errors[0]
+    expected = as_dict(
+        pd.concat(
+            [
+                parsed(name)
+                for name in [*FRED_FILES.values(), "jgbcme_all.csv", "eurofxref-hist.csv"]
+            ]
+        )
+    )
+    assert as_dict(store.load()) == expected
+    assert len(expected) == store.count()
+    user_agents = {hit.header("User-Agent") for hit in http_server.hits()}
+    assert all(agent and agent.startswith("carrybot/") for agent in user_agents)
+
+
+def test_second_refresh_with_nothing_new_changes_nothing(
+    http_server: LocalServer, monkeypatch: pytest.MonkeyPatch, store: ObservationStore
+) -> None:
+    point_sources_at(http_server, monkeypatch)
+    http_server.serve_file(fred.PATH, raw_path("DGS2_1990-2025.csv"), query={"id": "DGS2"})
+    refresh(store, ["fred"], today=TODAY, policy=FAST)
+    before = store.load()
+    again = refresh(store, ["fred"], today=TODAY, policy=FAST)[0]
+    dgs2 = next(
+        h
+        for h in http_server.hits()
+        if h.query.get("id") == "DGS2" and h.query["cosd"] != "1990-01-01"
+    )
+    assert dgs2.query["cosd"] == "2025-10-13"  # a month before the last stored date
+    assert (again.inserted, again.revised) == (0, 0)
+    pd.testing.assert_frame_equal(store.load(), before)
+
+
+FAULTS = {
+    "html": lambda s: s.html_error_page(fred.PATH, title="Bad Gateway", query={"id": "DGS2"}),
+    "empty": lambda s: s.empty(fred.PATH, query={"id": "DGS2"}),
+    "truncated": lambda s: s.truncated(
+        fred.PATH, DGS2_SMALL, keep=len(DGS2_SMALL) - 3, query={"id": "DGS2"}
+    ),
+    "renamed": lambda s: s.serve_bytes(
+        fred.PATH, DGS2_SMALL.replace(b"observation_date", b"period"), query={"id": "DGS2"}
+    ),
+    "non_numeric": lambda s: s.serve_bytes(
+        fred.PATH, DGS2_SMALL.replace(b"3.89", b"N/A!"), query={"id": "DGS2"}
+    ),
+    "absurd": lambda s: s.serve_bytes(
+        fred.PATH, DGS2_SMALL.replace(b"3.89", b"389.0"), query={"id": "DGS2"}
+    ),
+    "future": lambda s: s.serve_bytes(
+        fred.PATH, DGS2_SMALL.replace(b"2024-08-05", b"2027-01-05"), query={"id": "DGS2"}
+    ),
+    "server_error": lambda s: s.route(fred.PATH, Reply(503, b"busy"), query={"id": "DGS2"}),
+}
+MESSAGES = {
+    "html": "HTML page titled 'Bad Gateway'",
+    "empty": "empty",
+    "truncated": "truncated",
+    "renamed": "unexpected header",
+    "non_numeric": "non-numeric value 'N/A!'",
+    "absurd": "implausible us.2y value 389",
+    "future": "2027-01-05 lies in the future",
+    "server_error": "HTTP 503",
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_each_fault_is_named_and_leaves_the_store_unchanged(
+    fault: str, http_server: LocalServer, monkeypatch: pytest.MonkeyPatch, store: ObservationStore
+) -> None:
+    point_sources_at(http_server, monkeypatch)
+    http_server.serve_bytes(fred.PATH, DGS2_SMALL.replace(b"3.89", b"3.90"), query={"id": "DGS2"})
+    refresh(store, ["fred"], today=TODAY, policy=FAST)
+    before = store.load()
+    FAULTS[fault](http_server)
+
+    result = refresh(store, ["fred"], today=TODAY, policy=FAST)[0]
+
+    dgs2 = [e for e in result.errors if e.startswith("fred DGS2: ")]
+    assert len(dgs2) == 1, result.errors
+    assert MESSAGES[fault] in dgs2[0]
+    pd.testing.assert_frame_equal(store.load(), before)
+
+
+def test_unreachable_host_fails_fast_and_skips_the_rest(
+    monkeypatch: pytest.MonkeyPatch, store: ObservationStore
+) -> None:
+    monkeypatch.setenv("CARRYBOT_FRED_URL", "http://127.0.0.1:9")  # discard port: refused
+    result = refresh(store, ["fred"], today=TODAY, policy=FAST)[0]
+    assert result.failed and result.requests == 1
+    assert "cannot connect" in result.errors[0]
+    assert "skipped 6 more request(s)" in result.errors[1]
+
+
+def test_treasury_only_fills_dates_fred_lacks(
+    http_server: LocalServer, monkeypatch: pytest.MonkeyPatch, store: ObservationStore
+) -> None:
+    point_sources_at(http_server, monkeypatch)
+    http_server.serve_bytes(fred.PATH, DGS2_SMALL, query={"id": "DGS2"})
+    refresh(store, ["fred"], today=date(2024, 8, 7), policy=FAST)
+    curve = (
+        b'Date,"1 Mo","1.5 Month","2 Mo","3 Mo","4 Mo","6 Mo","1 Yr","2 Yr","3 Yr","5 Yr",'
+        b'"7 Yr","10 Yr","20 Yr","30 Yr"\n'
+        b"08/06/2024,5.5,5.45,5.4,5.3,5.1,4.9,4.4,3.95,3.8,3.7,3.75,3.9,4.2,4.1\n"
+        b"08/05/2024,5.52,5.45,5.43,5.35,5.14,4.91,4.34,3.88,3.71,3.62,3.66,3.78,4.16,4.06\n"
+    )
+    http_server.route(
+        "/resource-center/data-chart-center/interest-rates/daily-treasury-rates.csv/2024/all",
+        Reply(200, curve),
+    )
+    refresh(store, ["treasury"], today=date(2024, 8, 7), policy=FAST)
+    two = store.load(["us.2y"]).set_index("date")
+    assert two.loc["2024-08-05", "value"] == 3.89 and two.loc["2024-08-05", "source"] == "fred"
+    assert two.loc["2024-08-06", "value"] == 3.95 and two.loc["2024-08-06", "source"] == "treasury"
