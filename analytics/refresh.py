@@ -91,13 +91,14 @@ def _refresh_one(
         return result
     for request in planned:
         result.requests += 1
+        where = request.label if request.label.startswith(name) else f"{name} {request.label}"
         _notify(progress, name, f"{request.label} …")
         try:
             response = fetch(name, request.url, request.params, session=session, policy=policy)
             obs = request.parse(response.body)
             check_observations(name, obs, today)
         except FetchError as exc:
-            result.errors.append(f"{name} {request.label}: {exc.problem}")
+            result.errors.append(f"{where}: {exc.problem}")
             _notify(progress, name, f"{request.label} failed: {exc.problem}")
             if exc.unreachable:
                 skipped = len(planned) - result.requests
@@ -108,7 +109,7 @@ def _refresh_one(
                 break
             continue
         except SourceError as exc:
-            result.errors.append(f"{name} {request.label}: {exc.problem}")
+            result.errors.append(f"{where}: {exc.problem}")
             _notify(progress, name, f"{request.label} rejected: {exc.problem}")
             continue
         except Exception as exc:

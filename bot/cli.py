@@ -14,6 +14,7 @@ from analytics.errors import CarrybotError
 from analytics.refresh import SOURCE_NAMES, SourceResult, refresh
 from analytics.seed import build as build_seed
 from analytics.seed import is_seed_source, open_seeded_store
+from analytics.series import CATALOGUE
 
 DEFAULT_SEED_DIR = Path(__file__).resolve().parents[1] / "analytics" / "data"
 
@@ -81,12 +82,17 @@ def cmd_status(args: argparse.Namespace) -> int:
     for row in rows:
         freshness = f"stale ({row.age_days}d)" if row.stale else "fresh"
         print(
-            f"{row.series:<24} {row.last_date:%Y-%m-%d} {row.last_value:>10.4g}  "
+            f"{row.series:<24} {row.last_date:%Y-%m-%d} {_value(row.series, row.last_value):>10}  "
             f"{row.source:<11} {freshness:<14} {row.rows:>6}"
         )
     if not rows:
         print("(no data yet: run `carrybot refresh`)")
     return 0
+
+
+def _value(series_id: str, value: float) -> str:
+    unit = CATALOGUE[series_id].unit if series_id in CATALOGUE else ""
+    return f"{value:,.0f}" if unit == "contracts" else f"{value:.3f}"
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 
 import numpy as np
 import pandas as pd
@@ -50,7 +51,7 @@ def test_regime_periods_cover_every_run_in_order(daily: pd.DataFrame) -> None:
     assert [p[0] for p in periods] == ["STABLE", "ELEVATED", "UNWINDING"]
     assert periods[0][1] == daily.index[0]
     # Each band ends where the next begins, so bands tile the window with no gap.
-    assert all(a[2] == b[1] for a, b in zip(periods, periods[1:], strict=False))
+    assert all(a[2] == b[1] for a, b in itertools.pairwise(periods))
 
 
 def test_missing_column_is_a_clear_error(daily: pd.DataFrame) -> None:

@@ -45,7 +45,7 @@ def test_full_history_matches_published_values() -> None:
 
 def test_missing_tenor_column_is_rejected() -> None:
     body = CURRENT_MONTH.replace(",10Y,", ",10Yr,").encode()
-    with pytest.raises(ValidationError, match="missing column.*10Y"):
+    with pytest.raises(ValidationError, match=r"missing column.*10Y"):
         mof.parse(body)
 
 

@@ -1,0 +1,347 @@
+"""Per-chat settings: defaults and validation in one place, stored beside the observations.
+
+A chat is keyed by (platform, chat id, channel id); platforms without channels use ``""`` for the
+channel. A chat that never changed anything has no row and reads as the defaults. Every change is
+recorded in ``settings_changes`` with who made it, what changed and when.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+from zoneinfo import available_timezones
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    String,
+    Table,
+    delete,
+    desc,
+    insert,
+    select,
+    update,
+)
+
+from analytics.db import metadata
+
+LANGUAGES = ("en", "ja", "zh")
+THRESHOLD_KINDS = ("pressure", "fuel")
+TIME_PATTERN = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+@dataclass(frozen=True)
+class ChatSettings:
+    """What a chat has chosen; the field defaults are the defaults of every new chat."""
+
+    briefing: bool = False
+    briefing_time: str = "08:00"
+    timezone: str = "Asia/Tokyo"
+    language: str = "en"
+    alerts: bool = False
+    pressure_threshold: int = 65
+    fuel_threshold: int = 70
+
+
+DEFAULTS = ChatSettings()
+SETTING_NAMES = tuple(f.name for f in fields(ChatSettings))
+
+
+@dataclass(frozen=True)
+class ChatKey:
+    """Which chat: platform, chat (Telegram chat, Discord guild) and channel (``""`` if none)."""
+
+    platform: str
+    chat_id: str
+    channel_id: str = ""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who changed a setting."""
+
+    user_id: str
+    user_name: str
+
+
+@dataclass(frozen=True)
+class SettingsChange:
+    """One recorded change: ``field`` is a setting name or ``"reset"``."""
+
+    field: str
+    old_value: str
+    new_value: str
+    user_id: str
+    user_name: str
+    changed_at: datetime
+
+
+class SettingError(ValueError):
+    """A value a user typed is not valid; ``code`` and ``params`` let a template explain it."""
+
+    def __init__(self, code: str, message: str, **params: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
+
+
+chat_settings_table = Table(
+    "chat_settings",
+    metadata,
+    Column("platform", String(16), primary_key=True),
+    Column("chat_id", String(64), primary_key=True),
+    Column("channel_id", String(64), primary_key=True),
+    Column("briefing", Boolean, nullable=False),
+    Column("briefing_time", String(5), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("alerts", Boolean, nullable=False),
+    Column("pressure_threshold", Integer, nullable=False),
+    Column("fuel_threshold", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+settings_changes_table = Table(
+    "settings_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("platform", String(16), nullable=False, index=True),
+    Column("chat_id", String(64), nullable=False),
+    Column("channel_id", String(64), nullable=False),
+    Column("field", String(32), nullable=False),
+    Column("old_value", String(128), nullable=False),
+    Column("new_value", String(128), nullable=False),
+    Column("user_id", String(64), nullable=False),
+    Column("user_name", String(128), nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+)
+
+
+# --- validation -----------------------------------------------------------------------------
+
+
+def parse_time(text: str) -> str:
+    """A 24-hour ``HH:MM`` local time, normalised to two-digit hours (``8:05`` → ``08:05``)."""
+    match = TIME_PATTERN.match(text.strip())
+    if not match:
+        raise SettingError("bad_time", f"{text!r} is not a 24-hour time like 08:00", value=text)
+    return f"{int(match.group(1)):02d}:{match.group(2)}"
+
+
+def parse_timezone(text: str) -> str:
+    """An IANA zone name (case-insensitive); otherwise an error that suggests the closest zone."""
+    wanted = text.strip().replace(" ", "_")
+    zones = _zones_by_lower()
+    found = zones.get(wanted.lower())
+    if found:
+        return found
+    suggestion = suggest_timezone(wanted)
+    raise SettingError(
+        "bad_timezone",
+        f"unknown time zone {text!r}" + (f"; did you mean {suggestion}?" if suggestion else ""),
+        value=text,
+        suggestion=suggestion or "",
+    )
+
+
+def suggest_timezone(text: str) -> str | None:
+    """The zone a user most likely meant: a city name (``Tokyo``) or a near-miss spelling."""
+    key = text.strip().replace(" ", "_").lower()
+    if not key:
+        return None
+    cities = _zones_by_city()
+    if key in cities:
+        return cities[key]
+    zones = _zones_by_lower()
+    close = difflib.get_close_matches(key, list(zones), n=1, cutoff=0.75)
+    if close:
+        return zones[close[0]]
+    city = key.rsplit("/", 1)[-1]
+    close = difflib.get_close_matches(city, list(cities), n=1, cutoff=0.75)
+    return cities[close[0]] if close else None
+
+
+def parse_threshold(text: str) -> int:
+    """A whole number of score points, 0 to 100."""
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise SettingError(
+            "bad_threshold", f"{text!r} is not a number from 0 to 100", value=text
+        ) from None
+    if not 0 <= value <= 100 or value != int(value):
+        raise SettingError(
+            "bad_threshold", f"{text!r} is not a whole number from 0 to 100", value=text
+        )
+    return int(value)
+
+
+def parse_language(text: str) -> str:
+    """``en``, ``ja`` or ``zh`` (``zh-Hans`` and similar spellings accepted)."""
+    key = text.strip().lower().replace("_", "-")
+    if key in {"zh-hans", "zh-cn", "zh-sg", "cn"}:
+        key = "zh"
+    if key in {"jp", "jpn"}:
+        key = "ja"
+    if key not in LANGUAGES:
+        raise SettingError("bad_language", f"unknown language {text!r}", value=text)
+    return key
+
+
+def validate(settings: ChatSettings) -> ChatSettings:
+    """Check a whole settings value (used before every write); returns it unchanged."""
+    parse_time(settings.briefing_time)
+    parse_timezone(settings.timezone)
+    parse_language(settings.language)
+    for value in (settings.pressure_threshold, settings.fuel_threshold):
+        parse_threshold(str(value))
+    return settings
+
+
+@cache
+def _zones_by_lower() -> dict[str, str]:
+    return {zone.lower(): zone for zone in available_timezones() if "/" in zone}
+
+
+@cache
+def _zones_by_city() -> dict[str, str]:
+    # Prefer canonical "Area/City" zones over legacy aliases such as "Japan" or "US/Pacific".
+    areas = ("Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe",
+             "Indian", "Pacific")
+    cities: dict[str, str] = {}
+    for zone in sorted(available_timezones()):
+        if zone.split("/", 1)[0] in areas:
+            cities.setdefault(zone.rsplit("/", 1)[-1].lower(), zone)
+    return cities
+
+
+# --- storage --------------------------------------------------------------------------------
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return str(value)
+
+
+class SettingsStore:
+    """Read and change chat settings; every write is validated and recorded."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        metadata.create_all(engine, tables=[chat_settings_table, settings_changes_table])
+
+    def get(self, key: ChatKey) -> ChatSettings:
+        """The chat's settings, or the defaults when it never changed anything."""
+        t = chat_settings_table
+        query = select(*(t.c[name] for name in SETTING_NAMES)).where(*self._where(t, key))
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return DEFAULTS
+        return ChatSettings(**dict(row._mapping))
+
+    def update(
+        self, key: ChatKey, changes: Mapping[str, object], actor: Actor, now: datetime | None = None
+    ) -> ChatSettings:
+        """Apply ``changes`` (setting name → value), validate, store and record what changed."""
+        unknown = set(changes) - set(SETTING_NAMES)
+        if unknown:
+            raise KeyError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        stamp = now or datetime.now(UTC)
+        with self.engine.begin() as conn:
+            old = self._read(conn, key)
+            new = validate(replace(old or DEFAULTS, **changes))  # type: ignore[arg-type]
+            values = {name: getattr(new, name) for name in SETTING_NAMES}
+            t = chat_settings_table
+            if old is None:
+                conn.execute(
+                    insert(t).values(
+                        platform=key.platform, chat_id=key.chat_id, channel_id=key.channel_id,
+                        updated_at=stamp, **values,
+                    )
+                )
+            else:
+                conn.execute(update(t).where(*self._where(t, key)).values(updated_at=stamp, **values))
+            before = old or DEFAULTS
+            for name in SETTING_NAMES:
+                if getattr(before, name) != getattr(new, name):
+                    self._record(conn, key, name, getattr(before, name), getattr(new, name), actor,
+                                 stamp)
+        return new
+
+    def reset(self, key: ChatKey, actor: Actor, now: datetime | None = None) -> ChatSettings:
+        """Back to the defaults; the reset itself is recorded."""
+        stamp = now or datetime.now(UTC)
+        with self.engine.begin() as conn:
+            conn.execute(delete(chat_settings_table).where(*self._where(chat_settings_table, key)))
+            self._record(conn, key, "reset", "", "defaults", actor, stamp)
+        return DEFAULTS
+
+    def last_change(self, key: ChatKey) -> SettingsChange | None:
+        """The most recent recorded change of the chat, if any."""
+        t = settings_changes_table
+        query = (
+            select(t.c.field, t.c.old_value, t.c.new_value, t.c.user_id, t.c.user_name,
+                   t.c.changed_at)
+            .where(*self._where(t, key))
+            .order_by(desc(t.c.changed_at), desc(t.c.id))
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        change = SettingsChange(**dict(row._mapping))
+        if change.changed_at.tzinfo is None:  # SQLite drops the zone; values are stored in UTC
+            change = replace(change, changed_at=change.changed_at.replace(tzinfo=UTC))
+        return change
+
+    def subscribed(self) -> list[tuple[ChatKey, ChatSettings]]:
+        """Every chat with the daily briefing on (for the scheduler)."""
+        t = chat_settings_table
+        query = select(t).where(t.c.briefing.is_(True))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [
+            (
+                ChatKey(row.platform, row.chat_id, row.channel_id),
+                ChatSettings(**{name: getattr(row, name) for name in SETTING_NAMES}),
+            )
+            for row in rows
+        ]
+
+    def _read(self, conn: Any, key: ChatKey) -> ChatSettings | None:
+        t = chat_settings_table
+        row = conn.execute(
+            select(*(t.c[name] for name in SETTING_NAMES)).where(*self._where(t, key))
+        ).first()
+        return None if row is None else ChatSettings(**dict(row._mapping))
+
+    @staticmethod
+    def _where(table: Table, key: ChatKey) -> tuple[Any, ...]:
+        return (
+            table.c.platform == key.platform,
+            table.c.chat_id == key.chat_id,
+            table.c.channel_id == key.channel_id,
+        )
+
+    def _record(
+        self, conn: Any, key: ChatKey, name: str, old: object, new: object, actor: Actor,
+        stamp: datetime,
+    ) -> None:
+        conn.execute(
+            insert(settings_changes_table).values(
+                platform=key.platform, chat_id=key.chat_id, channel_id=key.channel_id,
+                field=name, old_value=_text(old)[:128], new_value=_text(new)[:128],
+                user_id=actor.user_id[:64], user_name=actor.user_name[:128], changed_at=stamp,
+            )
+        )

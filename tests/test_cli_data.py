@@ -1,0 +1,76 @@
+"""`carrybot status`, `refresh` and `seed build` as a user runs them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analytics import seed
+from analytics.sources import fred
+from bot.cli import main
+from tests.support.http_server import LocalServer
+from tests.support.paths import RAW_DIR, raw_path
+
+
+@pytest.fixture(autouse=True)
+def fresh_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("CARRYBOT_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("CARRYBOT_DATABASE_URL", raising=False)
+    return tmp_path / "home"
+
+
+def test_status_on_a_fresh_machine_prints_the_seed_with_dates(
+    capsys: pytest.CaptureFixture[str], fresh_home: Path
+) -> None:
+    assert main(["status", "--date", "2026-11-24"]) == 0
+    out = capsys.readouterr().out
+    assert "OFFLINE DATA" in out
+    assert (fresh_home / "carrybot.sqlite3").exists()
+    lines = {
+        line.split()[0]: line.split()
+        for line in out.splitlines()
+        if line.startswith(("jp.", "us.", "fx."))
+    }
+    assert lines["jp.10y"][1:4] == ["2026-04-30", "2.520", "seed/mof"]
+    assert lines["fx.usdjpy.ecb"][1] == "2026-10-30"
+    assert "vix" not in lines  # Cboe's terms keep VIX out of the seed
+
+
+def test_refresh_reports_per_source_and_stores_new_rows(
+    capsys: pytest.CaptureFixture[str], http_server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CARRYBOT_FRED_URL", http_server.url)
+    http_server.serve_bytes(
+        fred.PATH,
+        b"observation_date,DGS2\n2025-11-13,3.58\n2025-11-14,3.61\n",
+        query={"id": "DGS2"},
+    )
+    code = main(["refresh", "--source", "fred"])
+    out = capsys.readouterr().out
+    assert code == 0  # DGS2 stored; the other series failed (404) but not every request did
+    assert "[fred] DGS2: 2 rows, 1 new, 1 revised" in out
+    assert "partial" in out
+    main(["status", "--date", "2025-11-17"])
+    status = capsys.readouterr().out
+    assert any(
+        line.split()[:4] == ["us.2y", "2025-11-14", "3.610", "fred"] for line in status.splitlines()
+    )
+
+
+def test_refresh_exits_non_zero_when_every_source_failed(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("FRED", "MOF"):
+        monkeypatch.setenv(f"CARRYBOT_{name}_URL", "http://127.0.0.1:9")
+    assert main(["refresh", "--source", "fred", "--source", "mof"]) == 1
+    assert "cannot connect" in capsys.readouterr().out
+
+
+def test_committed_seed_is_reproduced_by_the_seed_command(tmp_path: Path) -> None:
+    raw_path("SOURCES.md")  # skips without ../shared
+    assert main(["seed", "build", "--raw", str(RAW_DIR), "--out", str(tmp_path)]) == 0
+    assert (tmp_path / seed.SEED_NAME).read_bytes() == seed.seed_bytes()
+    note = (tmp_path / seed.NOTE_NAME).read_text()
+    assert "| jp.10y | mof | 1990-01-04 | 2026-04-30 |" in note
+    assert "vix" not in note.split("| raw file |")[0]
