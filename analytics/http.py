@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import requests
 
@@ -62,6 +63,12 @@ def fetch(
             )
         except requests.Timeout as exc:
             last_problem = f"{type(exc).__name__} reaching {_host(url)}"
+        except (
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+        ) as exc:
+            # The server dropped the connection mid-body: a partial download, worth another try.
+            last_problem = f"connection dropped mid-download from {_host(url)} ({type(exc).__name__})"
         except requests.ConnectionError as exc:
             # No connection at all: retrying will not help, and offline runs must stay fast.
             raise FetchError(
@@ -99,4 +106,4 @@ def _retry_after(reply: requests.Response) -> float | None:
 
 
 def _host(url: str) -> str:
-    return requests.utils.urlparse(url).netloc or url
+    return urlsplit(url).netloc or url

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 import pandas as pd
@@ -30,7 +30,7 @@ def frame(
     return out[COLUMNS]
 
 
-def _dates(values: list[object]) -> pd.Series:
+def _dates(values: Sequence[object]) -> pd.Series:
     return pd.to_datetime(pd.Series(values, dtype=object)).dt.normalize().astype("datetime64[ns]")
 
 

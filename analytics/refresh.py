@@ -53,7 +53,7 @@ def source_module(name: str) -> SourceModule:
     """The module of a source by name; ValueError lists the valid names."""
     if name not in SOURCE_NAMES:
         raise ValueError(f"unknown source {name!r}; choose one of {', '.join(SOURCE_NAMES)}")
-    module: SourceModule = importlib.import_module(f"analytics.sources.{name}")  # type: ignore[assignment]
+    module: SourceModule = importlib.import_module(f"analytics.sources.{name}")
     return module
 
 
@@ -96,7 +96,8 @@ def _refresh_one(
         try:
             response = fetch(name, request.url, request.params, session=session, policy=policy)
             obs = request.parse(response.body)
-            check_observations(name, obs, today)
+            if not obs.empty:  # e.g. a new year's file on 1 January, or "no data" from the BoJ
+                check_observations(name, obs, today)
         except FetchError as exc:
             result.errors.append(f"{where}: {exc.problem}")
             _notify(progress, name, f"{request.label} failed: {exc.problem}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import (
@@ -204,7 +205,7 @@ class ObservationStore:
 
     def _existing(self, frame: pd.DataFrame) -> pd.DataFrame:
         t = observations_table
-        parts = []
+        parts: list[Any] = []
         with self.engine.connect() as conn:
             for series_id, group in frame.groupby("series"):
                 query = select(t.c.series, t.c.date, t.c.value, t.c.source).where(
@@ -218,7 +219,7 @@ class ObservationStore:
         existing["value"] = existing["value"].astype("float64")
         return existing
 
-    def _upsert_statement(self):  # type: ignore[no-untyped-def]
+    def _upsert_statement(self) -> Any:
         statement = self._dialect_insert(observations_table)
         return statement.on_conflict_do_update(
             index_elements=[observations_table.c.series, observations_table.c.date],
@@ -230,7 +231,7 @@ class ObservationStore:
             },
         )
 
-    def _dialect_insert(self, table: Table):  # type: ignore[no-untyped-def]
+    def _dialect_insert(self, table: Table) -> Any:
         if self.engine.dialect.name == "postgresql":
             return postgresql.insert(table)
         if self.engine.dialect.name == "sqlite":

@@ -89,17 +89,14 @@ def test_unreachable_host_fails_at_once(sleeps: list[float]) -> None:
     assert sleeps == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="analytics.http.fetch lets requests' ChunkedEncodingError escape when a server "
-    "drops the connection mid-body; it should retry and then raise FetchError",
-)
 def test_connection_dropped_mid_body_is_a_fetch_error(
     http_server: LocalServer, sleeps: list[float]
 ) -> None:
     http_server.truncated("/data.zip", b"PK" + bytes(10_000), keep=0.5, cut_connection=True)
-    with pytest.raises(FetchError):
+    with pytest.raises(FetchError, match="dropped mid-download") as err:
         get(http_server, "/data.zip", sleeps)
+    assert not err.value.unreachable
+    assert len(http_server.hits("/data.zip")) > 1  # retried, not given up at once
 
 
 # -- the test server itself --------------------------------------------------------------------
