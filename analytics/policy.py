@@ -201,9 +201,7 @@ def last_decision(
 ) -> Decision | None:
     """The latest decision taken on or before ``on`` (None before the table starts)."""
     earlier = [
-        row
-        for row in decisions(bank, include_unconfirmed, confirmed_by)
-        if row.decision_date <= on
+        row for row in decisions(bank, include_unconfirmed, confirmed_by) if row.decision_date <= on
     ]
     return earlier[-1] if earlier else None
 

@@ -114,16 +114,21 @@ JSON_CODE = "cftc_contract_market_code"
 def release_date(report_date: date) -> date:
     """When a report as of ``report_date`` became public: the Friday on or after report_date + 3.
 
-    That is Tuesday + 3 days, or Monday + 4 in holiday weeks. When that Friday is a US federal
-    holiday the release moves to the next business day (CFTC is closed). Government shutdowns
-    (Oct 2013, Dec 2018–Jan 2019, Oct–Nov 2025) delayed releases by weeks; they are not
-    modelled, so backtests over those weeks see positions somewhat early.
+    That is Tuesday + 3 days, or Monday + 4 when a Tuesday holiday moved the as-of date. A
+    federal holiday on the Wednesday, Thursday or Friday before that Friday delays the release
+    to the next business day, as in CFTC's published schedules (6 Jul 2015 after 3 Jul; 24 Jun,
+    8 Jul, 2 Dec and 30 Dec 2024). Not modelled: one-off closures and government shutdowns
+    (Oct 2013, Dec 2018–Jan 2019, Oct–Nov 2025), which delayed releases by weeks, and the
+    pre-2000 schedule (reports were less frequent then); backtests over those weeks see
+    positions somewhat early.
     """
     start = report_date + timedelta(days=3)
     friday = start + timedelta(days=(4 - start.weekday()) % 7)
-    released = friday
     holidays = _federal_holidays()
-    while released in holidays or released.weekday() >= 5:
+    if not any(friday - timedelta(days=back) in holidays for back in range(3)):
+        return friday
+    released = friday + timedelta(days=1)
+    while released.weekday() >= 5 or released in holidays:
         released += timedelta(days=1)
     return released
 
@@ -284,8 +289,7 @@ def _unzip(body: bytes, report: _Report) -> bytes:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError) as exc:
         raise ValidationError(
             NAME,
-            f"the {report.label} zip archive is corrupt or truncated ({exc}); "
-            "download it again",
+            f"the {report.label} zip archive is corrupt or truncated ({exc}); download it again",
         ) from None
 
 
