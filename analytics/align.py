@@ -22,7 +22,9 @@ def align(
     position = np.searchsorted(avail, days, side="right") - 1
     found = position >= 0
     safe = np.where(found, position, 0)
-    out = np.where(found, np.asarray(values, dtype="float64")[safe] if len(avail) else np.nan, np.nan)
+    out = np.where(
+        found, np.asarray(values, dtype="float64")[safe] if len(avail) else np.nan, np.nan
+    )
     obs = np.asarray(observed, dtype="datetime64[ns]")
     dates = np.where(found, obs[safe] if len(avail) else np.datetime64("NaT"), np.datetime64("NaT"))
     return out, dates.astype("datetime64[ns]")

@@ -33,7 +33,7 @@ class Anchor:
 
     def score(self, values: np.ndarray | float) -> np.ndarray:
         """Scores 0–100 by linear interpolation between the anchors; NaN stays NaN."""
-        return np.interp(values, self.xs, self.scores)
+        return np.asarray(np.interp(values, self.xs, self.scores))
 
     @property
     def points(self) -> str:
@@ -65,8 +65,13 @@ def parse(text: str) -> AnchorTable:
         xs = tuple(x for x, _ in pairs)
         scores = tuple(s for _, s in pairs)
         anchor = Anchor(
-            row["component"], row["pillar"], float(row["weight"]), row["quantity"], row["unit"],
-            xs, scores,
+            row["component"],
+            row["pillar"],
+            float(row["weight"]),
+            row["quantity"],
+            row["unit"],
+            xs,
+            scores,
         )
         _check(anchor)
         anchors[anchor.component] = anchor

@@ -84,8 +84,12 @@ class Panel:
     def tail(self, rows: int) -> Panel:
         """The last ``rows`` days (reports and splice state kept whole)."""
         return Panel(
-            self.values.iloc[-rows:], self.asof.iloc[-rows:], self.stale.iloc[-rows:],
-            self.fx_source.iloc[-rows:], self.reports, self.splice,
+            self.values.iloc[-rows:],
+            self.asof.iloc[-rows:],
+            self.stale.iloc[-rows:],
+            self.fx_source.iloc[-rows:],
+            self.reports,
+            self.splice,
         )
 
 
@@ -98,18 +102,35 @@ def default_policy_rate(bank: str, index: pd.DatetimeIndex) -> pd.Series:
 
 def availability(obs: pd.DataFrame) -> pd.Series:
     """The day each observation became usable: publication lag for prices, release for CFTC."""
-    dates = obs["date"]
+    series = obs["series"].to_numpy()
+    dates = obs["date"].to_numpy(dtype="datetime64[ns]")
     out = dates.copy()
     for column in PRICE_COLUMNS:
         if column.lag:
-            rows = obs["series"] == column.series
+            rows = series == column.series
             out[rows] = _business_days_after(dates[rows], column.lag)
-    cftc = obs["series"].isin(list(positioning.SERIES))
-    released = obs["released"].where(
-        obs["released"].notna(), dates + positioning.DEFAULT_RELEASE_LAG
-    )
-    out[cftc] = released[cftc]
-    return out
+    cftc = np.isin(series, list(positioning.SERIES))
+    if cftc.any():
+        released = obs["released"].to_numpy(dtype="datetime64[ns]")[cftc]
+        fallback = dates[cftc] + positioning.DEFAULT_RELEASE_LAG.to_timedelta64()
+        out[cftc] = np.where(np.isnat(released), fallback, released)
+    return pd.Series(out, index=obs.index)
+
+
+def last_market_day(obs: pd.DataFrame, today: pd.Timestamp | None = None) -> pd.Timestamp:
+    """The last business day with a same-day market close (USD/JPY, US yields, VIX), ≤ ``today``.
+
+    The live bot computes up to this day, not up to ``today``: a row carried forward from
+    yesterday would count yesterday's close twice in the regime rules.
+    """
+    same_day = {c.series for c in PRICE_COLUMNS if c.lag == 0} | {usdjpy.H10, usdjpy.ECB}
+    dates = obs.loc[obs["series"].isin(same_day), "date"]
+    if today is not None:
+        dates = dates[dates <= pd.Timestamp(today)]
+    if dates.empty:
+        return pd.Timestamp(today) if today is not None else HISTORY_START
+    last = pd.Timestamp(dates.max())
+    return last if last.weekday() < 5 else last - pd.offsets.BDay(1)
 
 
 def available_by(obs: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
@@ -170,31 +191,38 @@ def append_day(
     if (avail <= last_day).any() or (avail > day).any():
         raise NeedsFullRecompute("observations outside the new day; recompute the panel in full")
     index = pd.DatetimeIndex([day])
-    row = panel.values.iloc[-1]
-    row_asof = panel.asof.iloc[-1]
+    row = dict(zip(COLUMNS, panel.values.to_numpy()[-1], strict=True))
+    row_asof = dict(zip(COLUMNS, panel.asof.to_numpy(dtype="datetime64[ns]")[-1], strict=True))
     values: dict[str, np.ndarray] = {}
     asof: dict[str, np.ndarray] = {}
     rate = policy_rate or default_policy_rate
     for name, bank in POLICY_COLUMNS.items():
         values[name] = rate(bank, index).reindex(index).to_numpy(dtype="float64")
         asof[name] = np.where(np.isnan(values[name]), np.datetime64("NaT"), index.to_numpy())
+    series = obs["series"].to_numpy()
+    dates = obs["date"].to_numpy(dtype="datetime64[ns]")
+    numbers = obs["value"].to_numpy(dtype="float64")
     for column in PRICE_COLUMNS:
-        new = obs[obs["series"] == column.series].sort_values("date")
-        if len(new):
-            values[column.name] = new["value"].to_numpy()[-1:]
-            asof[column.name] = new["date"].to_numpy()[-1:]
+        rows = np.flatnonzero(series == column.series)
+        if len(rows):
+            last = rows[np.argmax(dates[rows])]
+            values[column.name] = numbers[last : last + 1]
+            asof[column.name] = dates[last : last + 1]
         else:
             values[column.name] = np.array([row[column.name]])
             asof[column.name] = np.array([row_asof[column.name]], dtype="datetime64[ns]")
     source, splice = _append_fx(panel, obs, day, row, row_asof, values, asof)
     reports = panel.reports
-    new_reports = positioning.raw_reports(obs)
-    if len(new_reports):
+    if np.isin(series, list(positioning.SERIES)).any():
+        new_reports = positioning.raw_reports(obs)
         if len(reports) and new_reports.index.min() <= reports.index.max():
             raise NeedsFullRecompute("a CFTC report older than the latest one arrived")
-        raw = pd.concat([reports[positioning.RAW_COLUMNS], new_reports])
-        reports = positioning.reports(raw)
-    _cftc_columns(reports, index, values, asof)
+        reports = positioning.reports(pd.concat([reports[positioning.RAW_COLUMNS], new_reports]))
+        _cftc_columns(reports, index, values, asof)
+    else:
+        for name in CFTC_COLUMNS:
+            values[name] = np.array([row[name]])
+            asof[name] = np.array([row_asof[name]], dtype="datetime64[ns]")
     new_panel = _assemble(index, values, asof, pd.Series([source], index=index), reports, splice)
     return Panel(
         pd.concat([panel.values, new_panel.values]),
@@ -210,8 +238,8 @@ def _append_fx(
     panel: Panel,
     obs: pd.DataFrame,
     day: pd.Timestamp,
-    row: pd.Series,
-    row_asof: pd.Series,
+    row: dict[str, float],
+    row_asof: dict[str, np.datetime64],
     values: dict[str, np.ndarray],
     asof: dict[str, np.ndarray],
 ) -> tuple[str, usdjpy.SpliceInfo]:
@@ -264,9 +292,7 @@ def _assemble(
         {c: np.asarray(asof[c], dtype="datetime64[ns]") for c in COLUMNS}, index=index
     )
     fx_source = pd.Series(fx_source.to_numpy(), index=index, dtype=object, name="usdjpy_source")
-    return Panel(
-        value_frame, asof_frame, _stale(asof_frame, fx_source), fx_source, reports, splice
-    )
+    return Panel(value_frame, asof_frame, _stale(asof_frame, fx_source), fx_source, reports, splice)
 
 
 def max_age_days(column: str, fx_source: str = "") -> float:
@@ -300,7 +326,6 @@ def _series(obs: pd.DataFrame, series: str) -> pd.Series:
     return pd.Series(rows["value"].to_numpy(), index=pd.DatetimeIndex(rows["date"]), name=series)
 
 
-def _business_days_after(dates: pd.Series, lag: int) -> pd.Series:
-    days = dates.to_numpy().astype("datetime64[D]")
-    shifted = np.busday_offset(days, lag, roll="backward")
-    return pd.Series(shifted.astype("datetime64[ns]"), index=dates.index)
+def _business_days_after(dates: np.ndarray, lag: int) -> np.ndarray:
+    shifted = np.busday_offset(dates.astype("datetime64[D]"), lag, roll="backward")
+    return shifted.astype("datetime64[ns]")

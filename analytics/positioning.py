@@ -40,11 +40,15 @@ def raw_reports(obs: pd.DataFrame) -> pd.DataFrame:
     rows = obs[obs["series"].isin(list(SERIES))]
     if rows.empty:
         empty = pd.DataFrame(columns=RAW_COLUMNS, index=pd.DatetimeIndex([], name="report_date"))
-        return empty.astype({c: "float64" for c in SERIES.values()} | {"released": "datetime64[ns]"})
+        return empty.astype(
+            {c: "float64" for c in SERIES.values()} | {"released": "datetime64[ns]"}
+        )
     wide = rows.pivot_table(index="date", columns="series", values="value", aggfunc="last")
     wide = wide.rename(columns=SERIES).reindex(columns=list(SERIES.values()))
     released = rows.groupby("date")["released"].max().reindex(wide.index)
-    wide.insert(0, "released", released.fillna(pd.Series(wide.index + DEFAULT_RELEASE_LAG, wide.index)))
+    wide.insert(
+        0, "released", released.fillna(pd.Series(wide.index + DEFAULT_RELEASE_LAG, wide.index))
+    )
     wide.index = pd.DatetimeIndex(wide.index, name="report_date")
     wide.columns.name = None
     return wide[RAW_COLUMNS]

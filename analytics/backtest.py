@@ -1,0 +1,338 @@
+"""Replay the signal and regimes over history: timeline, episodes, false alarms, label changes.
+
+The backtest runs exactly what the bot runs live (``analytics.pipeline.compute``: a point-in-time
+panel, the vectorised signal and the regime machine stepped day by day); a test proves that
+this equals advancing one day at a time. An UNWINDING entry is a false alarm when USD/JPY
+shows no peak-to-trough fall of at least ``ALARM_DRAWDOWN_PCT`` within ±``ALARM_WINDOW`` business
+days of it.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analytics import pipeline, regime, signal
+from analytics.anchors import AnchorTable
+from analytics.panel import PolicyRate
+
+CALIBRATION_END = date(2012, 12, 31)  # anchors calibrated on 1990–2012, checked after it
+ALARM_WINDOW = 20
+ALARM_DRAWDOWN_PCT = 5.0
+WARMUP = pd.DateOffset(years=5)
+CSV_COLUMNS = [
+    "date",
+    "regime",
+    "unwind_pressure",
+    "carry_fuel",
+    "carry_incentive",
+    "crowding",
+    "usdjpy",
+    "gap_2y_bp",
+    "gap_policy_bp",
+    "gap_10y_bp",
+    "usdjpy_source",
+    *(f"{c}_score" for c in signal.COMPONENTS),
+    "dropped",
+    "regime_trigger",
+]
+
+
+@dataclass(frozen=True)
+class Episode:
+    """A known stress episode and the window in which the backtest should react."""
+
+    name: str
+    start: date
+    end: date
+
+
+KNOWN_EPISODES = (
+    Episode("Oct 1998 (LTCM, yen −8% on 7 Oct)", date(1998, 8, 3), date(1998, 10, 30)),
+    Episode("Aug 2007 (subprime, first carry unwind)", date(2007, 7, 16), date(2007, 9, 14)),
+    Episode("Sep–Oct 2008 (Lehman, to 90.90)", date(2008, 9, 1), date(2008, 10, 31)),
+    Episode("May–Jun 2013 (taper tantrum, yen +9%)", date(2013, 5, 13), date(2013, 6, 28)),
+    Episode("Aug 2015 (China devaluation)", date(2015, 8, 3), date(2015, 9, 15)),
+    Episode("Jan 2016 (BoJ negative rates, risk-off)", date(2016, 1, 4), date(2016, 2, 29)),
+    Episode("Mar 2020 (Covid)", date(2020, 2, 20), date(2020, 3, 31)),
+    Episode("Jul–Aug 2024 (BoJ hike, 5 Aug crash)", date(2024, 7, 1), date(2024, 8, 15)),
+)
+
+
+@dataclass(frozen=True)
+class EpisodeResult:
+    """How the backtest met one episode (None where the label never appeared in the window)."""
+
+    episode: Episode
+    first_elevated: date | None
+    first_unwinding: date | None
+    peak_c: float | None
+    peak_c_date: date | None
+    usdjpy_drawdown_pct: float | None
+
+
+@dataclass(frozen=True)
+class Stats:
+    """False alarms and label changes over a span of the backtest."""
+
+    start: date
+    end: date
+    years: float
+    unwinding_entries: int
+    false_alarms: int
+    false_alarms_per_year: float
+    quarters: int
+    changes: int
+    mean_changes_per_quarter: float
+    max_changes_per_quarter: int
+    max_quarter: str | None
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    """Daily rows from ``start`` to ``end``, periods, alarms and episodes."""
+
+    start: date
+    end: date
+    daily: pd.DataFrame
+    periods: pd.DataFrame
+    alarms: pd.DataFrame
+    episodes: tuple[EpisodeResult, ...]
+    stats: Stats
+    notes: tuple[str, ...]
+
+    def stats_between(self, start: date, end: date) -> Stats:
+        """False alarms and changes restricted to ``start``–``end`` (e.g. in/out of sample)."""
+        return _stats(self.daily, self.alarms, start, end)
+
+
+def run_backtest(
+    obs: pd.DataFrame,
+    start: date,
+    end: date,
+    thresholds: regime.Thresholds | None = None,
+    policy_rate: PolicyRate | None = None,
+    table: AnchorTable | None = None,
+) -> BacktestResult:
+    """Run the live computation over ``start``–``end`` (warmed up on the five years before)."""
+    begin = pd.Timestamp(start) - WARMUP
+    result = pipeline.compute(
+        obs,
+        start=begin,
+        end=pd.Timestamp(end),
+        thresholds=thresholds,
+        policy_rate=policy_rate,
+        table=table,
+    )
+    full = result.daily()
+    alarms = unwinding_alarms(full)
+    daily = full.loc[pd.Timestamp(start) : pd.Timestamp(end)]
+    alarms = alarms[(alarms.index >= pd.Timestamp(start)) & (alarms.index <= pd.Timestamp(end))]
+    first, last = daily.index[0].date(), daily.index[-1].date()
+    return BacktestResult(
+        first,
+        last,
+        daily,
+        periods(daily["regime"]),
+        alarms,
+        tuple(episode_result(full, e) for e in KNOWN_EPISODES if first <= e.start <= last),
+        _stats(daily, alarms, first, last),
+        _notes(daily),
+    )
+
+
+def periods(regimes: pd.Series) -> pd.DataFrame:
+    """Consecutive runs of one label: regime, first and last day, business days."""
+    starts = np.flatnonzero(regimes.ne(regimes.shift()).to_numpy())
+    ends = np.append(starts[1:] - 1, len(regimes) - 1)
+    index = regimes.index
+    return pd.DataFrame(
+        {
+            "regime": regimes.to_numpy()[starts],
+            "start": index[starts],
+            "end": index[ends],
+            "days": ends - starts + 1,
+        }
+    )
+
+
+def max_drawdown_pct(prices: np.ndarray) -> float:
+    """Largest peak-to-trough fall (%, positive) with the peak before the trough; NaN if empty."""
+    values = prices[~np.isnan(prices)]
+    if len(values) == 0:
+        return float("nan")
+    return float(100 * (1 - (values / np.maximum.accumulate(values)).min()))
+
+
+def unwinding_alarms(daily: pd.DataFrame) -> pd.DataFrame:
+    """Every entry into UNWINDING with the largest USD/JPY drawdown within ±20 business days."""
+    labels = daily["regime"].to_numpy()
+    unwinding = labels == regime.Regime.UNWINDING.value
+    entering = np.flatnonzero(unwinding & ~np.concatenate([[False], unwinding[:-1]]))
+    fx = daily["usdjpy"].to_numpy(dtype="float64")
+    rows = []
+    for i in entering:
+        window = fx[max(0, i - ALARM_WINDOW) : i + ALARM_WINDOW + 1]
+        drawdown = max_drawdown_pct(window)
+        rows.append(
+            {
+                "date": daily.index[i],
+                "unwind_pressure": float(daily["unwind_pressure"].iloc[i]),
+                "drawdown_pct": drawdown,
+                "false_alarm": not drawdown >= ALARM_DRAWDOWN_PCT,
+            }
+        )
+    frame = pd.DataFrame(rows, columns=["date", "unwind_pressure", "drawdown_pct", "false_alarm"])
+    return frame.set_index("date")
+
+
+def episode_result(daily: pd.DataFrame, episode: Episode) -> EpisodeResult:
+    """First ELEVATED (or worse) and first UNWINDING day, peak C and drawdown in the window."""
+    part = daily.loc[pd.Timestamp(episode.start) : pd.Timestamp(episode.end)]
+    labels = part["regime"]
+    elevated = labels[labels.isin([regime.Regime.ELEVATED.value, regime.Regime.UNWINDING.value])]
+    unwinding = labels[labels == regime.Regime.UNWINDING.value]
+    c = part["unwind_pressure"].dropna()
+    return EpisodeResult(
+        episode,
+        elevated.index[0].date() if len(elevated) else None,
+        unwinding.index[0].date() if len(unwinding) else None,
+        float(c.max()) if len(c) else None,
+        c.idxmax().date() if len(c) else None,
+        max_drawdown_pct(part["usdjpy"].to_numpy(dtype="float64")) if len(part) else None,
+    )
+
+
+def _stats(daily: pd.DataFrame, alarms: pd.DataFrame, start: date, end: date) -> Stats:
+    part = daily.loc[pd.Timestamp(start) : pd.Timestamp(end)]
+    hits = alarms[(alarms.index >= pd.Timestamp(start)) & (alarms.index <= pd.Timestamp(end))]
+    years = len(part) / 261.0
+    labels = part["regime"]
+    changed = labels.ne(labels.shift()).iloc[1:] if len(labels) else labels
+    quarters = pd.PeriodIndex(part.index, freq="Q")
+    per_quarter = changed.groupby(quarters[1:]).sum().reindex(quarters.unique(), fill_value=0)
+    false = int(hits["false_alarm"].sum())
+    return Stats(
+        start=part.index[0].date(),
+        end=part.index[-1].date(),
+        years=years,
+        unwinding_entries=len(hits),
+        false_alarms=false,
+        false_alarms_per_year=false / years if years else float("nan"),
+        quarters=len(per_quarter),
+        changes=int(per_quarter.sum()),
+        mean_changes_per_quarter=float(per_quarter.mean()) if len(per_quarter) else 0.0,
+        max_changes_per_quarter=int(per_quarter.max()) if len(per_quarter) else 0,
+        max_quarter=str(per_quarter.idxmax()) if len(per_quarter) else None,
+    )
+
+
+def _notes(daily: pd.DataFrame) -> tuple[str, ...]:
+    notes = []
+    for component, what in (
+        ("B1", "CFTC non-commercial positions"),
+        ("B2", "leveraged-funds positions"),
+        ("C5", "the CFTC position flush"),
+        ("C4", "the VIX"),
+    ):
+        missing = daily[f"{component}_score"].isna().mean()
+        if missing > 0:
+            notes.append(
+                f"{component} ({what}) was unavailable on {missing:.0%} of days; "
+                "its pillar was renormalised over the other components."
+            )
+    return tuple(notes)
+
+
+# --- output ---------------------------------------------------------------------------------
+
+
+def format_report(result: BacktestResult, extra: dict[str, Stats] | None = None) -> str:
+    """The plain-text report: summary, regime timeline, episodes, alarms, changes per quarter."""
+    s = result.stats
+    if extra is None and result.start <= CALIBRATION_END < result.end:
+        extra = {
+            "in sample (calibration)": result.stats_between(result.start, CALIBRATION_END),
+            "out of sample": result.stats_between(CALIBRATION_END + timedelta(days=1), result.end),
+        }
+    lines = [
+        f"Backtest {result.start:%Y-%m-%d} to {result.end:%Y-%m-%d} "
+        f"({len(result.daily)} business days, {s.years:.1f} years)",
+        "",
+        f"UNWINDING entries: {s.unwinding_entries}; false alarms: {s.false_alarms} "
+        f"({s.false_alarms_per_year:.2f} per year; false = no USD/JPY fall of "
+        f"≥{ALARM_DRAWDOWN_PCT:g}% within ±{ALARM_WINDOW} business days)",
+        f"Regime changes: {s.changes} over {s.quarters} quarters "
+        f"(mean {s.mean_changes_per_quarter:.2f}, max {s.max_changes_per_quarter}"
+        f"{f' in {s.max_quarter}' if s.max_quarter else ''})",
+    ]
+    for label, stats in (extra or {}).items():
+        lines.append(
+            f"{label}: {stats.start:%Y-%m-%d}–{stats.end:%Y-%m-%d}: false alarms "
+            f"{stats.false_alarms} ({stats.false_alarms_per_year:.2f}/year), changes per quarter "
+            f"mean {stats.mean_changes_per_quarter:.2f}, max {stats.max_changes_per_quarter}"
+        )
+    lines += ["", "Regime timeline (periods)"]
+    for row in result.periods.itertuples(index=False):
+        lines.append(
+            f"  {row.start:%Y-%m-%d} → {row.end:%Y-%m-%d}  {row.regime:<17} {row.days:>5} days"
+        )
+    lines += [
+        "",
+        "Known episodes (first day ELEVATED or worse, first day UNWINDING, peak unwind pressure,",
+        "largest USD/JPY peak-to-trough fall in the window)",
+        _episode_header(),
+    ]
+    for e in result.episodes:
+        lines.append(
+            f"  {e.episode.name:<42} {_d(e.first_elevated):>10}  {_d(e.first_unwinding):>10}  "
+            f"{_f(e.peak_c):>6} {_d(e.peak_c_date):>10}  {_f(e.usdjpy_drawdown_pct, '%'):>7}"
+        )
+    lines += ["", "UNWINDING entries (date, C, largest USD/JPY fall within ±20 days, verdict)"]
+    for day, row in result.alarms.iterrows():
+        verdict = "FALSE ALARM" if row["false_alarm"] else "confirmed"
+        lines.append(
+            f"  {pd.Timestamp(day):%Y-%m-%d}  C {row['unwind_pressure']:5.1f}  "
+            f"fall {row['drawdown_pct']:5.1f}%  {verdict}"
+        )
+    lines += ["", "False alarms per year"]
+    years = result.alarms.groupby(result.alarms.index.year)["false_alarm"].agg(["size", "sum"])
+    for year, row in years.iterrows():
+        lines.append(f"  {year}: {int(row['sum'])} of {int(row['size'])} UNWINDING entries")
+    lines += ["", "Regime changes per quarter (quarters with changes)"]
+    labels = result.daily["regime"]
+    changed = labels.ne(labels.shift()).iloc[1:]
+    counts = changed.groupby(pd.PeriodIndex(changed.index, freq="Q")).sum()
+    shown = [f"{q}: {int(n)}" for q, n in counts.items() if n]
+    for at in range(0, len(shown), 8):
+        lines.append("  " + "  ".join(shown[at : at + 8]))
+    if result.notes:
+        lines += ["", "Notes", *(f"  {note}" for note in result.notes)]
+    return "\n".join(lines) + "\n"
+
+
+def write_csv(result: BacktestResult, path: Path) -> None:
+    """One row per business day with ``CSV_COLUMNS`` (regimes as UNWINDING, ELEVATED, …)."""
+    frame = result.daily.reset_index()
+    frame["date"] = frame["date"].dt.strftime("%Y-%m-%d")
+    frame[CSV_COLUMNS].to_csv(path, index=False, float_format="%.4f", quoting=csv.QUOTE_MINIMAL)
+
+
+def _episode_header() -> str:
+    return (
+        f"  {'episode':<42} {'≥ELEVATED':>10}  {'UNWINDING':>10}  {'peak C':>6} {'on':>10}  "
+        f"{'USD/JPY':>7}"
+    )
+
+
+def _d(value: date | None) -> str:
+    return "—" if value is None else f"{value:%Y-%m-%d}"
+
+
+def _f(value: float | None, unit: str = "") -> str:
+    return "—" if value is None or np.isnan(value) else f"{value:.1f}{unit}"

@@ -1,0 +1,153 @@
+"""US–Japan gaps in bp, their changes and 3-year peak, legs' dates, and the USD/JPY splice."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics import differential, panel, usdjpy
+from tests.support import market
+
+
+def build(series: dict[str, pd.Series], end: str | None = None) -> panel.Panel:
+    return panel.build_panel(
+        market.long_frame(series),
+        end=pd.Timestamp(end) if end else None,
+        policy_rate=market.policy_rate,
+    )
+
+
+def test_gaps_are_us_minus_japan_in_basis_points() -> None:
+    series = market.calm(300)
+    p = build(series)
+    gaps = differential.gaps(p.values)
+    day = p.index[-1]
+    assert gaps.loc[day, "gap_policy_bp"] == pytest.approx(490.0)
+    assert gaps.loc[day, "gap_2y_bp"] == pytest.approx(
+        100 * (p.values.loc[day, "us_2y"] - p.values.loc[day, "jp_2y"])
+    )
+    assert gaps.loc[day, "gap_10y_bp"] == pytest.approx(
+        100 * (p.values.loc[day, "us_10y"] - p.values.loc[day, "jp_10y"])
+    )
+
+
+def test_changes_and_distance_from_three_year_peak() -> None:
+    index = market.days(900)
+    rise, fall = np.linspace(3.0, 5.0, 600), np.linspace(5.0, 4.0, 301)[1:]
+    us = pd.Series(np.concatenate([rise, fall]), index)  # peak at position 599
+    series = market.calm(900)
+    series["us.2y"] = us
+    series["jp.2y"] = pd.Series(0.0, index)
+    block = differential.block(differential.GAPS[1], *_frames(build(series, str(index[-1].date()))))
+    values = 100 * us.to_numpy()
+    assert block.level_bp == pytest.approx(values[-1])
+    assert block.change_1w_bp == pytest.approx(values[-1] - values[-6])
+    assert block.change_1m_bp == pytest.approx(values[-1] - values[-22])
+    assert block.change_3m_bp == pytest.approx(values[-1] - values[-64])
+    assert block.change_12m_bp == pytest.approx(values[-1] - values[-253])
+    assert block.peak_3y_bp == pytest.approx(500.0)
+    assert block.peak_3y_date == index[599].date()
+    assert block.from_peak_bp == pytest.approx(values[-1] - 500.0)
+
+
+def test_japan_leg_arrives_next_business_day_and_the_block_says_the_legs_differ() -> None:
+    series = market.calm(300)
+    p = build(series)
+    block = differential.block(differential.GAPS[1], *_frames(p))
+    friday_obs = series["jp.2y"].index[-1]
+    assert p.index[-1] > friday_obs  # the panel runs one day past the last JGB date
+    assert block.jp.as_of == friday_obs.date()
+    assert block.us.as_of == series["us.2y"].index[-1].date()
+    same_day = build(series, end=str(series["us.2y"].index[-1].date()))
+    block = differential.block(differential.GAPS[1], *_frames(same_day))
+    assert block.us.as_of != block.jp.as_of
+    assert block.statement is not None and block.jp.as_of is not None
+    assert "JGB 2-year as of" in block.statement
+    assert f"{block.jp.as_of.day} {block.jp.as_of:%b %Y}" in block.statement
+
+
+def test_policy_gap_legs_share_the_day_so_no_statement() -> None:
+    block = differential.block(differential.GAPS[0], *_frames(build(market.calm(300))))
+    assert block.statement is None
+    assert block.us.as_of == block.jp.as_of
+
+
+def test_a_missing_leg_is_stated_plainly() -> None:
+    series = market.calm(300)
+    del series["jp.10y"]
+    block = differential.block(differential.GAPS[2], *_frames(build(series)))
+    assert block.level_bp is None
+    assert (
+        block.statement == "The 10-year gap cannot be computed: no JGB 10-year value is available."
+    )
+
+
+def test_splice_uses_h10_then_the_level_adjusted_ecb_cross_without_a_jump() -> None:
+    index = pd.bdate_range("2025-01-01", periods=80)
+    true = pd.Series(150 * np.exp(np.linspace(0, 0.05, 80)), index)
+    h10 = true.iloc[:50].drop(index[20])  # a US holiday inside the H.10 range
+    ecb = true * 1.004  # a different fixing time: a steady level difference
+    spliced = usdjpy.splice(h10, ecb, index)
+    assert spliced.source.iloc[49] == "h10"
+    assert (spliced.source.iloc[50:] == "ecb").all()
+    assert spliced.source.iloc[20] == "ecb"
+    np.testing.assert_allclose(spliced.values.to_numpy(), true.to_numpy(), rtol=1e-12)
+    assert spliced.info.h10_last == index[49]
+    assert spliced.info.factor == pytest.approx(1 / 1.004)
+    assert spliced.as_of.iloc[-1] == index[-1]
+
+
+def test_splice_is_point_in_time() -> None:
+    index = pd.bdate_range("2025-01-01", periods=60)
+    rng = np.random.default_rng(3)
+    h10 = pd.Series(150 + rng.normal(0, 1, 60), index).iloc[:40]
+    ecb = pd.Series(150 + rng.normal(0, 1, 60), index)
+    full = usdjpy.splice(h10, ecb, index)
+    for cut in (index[30], index[45], index[59]):
+        part = usdjpy.splice(h10.loc[:cut], ecb.loc[:cut], index[index <= cut])
+        assert part.values.iloc[-1] == pytest.approx(full.values.loc[cut])
+        assert part.source.iloc[-1] == full.source.loc[cut]
+
+
+def test_cftc_positions_count_from_their_release_date() -> None:
+    series = market.calm(300)
+    report = pd.Timestamp("2016-02-02")  # a Tuesday
+    frame = market.long_frame(
+        {
+            **series,
+            "cftc.jpy.noncomm_long": pd.Series([10_000.0], [report]),
+            "cftc.jpy.noncomm_short": pd.Series([40_000.0], [report]),
+            "cftc.jpy.oi": pd.Series([200_000.0], [report]),
+        },
+        released={
+            name: pd.Series([pd.Timestamp("2016-02-05")], [report])
+            for name in ("cftc.jpy.noncomm_long", "cftc.jpy.noncomm_short", "cftc.jpy.oi")
+        },
+    )
+    p = panel.build_panel(frame, policy_rate=market.policy_rate)
+    net = p.values["cftc_net_pct_oi"]
+    assert np.isnan(net.loc["2016-02-04"])
+    assert net.loc["2016-02-05"] == pytest.approx(-15.0)
+    assert p.asof.loc["2016-02-05", "cftc_net_pct_oi"] == report
+    assert bool(p.stale.loc["2016-02-12", "cftc_net_pct_oi"]) is False
+    assert bool(p.stale.loc["2016-02-16", "cftc_net_pct_oi"]) is True
+
+
+def test_history_has_every_gap_change_and_peak_column() -> None:
+    frame = differential.history(build(market.calm(300)).values)
+    for key in ("policy", "2y", "10y"):
+        for suffix in ("", "_1w", "_1m", "_3m", "_12m", "_from_peak"):
+            assert f"gap_{key}_bp{suffix}" in frame.columns
+    assert (frame["gap_2y_bp_from_peak"].dropna() <= 1e-9).all()
+
+
+def _frames(p: panel.Panel) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    return p.values, p.asof, p.stale
+
+
+def test_block_dates_are_dates() -> None:
+    block = differential.block(differential.GAPS[1], *_frames(build(market.calm(300))))
+    assert isinstance(block.as_of, date)

@@ -1,0 +1,111 @@
+"""Snapshots built from the observation store: every block, dates on numbers, version, notes."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import Engine
+
+from analytics import observations, pipeline, snapshot
+from analytics.store import ObservationStore
+from tests.support import market
+
+TODAY = date(2019, 3, 24)  # a Sunday: the last close is Friday 22 March
+LAST_CLOSE = date(2019, 3, 22)
+
+
+@pytest.fixture
+def obs() -> pd.DataFrame:
+    series = market.calm(1100, seed=4)
+    market.crash(series, at=1080, fall_pct=7.0, days_=6)
+    return market.long_frame(series)
+
+
+@pytest.fixture
+def store(engine: Engine, obs: pd.DataFrame) -> ObservationStore:
+    store = ObservationStore(engine)
+    store.upsert(obs.drop(columns="source"), source="fred")
+    return store
+
+
+def test_snapshot_from_the_store_carries_every_block_with_dates(store: ObservationStore) -> None:
+    snap = snapshot.snapshot_from_store(store, TODAY)
+    assert snap.as_of == LAST_CLOSE and snap.today == TODAY
+    assert snap.fx.as_of == LAST_CLOSE
+    assert [g.key for g in snap.differentials] == ["policy", "2y", "10y"]
+    two = snap.gap("2y")
+    assert two.level_bp is not None and two.change_3m_bp is not None
+    assert two.us.as_of is not None and two.jp.as_of is not None
+    assert snap.fx.level is not None and snap.fx.as_of is not None
+    assert snap.fx.source == "h10"
+    assert snap.fx.drawdown_60d_pct is not None and snap.fx.drawdown_60d_pct < -5
+    assert [p.key for p in snap.pillars] == ["A", "B", "C"]
+    for pillar in snap.pillars:
+        for component in pillar.components:
+            assert component.status in {"ok", "missing", "stale"}
+            assert (component.score is None) == (component.status != "ok")
+    assert snap.unwind_pressure == snap.pillar("C").score
+    assert snap.positioning.noncomm_net_pct_oi is None
+    assert snap.positioning.noncomm_report_date is None
+    assert {f.series for f in snap.freshness} >= {"us.2y", "jp.2y", "fx.usdjpy.h10", "vix"}
+    assert [p.bank for p in snap.policy] == ["fed", "boj"]
+    assert all(p.decided is not None and p.decided <= TODAY for p in snap.policy)
+
+
+def test_regime_reading_names_the_regime_its_start_and_the_strongest_components(
+    store: ObservationStore,
+) -> None:
+    snap = snapshot.snapshot_from_store(store, TODAY)
+    reading = snap.regime
+    assert reading.regime in {"UNWINDING", "ELEVATED"}
+    assert reading.since is not None and reading.since <= TODAY
+    assert reading.drivers and all(d.startswith("C") for d in reading.drivers)
+    assert reading.reason.startswith(reading.regime.replace("_", " ").capitalize())
+    assert f"unwind pressure {snap.unwind_pressure:.0f}" in reading.reason
+
+
+def test_the_snapshot_stops_at_the_last_market_close_not_at_today(obs: pd.DataFrame) -> None:
+    monday = date(2019, 3, 25)
+    snap = snapshot.build_snapshot(obs, monday)
+    assert snap.as_of == LAST_CLOSE
+    h10 = next(f for f in snap.freshness if f.series == "fx.usdjpy.h10")
+    assert h10.as_of == LAST_CLOSE and h10.age_days == 3 and not h10.stale
+
+
+def test_snapshot_is_frozen(store: ObservationStore) -> None:
+    snap = snapshot.snapshot_from_store(store, TODAY)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        snap.unwind_pressure = 0.0  # type: ignore[misc]
+
+
+def test_version_changes_only_with_the_inputs(obs: pd.DataFrame) -> None:
+    first = snapshot.inputs_version(obs, TODAY)
+    assert snapshot.inputs_version(obs.sample(frac=1.0, random_state=1), TODAY) == first
+    revised = obs.copy()
+    revised.loc[revised.index[-1], "value"] += 0.01
+    assert snapshot.inputs_version(revised, TODAY) != first
+    assert snapshot.inputs_version(obs, date(2019, 3, 25)) != first
+
+
+def test_notes_say_offline_seed_and_a_policy_table_that_disagrees(obs: pd.DataFrame) -> None:
+    days = pd.bdate_range("2019-03-04", TODAY)
+    call = observations.frame(["jp.call"] * len(days), days, np.full(len(days), 1.5))
+    with_live = pd.concat([obs, call.assign(source="boj")], ignore_index=True)
+    snap = snapshot.build_snapshot(with_live, TODAY, offline=True, seed=True)
+    assert any("BoJ policy table may be out of date" in n for n in snap.notes)
+    assert any("could not be reached" in n for n in snap.notes)
+    assert any("seed" in n for n in snap.notes)
+    assert any(n.startswith("B1 (") for n in snap.notes)
+
+
+def test_a_precomputed_run_gives_the_same_snapshot(obs: pd.DataFrame) -> None:
+    run = pipeline.compute(obs, end=pd.Timestamp(LAST_CLOSE))
+    assert snapshot.build_snapshot(obs, TODAY, computation=run) == snapshot.build_snapshot(
+        obs, TODAY
+    )
+    daily = run.daily()
+    assert {"regime", "unwind_pressure", "gap_2y_bp", "gap_policy_bp", "usdjpy"} <= set(daily)
