@@ -88,7 +88,10 @@ def pressure_chart(
         colour = REGIME_COLOURS.get(regime)
         if colour:
             ax.axvspan(start, end, color=colour, alpha=0.28, lw=0)
-    ax.plot(daily.index, daily["unwind_pressure"], color="#222222", lw=2.2, label="Unwind pressure")
+    width = 2.2 if len(daily) < 800 else 0.9  # decades of daily data need a finer line
+    ax.plot(
+        daily.index, daily["unwind_pressure"], color="#222222", lw=width, label="Unwind pressure"
+    )
     for level in thresholds:
         ax.axhline(level, color="#888888", lw=1.2, ls=":")
     ax.set_ylim(0, 100)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -34,6 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into `head` and closed early
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -53,6 +57,19 @@ def _parser() -> argparse.ArgumentParser:
         "--offline", action="store_true", help="no network: only make sure the seed is loaded"
     )
     refresh_cmd.set_defaults(handler=cmd_refresh)
+
+    backtest = sub.add_parser("backtest", help="replay the signal over history, day by day")
+    backtest.add_argument("--start", type=date.fromisoformat, default=date(1995, 1, 1))
+    backtest.add_argument("--end", type=date.fromisoformat, default=None, help="default: today")
+    backtest.add_argument("--csv", type=Path, help="write one row per business day here")
+    backtest.add_argument("--chart", type=Path, help="write the pressure/regime chart (PNG) here")
+    backtest.add_argument(
+        "--raw",
+        type=Path,
+        help="read a folder of raw public files (e.g. ../shared/data/raw, VIX included) "
+        "instead of the store",
+    )
+    backtest.set_defaults(handler=cmd_backtest)
 
     seed = sub.add_parser("seed", help="build the offline seed from a folder of raw public files")
     seed_sub = seed.add_subparsers(dest="seed_command", required=True)
@@ -122,6 +139,43 @@ def _summary(results: list[SourceResult]) -> str:
         )
         lines.extend(f"{'':<45}{more}" for more in r.errors[1:3])
     return "\n".join(lines)
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    """Print the regime timeline, episodes, false alarms and changes per quarter."""
+    import pandas as pd
+
+    from analytics import backtest, charts
+    from analytics.panel import last_market_day
+    from analytics.rawfiles import read_directory
+
+    end = args.end or date.today()
+    if args.start >= end:
+        print("error: --start must be before --end", file=sys.stderr)
+        return 2
+    if args.raw:
+        obs = read_directory(args.raw)
+        origin = f"raw files in {args.raw}"
+    else:
+        store = open_seeded_store()
+        obs = store.load()
+        origin = f"the data store ({redact_url(database_url())})"
+        if (obs["source"].map(is_seed_source)).any():
+            origin += " — includes the bundled seed, which has no VIX (Cboe's terms)"
+    last_close = last_market_day(obs, pd.Timestamp(end)).date()
+    if last_close < end:
+        print(f"Data ends on {last_close:%Y-%m-%d}: the backtest stops there.")
+        end = last_close
+    result = backtest.run_backtest(obs, args.start, end)
+    print(f"Data: {origin}")
+    print(backtest.format_report(result))
+    if args.csv:
+        backtest.write_csv(result, args.csv)
+        print(f"CSV written to {args.csv} ({len(result.daily)} rows)")
+    if args.chart:
+        args.chart.write_bytes(charts.pressure_chart(result.daily))
+        print(f"Chart written to {args.chart}")
+    return 0
 
 
 def cmd_seed_build(args: argparse.Namespace) -> int:
