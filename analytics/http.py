@@ -68,7 +68,9 @@ def fetch(
             requests.exceptions.ContentDecodingError,
         ) as exc:
             # The server dropped the connection mid-body: a partial download, worth another try.
-            last_problem = f"connection dropped mid-download from {_host(url)} ({type(exc).__name__})"
+            last_problem = (
+                f"connection dropped mid-download from {_host(url)} ({type(exc).__name__})"
+            )
         except requests.ConnectionError as exc:
             # No connection at all: retrying will not help, and offline runs must stay fast.
             raise FetchError(

@@ -20,7 +20,7 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from importlib import resources
 
@@ -264,14 +264,21 @@ def table_disagrees(
     )
 
 
+# Both banks meet at least every three months; a later listed date is not the next meeting.
+NEXT_MEETING_HORIZON = timedelta(days=100)
+
+
 def next_meetings(on: date, include_unchecked: bool = True) -> list[Meeting]:
     """Each bank's next scheduled decision day on or after ``on``, soonest first.
 
-    A bank is missing when the file holds no later date (its schedule is not yet entered).
+    A bank is missing when the file holds no date within ``NEXT_MEETING_HORIZON`` (its schedule
+    for that period is not entered, e.g. when replaying a past date).
     """
     upcoming: dict[str, Meeting] = {}
     for meeting in meetings():
-        if meeting.date < on or meeting.bank in upcoming:
+        if meeting.date < on or meeting.date > on + NEXT_MEETING_HORIZON:
+            continue
+        if meeting.bank in upcoming:
             continue
         if meeting.status == "unchecked" and not include_unchecked:
             continue

@@ -16,6 +16,12 @@ from analytics.refresh import SOURCE_NAMES, SourceResult, refresh
 from analytics.seed import build as build_seed
 from analytics.seed import is_seed_source, open_seeded_store
 from analytics.series import CATALOGUE
+from bot.console import run_chat
+from bot.runtime import add_run_arguments, main_run
+from commands.carry import make_services
+from commands.render import render_text
+from commands.services import NoData
+from commands.snapshot_cmds import briefing
 
 DEFAULT_SEED_DIR = Path(__file__).resolve().parents[1] / "analytics" / "data"
 
@@ -57,6 +63,24 @@ def _parser() -> argparse.ArgumentParser:
         "--offline", action="store_true", help="no network: only make sure the seed is loaded"
     )
     refresh_cmd.set_defaults(handler=cmd_refresh)
+
+    brief = sub.add_parser(
+        "brief", help="print the day's briefing (offline: from the bundled seed)"
+    )
+    brief.add_argument("--date", type=date.fromisoformat, help="the briefing as of this day")
+    brief.add_argument("--lang", choices=("en", "ja", "zh"), default="en")
+    brief.add_argument("--chart", type=Path, help="also write the gap chart (PNG) here")
+    brief.set_defaults(handler=cmd_brief)
+
+    chat = sub.add_parser("chat", help="a local console chat: type /carry commands")
+    chat.add_argument(
+        "--chart-dir", type=Path, default=Path.cwd(), help="where chart PNGs are written"
+    )
+    chat.set_defaults(handler=cmd_chat)
+
+    run = sub.add_parser("run", help="answer /carry on every platform whose token is set")
+    add_run_arguments(run)
+    run.set_defaults(handler=main_run)
 
     backtest = sub.add_parser("backtest", help="replay the signal over history, day by day")
     backtest.add_argument("--start", type=date.fromisoformat, default=date(1995, 1, 1))
@@ -139,6 +163,29 @@ def _summary(results: list[SourceResult]) -> str:
         )
         lines.extend(f"{'':<45}{more}" for more in r.errors[1:3])
     return "\n".join(lines)
+
+
+def cmd_brief(args: argparse.Namespace) -> int:
+    """Render the briefing as plain text in the terminal."""
+    store = open_seeded_store()
+    day = args.date or date.today()
+    services = make_services(store, today=lambda: day)
+    print(render_text(briefing(services, args.lang)))
+    if args.chart:
+        try:
+            chart = services.snapshots.chart("gap", "1y")
+        except NoData:
+            print("error: no data to chart yet; run `carrybot refresh`", file=sys.stderr)
+            return 1
+        args.chart.write_bytes(chart.png)
+        print(f"\nChart written to {args.chart}")
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """Route /carry lines from the terminal or standard input through the command layer."""
+    services = make_services(open_seeded_store())
+    return run_chat(sys.stdin, sys.stdout, services, args.chart_dir)
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
@@ -73,15 +74,42 @@ class Actor:
 
 
 @dataclass(frozen=True)
-class SettingsChange:
-    """One recorded change: ``field`` is a setting name or ``"reset"``."""
+class FieldChange:
+    """One setting's old and new value as text; ``field`` is a setting name or ``"reset"``."""
 
     field: str
     old_value: str
     new_value: str
+
+
+@dataclass(frozen=True)
+class SettingsChange:
+    """One recorded change: who, when, and every setting it changed (the one asked for first)."""
+
+    fields: tuple[FieldChange, ...]
     user_id: str
     user_name: str
     changed_at: datetime
+
+    @property
+    def field(self) -> str:
+        """The setting asked for (the first one changed)."""
+        return self.fields[0].field
+
+    @property
+    def old_value(self) -> str:
+        """Its value before, as text."""
+        return self.fields[0].old_value
+
+    @property
+    def new_value(self) -> str:
+        """Its value after, as text."""
+        return self.fields[0].new_value
+
+    @property
+    def is_reset(self) -> bool:
+        """True when the change put every setting back to its default."""
+        return any(f.field == "reset" for f in self.fields)
 
 
 class SettingError(ValueError):
@@ -113,6 +141,7 @@ settings_changes_table = Table(
     "settings_changes",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("change_id", String(32), nullable=False, index=True),
     Column("platform", String(16), nullable=False, index=True),
     Column("chat_id", String(64), nullable=False),
     Column("channel_id", String(64), nullable=False),
@@ -214,8 +243,17 @@ def _zones_by_lower() -> dict[str, str]:
 @cache
 def _zones_by_city() -> dict[str, str]:
     # Prefer canonical "Area/City" zones over legacy aliases such as "Japan" or "US/Pacific".
-    areas = ("Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe",
-             "Indian", "Pacific")
+    areas = (
+        "Africa",
+        "America",
+        "Antarctica",
+        "Asia",
+        "Atlantic",
+        "Australia",
+        "Europe",
+        "Indian",
+        "Pacific",
+    )
     cities: dict[str, str] = {}
     for zone in sorted(available_timezones()):
         if zone.split("/", 1)[0] in areas:
@@ -241,18 +279,20 @@ class SettingsStore:
 
     def get(self, key: ChatKey) -> ChatSettings:
         """The chat's settings, or the defaults when it never changed anything."""
-        t = chat_settings_table
-        query = select(*(t.c[name] for name in SETTING_NAMES)).where(*self._where(t, key))
+        return self.find(key) or DEFAULTS
+
+    def find(self, key: ChatKey) -> ChatSettings | None:
+        """The chat's stored settings; None when it never changed anything."""
         with self.engine.connect() as conn:
-            row = conn.execute(query).first()
-        if row is None:
-            return DEFAULTS
-        return ChatSettings(**dict(row._mapping))
+            return self._read(conn, key)
 
     def update(
         self, key: ChatKey, changes: Mapping[str, object], actor: Actor, now: datetime | None = None
     ) -> ChatSettings:
-        """Apply ``changes`` (setting name → value), validate, store and record what changed."""
+        """Apply ``changes`` (setting name → value), validate, store and record what changed.
+
+        The changed settings are recorded as one change, in the order of ``changes``.
+        """
         unknown = set(changes) - set(SETTING_NAMES)
         if unknown:
             raise KeyError(f"unknown setting(s): {', '.join(sorted(unknown))}")
@@ -265,17 +305,31 @@ class SettingsStore:
             if old is None:
                 conn.execute(
                     insert(t).values(
-                        platform=key.platform, chat_id=key.chat_id, channel_id=key.channel_id,
-                        updated_at=stamp, **values,
+                        platform=key.platform,
+                        chat_id=key.chat_id,
+                        channel_id=key.channel_id,
+                        updated_at=stamp,
+                        **values,
                     )
                 )
             else:
-                conn.execute(update(t).where(*self._where(t, key)).values(updated_at=stamp, **values))
+                conn.execute(
+                    update(t).where(*self._where(t, key)).values(updated_at=stamp, **values)
+                )
             before = old or DEFAULTS
-            for name in SETTING_NAMES:
+            change_id = uuid.uuid4().hex
+            for name in changes:  # in the caller's order: what was asked for comes first
                 if getattr(before, name) != getattr(new, name):
-                    self._record(conn, key, name, getattr(before, name), getattr(new, name), actor,
-                                 stamp)
+                    self._record(
+                        conn,
+                        change_id,
+                        key,
+                        name,
+                        getattr(before, name),
+                        getattr(new, name),
+                        actor,
+                        stamp,
+                    )
         return new
 
     def reset(self, key: ChatKey, actor: Actor, now: datetime | None = None) -> ChatSettings:
@@ -283,27 +337,40 @@ class SettingsStore:
         stamp = now or datetime.now(UTC)
         with self.engine.begin() as conn:
             conn.execute(delete(chat_settings_table).where(*self._where(chat_settings_table, key)))
-            self._record(conn, key, "reset", "", "defaults", actor, stamp)
+            self._record(conn, uuid.uuid4().hex, key, "reset", "", "defaults", actor, stamp)
         return DEFAULTS
 
     def last_change(self, key: ChatKey) -> SettingsChange | None:
-        """The most recent recorded change of the chat, if any."""
+        """The most recent recorded change of the chat (all the settings it touched), if any."""
         t = settings_changes_table
-        query = (
-            select(t.c.field, t.c.old_value, t.c.new_value, t.c.user_id, t.c.user_name,
-                   t.c.changed_at)
+        latest = (
+            select(t.c.change_id)
             .where(*self._where(t, key))
             .order_by(desc(t.c.changed_at), desc(t.c.id))
             .limit(1)
+            .scalar_subquery()
+        )
+        query = (
+            select(
+                t.c.field, t.c.old_value, t.c.new_value, t.c.user_id, t.c.user_name, t.c.changed_at
+            )
+            .where(*self._where(t, key), t.c.change_id == latest)
+            .order_by(t.c.id)
         )
         with self.engine.connect() as conn:
-            row = conn.execute(query).first()
-        if row is None:
+            rows = conn.execute(query).all()
+        if not rows:
             return None
-        change = SettingsChange(**dict(row._mapping))
-        if change.changed_at.tzinfo is None:  # SQLite drops the zone; values are stored in UTC
-            change = replace(change, changed_at=change.changed_at.replace(tzinfo=UTC))
-        return change
+        first = rows[0]
+        stamp = first.changed_at
+        if stamp.tzinfo is None:  # SQLite drops the zone; values are stored in UTC
+            stamp = stamp.replace(tzinfo=UTC)
+        return SettingsChange(
+            tuple(FieldChange(r.field, r.old_value, r.new_value) for r in rows),
+            first.user_id,
+            first.user_name,
+            stamp,
+        )
 
     def subscribed(self) -> list[tuple[ChatKey, ChatSettings]]:
         """Every chat with the daily briefing on (for the scheduler)."""
@@ -335,13 +402,27 @@ class SettingsStore:
         )
 
     def _record(
-        self, conn: Any, key: ChatKey, name: str, old: object, new: object, actor: Actor,
+        self,
+        conn: Any,
+        change_id: str,
+        key: ChatKey,
+        name: str,
+        old: object,
+        new: object,
+        actor: Actor,
         stamp: datetime,
     ) -> None:
         conn.execute(
             insert(settings_changes_table).values(
-                platform=key.platform, chat_id=key.chat_id, channel_id=key.channel_id,
-                field=name, old_value=_text(old)[:128], new_value=_text(new)[:128],
-                user_id=actor.user_id[:64], user_name=actor.user_name[:128], changed_at=stamp,
+                change_id=change_id,
+                platform=key.platform,
+                chat_id=key.chat_id,
+                channel_id=key.channel_id,
+                field=name,
+                old_value=_text(old)[:128],
+                new_value=_text(new)[:128],
+                user_id=actor.user_id[:64],
+                user_name=actor.user_name[:128],
+                changed_at=stamp,
             )
         )

@@ -14,3 +14,7 @@ def http_server() -> Iterator[LocalServer]:
     """A started local HTTP server with no routes; point a source at it with monkeypatch.setenv."""
     with LocalServer() as server:
         yield server
+
+
+# Command-layer fixtures (services on a synthetic snapshot, chat contexts).
+pytest_plugins = [*pytest_plugins, "tests.support.chat"]

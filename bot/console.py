@@ -1,0 +1,91 @@
+"""``carrybot chat``: the ``/carry`` commands in a terminal, through the same command layer.
+
+The console is one local chat (platform ``console``, chat ``local``) stored in the same database
+as the real chats; its user moderates it. Lines come from a terminal (with a prompt) or from a
+pipe (``printf '/carry\\n' | carrybot chat``, each command echoed before its answer). Charts are
+written as PNG files and their paths printed.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from commands.carry import dispatch
+from commands.context import CommandContext
+from commands.render import render
+from commands.services import Services
+
+PLATFORM = "console"
+CHAT_ID = "local"
+PROMPT = "carry> "
+LEAVE = frozenset({"exit", "quit", "/exit", "/quit"})
+
+
+def console_user() -> str:
+    """The operating-system user name (``console`` when it cannot be found)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "console"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def run_chat(
+    stdin: TextIO,
+    stdout: TextIO,
+    services: Services,
+    chart_dir: Path,
+    user_name: str | None = None,
+    clock: Callable[[], datetime] = _now,
+) -> int:
+    """Answer ``/carry`` lines until end of input (or ``exit``); returns the exit status."""
+    interactive = stdin.isatty()
+    user = user_name or console_user()
+    if interactive:
+        stdout.write("carrybot chat: type /carry help for the commands, exit or Ctrl-D to leave.\n")
+    while True:
+        if interactive:
+            stdout.write(PROMPT)
+            stdout.flush()
+        line = stdin.readline()
+        if not line:
+            break
+        text = line.strip()
+        if not text:
+            continue
+        if text.lower() in LEAVE:
+            break
+        if not interactive:
+            stdout.write(f"> {text}\n")
+        ctx = CommandContext(
+            platform=PLATFORM,
+            chat_id=CHAT_ID,
+            user_id=user,
+            user_name=user,
+            is_moderator=True,
+            chat_title="console",
+            now=clock(),
+        )
+        reply = dispatch(text, ctx, services)
+        for message in render(reply, "text"):
+            stdout.write(message.text.rstrip() + "\n")
+            if message.image is not None:
+                path = _save(chart_dir, message.filename or "carry-chart.png", message.image)
+                stdout.write(f"chart: {path}\n")
+        stdout.write("\n")
+        stdout.flush()
+    return 0
+
+
+def _save(directory: Path, filename: str, png: bytes) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = (directory / Path(filename).name).resolve()
+    path.write_bytes(png)
+    return path

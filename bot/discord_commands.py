@@ -1,0 +1,238 @@
+"""The ``/carry`` slash-command group: one subcommand per command of the command layer.
+
+Each subcommand only turns its options back into the words the command layer parses
+(``/carry chart pressure 5y`` → ``["chart", "pressure", "5y"]``) and hands them to the adapter,
+so the grammar, validation and wording stay in ``commands/``. Discord cannot run a group
+without a subcommand, so the bare ``/carry`` snapshot is ``/carry now`` here.
+
+Settings subcommands carry a real ``has_permissions(manage_guild=True)`` check each. The group
+itself sets no ``default_permissions``: Discord would apply them to the whole top-level
+command and hide ``/carry`` from every member without Manage Server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Sequence
+from functools import cache
+from typing import Protocol
+from zoneinfo import available_timezones
+
+import discord
+from discord import app_commands
+from discord.app_commands import Choice, Range
+
+from commands.settings import suggest_timezone
+
+# Discord subcommand → command-layer name, where they differ.
+LAYER_NAMES = {"now": ""}
+ZONE_AREAS = (
+    "Africa",
+    "America",
+    "Antarctica",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+)
+POPULAR_ZONES = (
+    "Asia/Tokyo",
+    "Asia/Hong_Kong",
+    "Asia/Shanghai",
+    "Asia/Singapore",
+    "Australia/Sydney",
+    "Europe/London",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "Etc/UTC",
+)
+HELP_TOPICS = (
+    "now",
+    "chart",
+    "explain",
+    "history",
+    "sources",
+    "brief",
+    "settings",
+    "subscribe",
+    "unsubscribe",
+    "threshold",
+    "alerts",
+    "lang",
+    "reset",
+)
+MAX_CHOICES = 25
+
+manage_server = app_commands.checks.has_permissions(manage_guild=True)
+
+
+class Answerer(Protocol):
+    """What the group needs from the adapter."""
+
+    def answer(
+        self, interaction: discord.Interaction, words: Sequence[str], *, check_channel: bool = False
+    ) -> Awaitable[None]: ...
+
+
+@cache
+def _zones() -> tuple[str, ...]:
+    return tuple(sorted(z for z in available_timezones() if z.split("/", 1)[0] in ZONE_AREAS))
+
+
+def zone_choices(typed: str) -> list[str]:
+    """Time zones for autocomplete: names starting with, then containing, what was typed (a
+    city or ``Area/City``); a close spelling when nothing matches."""
+    key = typed.strip().replace(" ", "_").lower()
+    if not key:
+        return list(POPULAR_ZONES)
+    zones = _zones()
+    starts = [
+        z
+        for z in zones
+        if z.lower().startswith(key) or z.rsplit("/", 1)[-1].lower().startswith(key)
+    ]
+    chosen = set(starts)
+    contains = [z for z in zones if key in z.lower() and z not in chosen]
+    found = (starts + contains)[:MAX_CHOICES]
+    if not found:
+        suggestion = suggest_timezone(typed)
+        found = [suggestion] if suggestion else []
+    return found
+
+
+class CarryGroup(app_commands.Group):
+    """``/carry …`` for every member; changing settings needs Manage Server."""
+
+    def __init__(self, adapter: Answerer) -> None:
+        super().__init__(
+            name="carry",
+            description="Yen carry trade: Japan–US rate gaps, USD/JPY, unwind signal",
+            guild_only=True,
+            allowed_contexts=app_commands.AppCommandContext(guild=True),
+            allowed_installs=app_commands.AppInstallationType(guild=True),
+        )
+        self.adapter = adapter
+
+    # --- readings, for everyone -----------------------------------------------------------
+
+    @app_commands.command(description="The snapshot: rate gaps, USD/JPY, pressure, fuel, regime")
+    async def now(self, interaction: discord.Interaction) -> None:
+        await self.adapter.answer(interaction, [])
+
+    @app_commands.command(
+        description="A chart of the rate gaps or unwind pressure, with the chart attached"
+    )
+    @app_commands.describe(kind="What to draw", window="How far back")
+    @app_commands.choices(
+        kind=[
+            Choice(name="Rate gaps and USD/JPY", value="gap"),
+            Choice(name="Unwind pressure and regimes", value="pressure"),
+        ],
+        window=[
+            Choice(name="3 months", value="3m"),
+            Choice(name="1 year", value="1y"),
+            Choice(name="5 years", value="5y"),
+            Choice(name="All history", value="max"),
+        ],
+    )
+    async def chart(
+        self, interaction: discord.Interaction, kind: str = "gap", window: str = "1y"
+    ) -> None:
+        await self.adapter.answer(interaction, ["chart", kind, window])
+
+    @app_commands.command(description="Every part of the signal with its value, score and weight")
+    async def explain(self, interaction: discord.Interaction) -> None:
+        await self.adapter.answer(interaction, ["explain"])
+
+    @app_commands.command(description="The regime periods over the last year, five years or all")
+    @app_commands.describe(window="How far back")
+    @app_commands.choices(
+        window=[
+            Choice(name="1 year", value="1y"),
+            Choice(name="5 years", value="5y"),
+            Choice(name="All history", value="max"),
+        ],
+    )
+    async def history(self, interaction: discord.Interaction, window: str = "1y") -> None:
+        await self.adapter.answer(interaction, ["history", window])
+
+    @app_commands.command(description="Each data source's latest date and whether it is fresh")
+    async def sources(self, interaction: discord.Interaction) -> None:
+        await self.adapter.answer(interaction, ["sources"])
+
+    @app_commands.command(description="Today's briefing")
+    async def brief(self, interaction: discord.Interaction) -> None:
+        await self.adapter.answer(interaction, ["brief"])
+
+    @app_commands.command(description="This channel's settings and who changed them last")
+    async def settings(self, interaction: discord.Interaction) -> None:
+        await self.adapter.answer(interaction, ["settings"])
+
+    @app_commands.command(description="The list of commands, or help for one of them")
+    @app_commands.describe(topic="A command to explain")
+    @app_commands.choices(topic=[Choice(name=name, value=name) for name in HELP_TOPICS])
+    async def help(self, interaction: discord.Interaction, topic: str | None = None) -> None:
+        layer_name = "carry" if topic == "now" else topic  # the layer's help names it /carry
+        await self.adapter.answer(interaction, ["help", *([layer_name] if layer_name else [])])
+
+    # --- settings, for members with Manage Server -----------------------------------------
+
+    @app_commands.command(description="Post the daily briefing in this channel at a local time")
+    @app_commands.describe(time="24-hour local time, HH:MM", zone="Time zone, Area/City")
+    @manage_server
+    async def subscribe(
+        self, interaction: discord.Interaction, time: Range[str, 1, 5], zone: str | None = None
+    ) -> None:
+        words = ["subscribe", time, *([zone] if zone else [])]
+        await self.adapter.answer(interaction, words, check_channel=True)
+
+    @subscribe.autocomplete("zone")
+    async def _zone(self, interaction: discord.Interaction, typed: str) -> list[Choice[str]]:
+        return [Choice(name=zone, value=zone) for zone in zone_choices(typed)]
+
+    @app_commands.command(description="Stop the daily briefing in this channel")
+    @manage_server
+    async def unsubscribe(self, interaction: discord.Interaction) -> None:
+        await self.adapter.answer(interaction, ["unsubscribe"])
+
+    @app_commands.command(description="Alert when unwind pressure or carry fuel reaches a level")
+    @app_commands.describe(kind="Which score", value="Level from 0 to 100")
+    @app_commands.choices(
+        kind=[
+            Choice(name="Unwind pressure", value="pressure"),
+            Choice(name="Carry fuel", value="fuel"),
+        ],
+    )
+    @manage_server
+    async def threshold(
+        self, interaction: discord.Interaction, kind: str, value: Range[int, 0, 100]
+    ) -> None:
+        await self.adapter.answer(interaction, ["threshold", kind, str(value)])
+
+    @app_commands.command(description="Turn threshold and regime alerts on or off")
+    @app_commands.describe(state="On or off")
+    @app_commands.choices(state=[Choice(name="on", value="on"), Choice(name="off", value="off")])
+    @manage_server
+    async def alerts(self, interaction: discord.Interaction, state: str) -> None:
+        await self.adapter.answer(interaction, ["alerts", state])
+
+    @app_commands.command(description="The language of this channel's replies and briefings")
+    @app_commands.describe(language="English, Japanese or Simplified Chinese")
+    @app_commands.choices(
+        language=[
+            Choice(name="English", value="en"),
+            Choice(name="日本語", value="ja"),
+            Choice(name="简体中文", value="zh"),
+        ],
+    )
+    @manage_server
+    async def lang(self, interaction: discord.Interaction, language: str) -> None:
+        await self.adapter.answer(interaction, ["lang", language])
+
+    @app_commands.command(description="Put every setting of this channel back to its default")
+    @manage_server
+    async def reset(self, interaction: discord.Interaction) -> None:
+        await self.adapter.answer(interaction, ["reset"])

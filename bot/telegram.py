@@ -1,0 +1,319 @@
+"""Telegram adapter on python-telegram-bot v22: updates in, ``/carry`` through the command layer,
+HTML out.
+
+Thin by design: a handler builds a ``CommandContext`` from the update (moderator from
+``bot.telegram_permissions``), runs ``commands.carry.dispatch`` and the renderer in a worker
+thread (they read the database and may draw a chart), and hands the messages to
+``bot.telegram_delivery``. Membership changes and group-to-supergroup migrations are recorded in
+``bot.chat_registry``. Long polling by default; webhook mode behind ``bot.telegram_webhook``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import BotCommand, ChatMemberRestricted, ChatMemberUpdated, Message, Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.chat_registry import ACTIVE_STATUSES, ChatRegistry
+from bot.redact import quiet_url_loggers
+from bot.telegram_delivery import PLATFORM, Delivered, TelegramDelivery
+from bot.telegram_order import PerChatUpdateProcessor
+from bot.telegram_permissions import ModeratorCache
+from bot.telegram_webhook import WebhookServer, derived_secret, webhook_path
+from commands.carry import dispatch
+from commands.context import CommandContext
+from commands.layout import Message as OutMessage
+from commands.render import render
+from commands.reply import Reply
+from commands.services import Services
+
+log = logging.getLogger(__name__)
+
+PUBLIC_API = "https://api.telegram.org/bot"
+COMMAND = "carry"
+ALLOWED_UPDATES = ("message", "channel_post", "my_chat_member")
+CONCURRENT_UPDATES = 64  # handlers running at once (one per chat at a time)
+# The command menu (setMyCommands) per language; English is the default for other languages.
+MENU = {
+    "en": "Yen carry trade: rate gaps, unwind signal, charts, settings",
+    "ja": "円キャリートレード：金利差、巻き戻しシグナル、チャート、設定",
+    "zh": "日元套息交易：利差、平仓信号、图表、设置",
+}
+
+
+@dataclass(frozen=True)
+class TelegramConfig:
+    """Deployment settings of the Telegram adapter (the token is never logged)."""
+
+    token: str = field(repr=False)
+    base_url: str = PUBLIC_API
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8080
+    webhook_secret: str = field(default="", repr=False)
+    poll_timeout: float = 10.0
+
+    @classmethod
+    def from_env(
+        cls,
+        *,
+        webhook_url: str | None = None,
+        webhook_listen: str = "127.0.0.1",
+        webhook_port: int = 8080,
+    ) -> TelegramConfig | None:
+        """From ``TELEGRAM_BOT_TOKEN``, ``TELEGRAM_API_BASE_URL`` and
+        ``TELEGRAM_WEBHOOK_SECRET``; None when no token is set."""
+        token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
+        if not token:
+            return None
+        base = os.environ.get("TELEGRAM_API_BASE_URL", "").strip() or PUBLIC_API
+        secret = os.environ.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or derived_secret(token)
+        return cls(token, base, webhook_url, webhook_listen, webhook_port, secret)
+
+    @property
+    def base_file_url(self) -> str:
+        """``http://host:port/bot`` → ``http://host:port/file/bot`` (how Bot API servers lay
+        out file downloads)."""
+        head, sep, tail = self.base_url.rstrip("/").rpartition("/")
+        return f"{head}/file/{tail}" if sep else self.base_url
+
+
+class TelegramAdapter:
+    """One bot token served by one ``Application``; ``start`` and ``stop`` from the runtime."""
+
+    def __init__(self, services: Services, config: TelegramConfig, registry: ChatRegistry) -> None:
+        self.services = services
+        self.config = config
+        self.registry = registry
+        self.moderators = ModeratorCache()
+        self.application = self._build()
+        self.delivery = TelegramDelivery(self.application.bot, registry)
+        self._webhook: WebhookServer | None = None
+
+    @classmethod
+    def from_env(
+        cls,
+        services: Services,
+        *,
+        webhook_url: str | None = None,
+        webhook_listen: str = "127.0.0.1",
+        webhook_port: int = 8080,
+    ) -> TelegramAdapter | None:
+        """The adapter configured from the environment, or None without ``TELEGRAM_BOT_TOKEN``."""
+        config = TelegramConfig.from_env(
+            webhook_url=webhook_url, webhook_listen=webhook_listen, webhook_port=webhook_port
+        )
+        if config is None:
+            return None
+        return cls(services, config, ChatRegistry(services.settings.engine))
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def _build(self) -> Application:
+        builder = (
+            Application.builder()
+            .token(self.config.token)
+            .base_url(self.config.base_url)
+            .base_file_url(self.config.base_file_url)
+            .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
+        )
+        if self.config.webhook_url:
+            builder = builder.updater(None)
+        app = builder.build()
+        # New messages and channel posts; not edits, forwards, or a channel post that Telegram
+        # copies into the channel's discussion group (it would be answered twice).
+        carry_filter = (
+            (filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST)
+            & ~filters.FORWARDED
+            & ~filters.IS_AUTOMATIC_FORWARD
+        )
+        app.add_handler(CommandHandler(COMMAND, self._on_carry, filters=carry_filter))
+        app.add_handler(
+            ChatMemberHandler(self._on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)
+        )
+        app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migrate))
+        app.add_error_handler(self._on_error)
+        return app
+
+    @property
+    def webhook_port(self) -> int | None:
+        """The port the webhook listens on (after ``start``), if in webhook mode."""
+        return self._webhook.port if self._webhook else None
+
+    async def start(self) -> None:
+        """Log in (``getMe``), publish the command menu and start receiving updates."""
+        quiet_url_loggers()
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> None:
+        app = self.application
+        await app.initialize()
+        await self._publish_menu()
+        await app.start()
+        if self.config.webhook_url:
+            self._webhook = WebhookServer(
+                app,
+                secret=self.config.webhook_secret,
+                listen=self.config.webhook_listen,
+                port=self.config.webhook_port,
+                path=webhook_path(self.config.webhook_url),
+            )
+            await self._webhook.start()
+            await app.bot.set_webhook(
+                self.config.webhook_url,
+                secret_token=self.config.webhook_secret,
+                allowed_updates=list(ALLOWED_UPDATES),
+            )
+            log.info("Telegram: @%s receiving updates by webhook", app.bot.username)
+        else:
+            assert app.updater is not None
+            await app.updater.start_polling(
+                timeout=int(self.config.poll_timeout),
+                allowed_updates=list(ALLOWED_UPDATES),
+                error_callback=self._on_polling_error,
+            )
+            log.info("Telegram: @%s receiving updates by long polling", app.bot.username)
+
+    async def stop(self) -> None:
+        """Stop receiving, finish the updates in hand, close connections."""
+        app = self.application
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if self._webhook is not None:
+            await self._webhook.stop()
+            self._webhook = None
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+
+    async def _publish_menu(self) -> None:
+        for language, description in MENU.items():
+            commands = [BotCommand(COMMAND, description)]
+            try:
+                await self.application.bot.set_my_commands(
+                    commands, language_code=None if language == "en" else language
+                )
+            except TelegramError as exc:  # the menu is a nicety; never fail start-up over it
+                log.warning("setMyCommands (%s) failed: %s", language, exc)
+
+    # -- handlers ----------------------------------------------------------------------------
+
+    async def _on_carry(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None or message.text is None:
+            return
+        ctx = CommandContext(
+            platform=PLATFORM,
+            chat_id=str(message.chat.id),
+            user_id=str(_author_id(message)),
+            user_name=_author_name(message),
+            is_moderator=await self.moderators.is_moderator(context.bot, message),
+            locale=message.from_user.language_code if message.from_user else None,
+            chat_title=message.chat.title or message.chat.full_name or "",
+        )
+        messages = await asyncio.to_thread(self._answer, message.text, ctx)
+        private = message.chat.type == ChatType.PRIVATE
+        await self.delivery.send(
+            message.chat.id, messages, reply_to=None if private else message.message_id
+        )
+
+    def _answer(self, text: str, ctx: CommandContext) -> list[OutMessage]:
+        reply = dispatch(text, ctx, self.services)
+        return render(reply, "telegram_html")
+
+    async def _on_my_chat_member(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        change = update.my_chat_member
+        if change is None:
+            return
+        chat = change.chat
+        status = change.new_chat_member.status
+        await asyncio.to_thread(
+            self.registry.set_membership,
+            PLATFORM,
+            str(chat.id),
+            status,
+            can_post=_can_post(change),
+            chat_type=chat.type,
+            title=chat.title or chat.full_name or "",
+        )
+        self.moderators.forget_chat(chat.id)
+        log.info("Telegram: bot is now %s in %s chat %s", status, chat.type, chat.id)
+
+    async def _on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None:
+            return
+        if message.migrate_to_chat_id:
+            old, new = message.chat.id, message.migrate_to_chat_id
+        elif message.migrate_from_chat_id:
+            old, new = message.migrate_from_chat_id, message.chat.id
+        else:
+            return
+        await asyncio.to_thread(self.registry.migrate, PLATFORM, str(old), str(new))
+        self.moderators.forget_chat(old)
+        log.info("Telegram: group %s became supergroup %s; settings moved", old, new)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("Telegram update failed: %s", context.error, exc_info=context.error)
+
+    def _on_polling_error(self, error: TelegramError) -> None:
+        log.warning("Telegram polling: %s", error)
+
+    # -- deliveries --------------------------------------------------------------------------
+
+    async def deliver(self, chat_id: str, reply: Reply) -> Delivered | None:
+        """Post a reply (a briefing, an alert) to a chat, unless it is disabled.
+
+        Follows migrations to the chat's current id; None when the chat is disabled."""
+        current = await asyncio.to_thread(self.registry.resolve, PLATFORM, chat_id)
+        if await asyncio.to_thread(self.registry.is_disabled, PLATFORM, current):
+            return None
+        messages = await asyncio.to_thread(render, reply, "telegram_html")
+        target = int(current) if current.lstrip("-").isdigit() else current
+        return await self.delivery.send(target, messages)
+
+
+def _author_id(message: Message) -> int:
+    """The user, or for anonymous admins and channel posts the chat they speak as."""
+    if message.sender_chat is not None:
+        return message.sender_chat.id
+    return message.from_user.id if message.from_user else message.chat.id
+
+
+def _author_name(message: Message) -> str:
+    if message.sender_chat is not None:
+        return message.author_signature or message.sender_chat.title or ""
+    if message.from_user is not None:
+        return message.from_user.full_name
+    return ""
+
+
+def _can_post(change: ChatMemberUpdated) -> bool:
+    """Whether the bot may post with its new membership."""
+    member: Any = change.new_chat_member
+    status = member.status
+    if change.chat.type == ChatType.CHANNEL:
+        return status == ChatMemberStatus.OWNER or (
+            status == ChatMemberStatus.ADMINISTRATOR and bool(member.can_post_messages)
+        )
+    if isinstance(member, ChatMemberRestricted):
+        return bool(member.is_member and member.can_send_messages)
+    return status in ACTIVE_STATUSES

@@ -1,0 +1,105 @@
+"""The assembled ``/carry`` command set and the services it runs on.
+
+Adapters need only this module and ``commands.render``::
+
+    services = make_services(store)                      # once per process
+    reply = dispatch("/carry chart gap 1y", ctx, services)
+    messages = render(reply, "telegram_html")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from datetime import UTC, date, datetime
+from functools import cache
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine, func, select
+
+from analytics import pipeline
+from analytics.seed import is_seed_source
+from analytics.snapshot import build_snapshot
+from analytics.store import ObservationStore, observations_table
+from commands import (
+    chart_cmds,
+    help_cmds,
+    history_cmds,
+    settings_cmds,
+    snapshot_cmds,
+)
+from commands.registry import Registry, dispatch
+from commands.services import NoData, Services, SnapshotProvider
+from commands.settings import SettingsStore
+
+__all__ = ["dispatch", "make_services", "registry", "snapshot_builder"]
+
+
+@cache
+def registry() -> Registry:
+    """Every subcommand, in the order help lists them."""
+    return Registry(
+        [
+            *snapshot_cmds.COMMANDS[:1],
+            *chart_cmds.COMMANDS,
+            *snapshot_cmds.COMMANDS[1:2],
+            *history_cmds.COMMANDS,
+            *snapshot_cmds.COMMANDS[2:],
+            *settings_cmds.COMMANDS,
+            *help_cmds.COMMANDS,
+        ]
+    )
+
+
+def _utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
+def snapshot_builder(
+    store: ObservationStore, today: Callable[[], date] = _utc_today
+) -> Callable[[], tuple[Any, pd.DataFrame]]:
+    """A function computing (snapshot, daily frame) from everything the store holds."""
+
+    def build() -> tuple[Any, pd.DataFrame]:
+        obs = store.load()
+        if obs.empty or not obs["series"].str.startswith("fx.usdjpy").any():
+            raise NoData("no USD/JPY observations stored")
+        day = today()
+        computation = pipeline.compute(obs, end=pd.Timestamp(day))
+        latest = obs.sort_values("date").groupby("series")["source"].last()
+        seed = bool(latest.map(is_seed_source).any())
+        snapshot = build_snapshot(obs, day, computation=computation, seed=seed)
+        return snapshot, computation.daily()
+
+    return build
+
+
+def store_fingerprint(
+    store: ObservationStore, today: Callable[[], date] = _utc_today
+) -> Callable[[], Hashable]:
+    """A cheap check that changes when observations are added or revised (or the day turns)."""
+    t = observations_table
+    query = select(func.count(), func.max(t.c.fetched_at))
+
+    def fingerprint() -> Hashable:
+        with store.engine.connect() as conn:
+            count, last = conn.execute(query).one()
+        return (today(), int(count), str(last))
+
+    return fingerprint
+
+
+def make_services(
+    store: ObservationStore,
+    engine: Engine | None = None,
+    today: Callable[[], date] = _utc_today,
+    check_seconds: float = 60.0,
+) -> Services:
+    """Services on an observation store; chat settings go to ``engine`` (default: the store's)."""
+    provider = SnapshotProvider(
+        snapshot_builder(store, today),
+        chart_cmds.make_chart,
+        fingerprint=store_fingerprint(store, today),
+        check_seconds=check_seconds,
+    )
+    return Services(SettingsStore(engine or store.engine), provider, registry())

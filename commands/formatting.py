@@ -1,0 +1,125 @@
+"""Numbers and dates written the way each locale writes them (Babel), for the templates.
+
+Missing values (None or NaN) are never printed as ``nan``: templates test them with
+``is available`` and say in a sentence that the input is unavailable; as a last resort these
+filters print a dash.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, tzinfo
+from functools import cache
+from typing import Any
+
+from babel import Locale
+from babel.lists import format_list
+from babel.numbers import NumberPattern, parse_pattern
+
+# Chat language → Babel locale. British English writes dates day-first ("17 Jun 2026").
+BABEL_LOCALES = {"en": "en_GB", "ja": "ja", "zh": "zh_Hans"}
+MINUS = "\u2212"
+DASH = "\u2014"
+
+
+def normalise_language(value: str | None) -> str | None:
+    """``en``/``ja``/``zh`` from a platform or Babel locale code (``ja-JP``, ``zh_Hans``), or None."""
+    if not value:
+        return None
+    key = value.strip().lower().replace("_", "-")
+    if key.startswith("zh"):
+        return "zh"
+    head = key.split("-", 1)[0]
+    return head if head in BABEL_LOCALES else None
+
+
+@cache
+def babel_locale(language: str) -> Locale:
+    """The Babel locale of a chat language (English when unknown)."""
+    return Locale.parse(BABEL_LOCALES.get(normalise_language(language) or "en", "en_GB"))
+
+
+@cache
+def _pattern(digits: int) -> NumberPattern:
+    return parse_pattern("#,##0" + ("." + "0" * digits if digits > 0 else ""))
+
+
+def available(value: Any) -> bool:
+    """True when a value can be shown (not None, not NaN)."""
+    if value is None:
+        return False
+    if isinstance(value, float):
+        return not math.isnan(value)
+    return True
+
+
+class Formatter:
+    """Locale-bound number and date formatting; one per language, reused."""
+
+    def __init__(self, language: str) -> None:
+        self.language = normalise_language(language) or "en"
+        self.locale = babel_locale(self.language)
+        symbols = self.locale.number_symbols.get("latn", {})
+        self._group = str(symbols.get("group", ","))
+        self._decimal = str(symbols.get("decimal", "."))
+        # Locales that group by threes (en, ja, zh all do) take a fast path through format().
+        self._fast = _pattern(0).grouping == (3, 3)
+
+    def number(self, value: Any, digits: int = 0) -> str:
+        """``1,234.5`` with ``digits`` decimals, a true minus sign for negatives."""
+        if not available(value):
+            return DASH
+        number = float(value)
+        if self._fast:
+            text = f"{abs(number):,.{digits}f}"
+            if (self._group, self._decimal) != (",", "."):
+                text = text.replace(",", "\0").replace(".", self._decimal)
+                text = text.replace("\0", self._group)
+        else:
+            text = _pattern(digits).apply(abs(number), self.locale)
+        negative = round(number, digits) < 0
+        return (MINUS + text) if negative else text
+
+    def signed(self, value: Any, digits: int = 0) -> str:
+        """``+12`` / ``−12`` / ``0``: changes always carry their sign."""
+        if not available(value):
+            return DASH
+        text = self.number(value, digits)
+        return text if text.startswith(MINUS) or round(float(value), digits) == 0 else "+" + text
+
+    def signed_percent(self, value: Any, digits: int = 1) -> str:
+        """A change in percent with its sign (``+0.29%``, ``−1.8%``)."""
+        return DASH if not available(value) else self.signed(value, digits) + "%"
+
+    def percent(self, value: Any, digits: int = 2) -> str:
+        """A value already in percent (``3.25`` → ``3.25%``)."""
+        return DASH if not available(value) else self.number(value, digits) + "%"
+
+    def listing(self, items: list[str]) -> str:
+        """Items joined the locale's way (``a, b and c``; ``a、b、c``)."""
+        return format_list(items, style="standard", locale=self.locale) if items else ""
+
+    def date(self, value: Any, width: str = "medium") -> str:
+        """A calendar date (``17 Jun 2026``, ``2026/06/17``, ``2026年6月17日``)."""
+        if not available(value):
+            return DASH
+        day = value.date() if isinstance(value, datetime) else value
+        if not isinstance(day, date):
+            return DASH
+        return str(self.locale.date_formats[width].apply(day, self.locale))
+
+    def datetime(self, value: Any, zone: tzinfo | None = None) -> str:
+        """A moment in the chat's time zone, to the minute."""
+        if not isinstance(value, datetime):
+            return DASH
+        local = value.astimezone(zone) if zone is not None and value.tzinfo else value
+        day = self.locale.date_formats["medium"].apply(local, self.locale)
+        clock = self.locale.time_formats["short"].apply(local, self.locale)
+        glue = str(self.locale.datetime_formats["medium"])
+        return glue.replace("{1}", str(day)).replace("{0}", str(clock))
+
+
+@cache
+def formatter(language: str) -> Formatter:
+    """The shared formatter of a language."""
+    return Formatter(language)

@@ -1,0 +1,97 @@
+"""The one renderer: a ``Reply`` → messages for Telegram HTML, Discord or plain text, per locale.
+
+Templates live in the ``templates`` package (``replies/<name>.j2``); one template serves every
+format through the ``m`` markup helper (``commands.markup``), and every locale through gettext
+(``commands.i18n``). Environments are built once per (format, language) and cached.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from commands.formatting import available, formatter, normalise_language
+from commands.i18n import translations
+from commands.layout import Message, discord_messages, telegram_messages, text_messages
+from commands.markup import FORMATS, Format, Markup_, finalize, markup_class, parse_document
+from commands.reply import Reply
+
+log = logging.getLogger(__name__)
+
+__all__ = ["FORMATS", "Format", "Message", "environment", "render", "render_text"]
+
+
+@cache
+def environment(fmt: Format, language: str) -> Environment:
+    """The Jinja2 environment of one format and language (autoescaped HTML for Telegram)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    env = Environment(
+        loader=PackageLoader("templates", "."),
+        autoescape=fmt == "telegram_html",
+        undefined=StrictUndefined,
+        finalize=finalize(fmt),
+        extensions=["jinja2.ext.i18n", "jinja2.ext.do"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    catalogue = translations(language)
+    safe = markup_class(fmt)
+
+    # Translated sentences become the format's safe type, so ``%(value)s`` is escaped its way.
+    @cache
+    def gettext(message: str) -> Markup:
+        return safe(catalogue.gettext(message))
+
+    def ngettext(singular: str, plural: str, n: int) -> Markup:
+        return safe(catalogue.ngettext(singular, plural, n))
+
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    fmtr = formatter(language)
+    env.globals.update(m=Markup_(fmt), fmt=fmt, lang=language, f=fmtr)
+    env.filters.update(
+        num=fmtr.number,
+        signed=fmtr.signed,
+        pct=fmtr.percent,
+        spct=fmtr.signed_percent,
+        day=fmtr.date,
+        moment=fmtr.datetime,
+    )
+    env.filters["listing"] = lambda items: safe(fmtr.listing([str(i) for i in items]))
+    env.tests["available"] = available
+    return env
+
+
+def render(reply: Reply, fmt: Format, locale: str | None = None) -> list[Message]:
+    """The reply as messages within the platform's limits (``locale`` defaults to the reply's).
+
+    A template that fails to render is logged and replaced by the apologetic error reply.
+    """
+    language = normalise_language(locale or reply.locale) or "en"
+    try:
+        return _render(reply, fmt, language)
+    except Exception:
+        if reply.template == "error" and reply.context.get("code") == "internal":
+            raise
+        log.exception("rendering %s (%s, %s) failed", reply.template, fmt, language)
+        return _render(Reply.error("internal", language), fmt, language)
+
+
+def _render(reply: Reply, fmt: Format, language: str) -> list[Message]:
+    env = environment(fmt, language)
+    template = env.get_template(f"replies/{reply.template}.j2")
+    document = parse_document(template.render(**reply.context))
+    if fmt == "telegram_html":
+        return telegram_messages(document, reply.image, reply.filename)
+    if fmt == "discord":
+        return discord_messages(document, reply.image, reply.filename, reply.ok)
+    return text_messages(document, reply.image, reply.filename)
+
+
+def render_text(reply: Reply, locale: str | None = None) -> str:
+    """The plain-text rendering as one string (console, ``carrybot brief``)."""
+    return "\n\n".join(message.text for message in render(reply, "text", locale))

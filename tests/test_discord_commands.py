@@ -1,0 +1,138 @@
+"""The ``/carry`` group, configuration and message packing of the Discord adapter (no network)."""
+
+from __future__ import annotations
+
+import discord
+import pytest
+from discord import app_commands
+from discord.http import Route
+
+from analytics.errors import CarrybotError
+from bot.discord_bot import DiscordAdapter, use_api_base
+from bot.discord_commands import LAYER_NAMES, CarryGroup, zone_choices
+from bot.discord_messages import pack
+from bot.discord_permissions import missing
+from commands.carry import registry
+from commands.layout import Message
+from commands.settings import LANGUAGES, parse_timezone
+
+
+def carry_tree() -> tuple[app_commands.CommandTree[discord.Client], CarryGroup]:
+    client = discord.Client(intents=discord.Intents.none())
+    tree = app_commands.CommandTree(client)
+    group = CarryGroup(adapter=None)  # type: ignore[arg-type]
+    tree.add_command(group)
+    return tree, group
+
+
+def test_every_layer_command_has_a_subcommand_with_the_same_arguments() -> None:
+    _tree, group = carry_tree()
+    subcommands = {c.name: c for c in group.commands}
+    discord_names = {LAYER_NAMES.get(name, name): name for name in subcommands}
+    for command in registry().commands:
+        assert command.name in discord_names, f"/carry {command.name} has no Discord subcommand"
+        sub = subcommands[discord_names[command.name]]
+        assert isinstance(sub, app_commands.Command)
+        params = {p.name: p for p in sub.parameters}
+        assert list(params) == [a.name for a in command.args], command.name
+        for arg in command.args:
+            param = params[arg.name]
+            assert param.required == (not arg.optional), (command.name, arg.name)
+            if arg.choices:
+                assert [c.value for c in param.choices] == list(arg.choices)
+
+
+def test_settings_subcommands_check_manage_server_and_the_group_hides_nothing() -> None:
+    tree, group = carry_tree()
+    moderator_only = {c.name for c in registry().commands if c.moderator_only}
+    assert moderator_only == {"subscribe", "unsubscribe", "threshold", "alerts", "lang", "reset"}
+    for sub in group.commands:
+        assert isinstance(sub, app_commands.Command)
+        assert bool(sub.checks) == (sub.name in moderator_only), sub.name
+    payload = group.to_dict(tree)
+    assert payload["default_member_permissions"] is None
+    assert payload["contexts"] == [0]
+
+
+def test_language_choices_are_the_languages_carrybot_speaks() -> None:
+    _tree, group = carry_tree()
+    lang = group.get_command("lang")
+    assert isinstance(lang, app_commands.Command)
+    assert [c.value for c in lang.parameters[0].choices] == list(LANGUAGES)
+
+
+def test_zone_choices_match_cities_and_areas() -> None:
+    assert zone_choices("tokyo")[0] == "Asia/Tokyo"
+    assert zone_choices("Europe/Lon")[0] == "Europe/London"
+    assert zone_choices("new york")[0] == "America/New_York"
+    assert zone_choices("Tokio") == ["Asia/Tokyo"]  # a near-miss spelling still helps
+    assert "Asia/Tokyo" in zone_choices("")
+    assert len(zone_choices("a")) == 25
+    for zone in [*zone_choices(""), *zone_choices("a")]:
+        assert parse_timezone(zone) == zone  # every offer is accepted by /carry subscribe
+
+
+def test_from_env_needs_a_token_and_reads_the_api_base_and_dev_guild() -> None:
+    services = object()
+    assert DiscordAdapter.from_env(services, {}) is None  # type: ignore[arg-type]
+    adapter = DiscordAdapter.from_env(
+        services,  # type: ignore[arg-type]
+        {
+            "DISCORD_BOT_TOKEN": "secret-token",
+            "DISCORD_API_BASE_URL": "http://proxy:8080/api/v10",
+            "DISCORD_DEV_GUILD_ID": "123456789012345678",
+        },
+    )
+    assert adapter is not None
+    assert adapter.api_base == "http://proxy:8080/api/v10"
+    assert adapter.dev_guild_id == 123456789012345678
+    assert "secret-token" not in repr(adapter)
+    with pytest.raises(CarrybotError, match="DISCORD_DEV_GUILD_ID"):
+        DiscordAdapter.from_env(
+            services,  # type: ignore[arg-type]
+            {"DISCORD_BOT_TOKEN": "t", "DISCORD_DEV_GUILD_ID": "my-server"},
+        )
+
+
+def test_api_base_gets_the_api_version_when_it_has_none() -> None:
+    previous = use_api_base("http://proxy:8080/")
+    try:
+        base = Route.BASE
+        assert base == f"http://proxy:8080/api/v{discord.http.INTERNAL_API_VERSION}"
+        assert Route("GET", "/users/@me").url == base + "/users/@me"
+        use_api_base("http://proxy:8080/api/v10/")
+        base = Route.BASE
+        assert base == "http://proxy:8080/api/v10"
+    finally:
+        Route.BASE = previous
+
+
+def test_pack_joins_embeds_within_discord_limits() -> None:
+    embed = {"title": "t", "description": "x" * 1000}
+    messages = [Message(text="Done."), *(Message(embed=dict(embed)) for _ in range(6))]
+    packed = pack(messages)
+    assert [p.content for p in packed] == ["Done.", None]  # 6,000 characters per message
+    assert [len(p.embeds) for p in packed] == [5, 1]
+    charts = [
+        Message(
+            embed={"title": "c", "image": {"url": "attachment://a.png"}},
+            image=b"\x89PNG",
+            filename="a.png",
+        )
+    ]
+    [with_file] = pack(charts)
+    assert [f.filename for f in with_file.files] == ["a.png"]
+    many = pack([Message(embed={"title": str(n)}) for n in range(11)])
+    assert [len(p.embeds) for p in many] == [10, 1]
+
+
+def test_missing_permissions_are_named_and_administrators_lack_none() -> None:
+    lacking = discord.Permissions(view_channel=True, send_messages=True, embed_links=True)
+    assert missing(lacking) == ["attach_files"]
+    assert missing(discord.Permissions(administrator=True)) == []
+    assert missing(discord.Permissions.none()) == [
+        "view_channel",
+        "send_messages",
+        "embed_links",
+        "attach_files",
+    ]

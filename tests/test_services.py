@@ -1,0 +1,103 @@
+"""The snapshot provider (warm cache, rebuilds, chart cache) and the renderer's safety net."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from analytics.seed import open_seeded_store
+from commands.carry import make_services
+from commands.render import render_text
+from commands.reply import Reply
+from commands.services import NoData, SnapshotProvider
+from commands.views import parse_trigger
+from tests.support.snapshots import computed
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def counting_provider(fingerprints: list[int], clock: Clock) -> tuple[SnapshotProvider, list[int]]:
+    builds: list[int] = []
+
+    def build() -> tuple[object, pd.DataFrame]:
+        builds.append(1)
+        return computed("stressed")
+
+    provider = SnapshotProvider(
+        build,
+        lambda daily, kind, window: b"\x89PNG" + kind.encode(),
+        fingerprint=lambda: fingerprints[-1],
+        check_seconds=60,
+        clock=clock,
+    )
+    return provider, builds
+
+
+def test_the_snapshot_stays_warm_until_the_data_changes() -> None:
+    clock, fingerprints = Clock(), [1]
+    provider, builds = counting_provider(fingerprints, clock)
+    first = provider.current()
+    clock.now = 30
+    assert provider.current() is first and len(builds) == 1
+    clock.now = 90  # checked again, nothing changed
+    assert provider.current() is first and len(builds) == 1
+    fingerprints.append(2)
+    clock.now = 200
+    assert provider.current() is not first and len(builds) == 2
+
+
+def test_invalidate_forces_a_rebuild() -> None:
+    provider, builds = counting_provider([1], Clock())
+    provider.current()
+    provider.invalidate()
+    provider.current()
+    assert len(builds) == 2
+
+
+def test_charts_are_cached_per_version_kind_and_window() -> None:
+    provider, _ = counting_provider([1], Clock())
+    assert not provider.chart("gap", "1y").cached
+    assert provider.chart("gap", "1y").cached
+    assert not provider.chart("pressure", "1y").cached
+
+
+def test_every_regime_rule_has_words() -> None:
+    _, daily = computed("stressed")
+    sparse = computed("sparse")[1]
+    triggers = set(daily["regime_trigger"].dropna()) | set(sparse["regime_trigger"].dropna())
+    assert triggers
+    assert {t: parse_trigger(t).code for t in triggers if not parse_trigger(t).code} == {}
+
+
+def test_a_template_failure_renders_the_apology(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.ERROR, logger="commands.render"):
+        text = render_text(Reply("no_such_template", {}, locale="ja"))
+    assert text.startswith("申し訳ありません")
+    assert "no_such_template" in caplog.text
+
+
+def test_an_empty_store_is_no_data(tmp_path) -> None:
+    from analytics.db import make_engine
+    from analytics.store import ObservationStore
+
+    services = make_services(ObservationStore(make_engine(f"sqlite:///{tmp_path / 'e.sqlite3'}")))
+    with pytest.raises(NoData):
+        services.snapshots.current()
+
+
+@pytest.mark.slow
+def test_services_on_the_seeded_store(tmp_path) -> None:
+    store = open_seeded_store(f"sqlite:///{tmp_path / 'seed.sqlite3'}")
+    services = make_services(store, today=lambda: date(2026, 6, 12))
+    current = services.snapshots.current()
+    assert current.snapshot.as_of == date(2026, 6, 12)
+    assert current.version == current.snapshot.version
