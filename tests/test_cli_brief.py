@@ -1,0 +1,57 @@
+"""`carrybot brief` and `carrybot chat` as a new user runs them on a fresh machine (seed only)."""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+
+@pytest.fixture(autouse=True)
+def fresh_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CARRYBOT_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("CARRYBOT_DATABASE_URL", raising=False)
+
+
+def test_brief_on_a_past_day_reads_like_a_dated_commentary(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    chart = tmp_path / "gap.png"
+    assert main(["brief", "--date", "2024-08-02", "--chart", str(chart)]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("Yen carry briefing, 2 Aug 2024")
+    assert "UNWINDING" in text
+    assert "USD/JPY stood at 146.98 on 2 Aug 2024" in text
+    assert "Offline: these figures come from the bundled seed" in text
+    assert not re.search(r"\bnan\b", text, re.IGNORECASE)
+    assert chart.read_bytes().startswith(b"\x89PNG")
+
+
+def test_brief_today_names_its_stale_inputs(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["brief", "--date", "2026-11-24"]) == 0
+    text = capsys.readouterr().out
+    assert "Stale inputs:" in text and "JGB 2-year yield (30 Apr 2026)" in text
+
+
+def test_brief_in_japanese(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["brief", "--date", "2024-08-02", "--lang", "ja"]) == 0
+    text = capsys.readouterr().out
+    assert "2024" in text and re.search(r"[\u3040-\u30ff]", text)
+
+
+def test_piped_chat_answers_each_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    script = "/carry\n/carry explain\n/carry threshold pressure 55\n/carry settings\n/carry threshold pressure 155\n"
+    monkeypatch.setattr(sys, "stdin", io.StringIO(script))
+    assert main(["chat", "--chart-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "Yen carry:" in out and "How the scores are made" in out
+    assert "threshold is now 55 (it was 65)" in out
+    assert "Unwind pressure alert threshold: 55." in out
+    assert "Use /carry threshold pressure 55." in out
