@@ -21,21 +21,10 @@ import discord
 from discord import app_commands
 from discord.app_commands import Choice, Range
 
-from commands.settings import suggest_timezone
+from commands.settings import ZONE_AREAS, suggest_timezone
 
 # Discord subcommand → command-layer name, where they differ.
 LAYER_NAMES = {"now": ""}
-ZONE_AREAS = (
-    "Africa",
-    "America",
-    "Antarctica",
-    "Asia",
-    "Atlantic",
-    "Australia",
-    "Europe",
-    "Indian",
-    "Pacific",
-)
 POPULAR_ZONES = (
     "Asia/Tokyo",
     "Asia/Hong_Kong",

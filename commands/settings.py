@@ -39,6 +39,20 @@ THRESHOLD_KINDS = ("pressure", "fuel")
 TIME_PATTERN = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
+# Canonical IANA areas: "Area/City" zones are preferred over legacy aliases ("Japan", "US/Pacific").
+ZONE_AREAS = (
+    "Africa",
+    "America",
+    "Antarctica",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+)
+
+
 @dataclass(frozen=True)
 class ChatSettings:
     """What a chat has chosen; the field defaults are the defaults of every new chat."""
@@ -243,20 +257,9 @@ def _zones_by_lower() -> dict[str, str]:
 @cache
 def _zones_by_city() -> dict[str, str]:
     # Prefer canonical "Area/City" zones over legacy aliases such as "Japan" or "US/Pacific".
-    areas = (
-        "Africa",
-        "America",
-        "Antarctica",
-        "Asia",
-        "Atlantic",
-        "Australia",
-        "Europe",
-        "Indian",
-        "Pacific",
-    )
     cities: dict[str, str] = {}
     for zone in sorted(available_timezones()):
-        if zone.split("/", 1)[0] in areas:
+        if zone.split("/", 1)[0] in ZONE_AREAS:
             cities.setdefault(zone.rsplit("/", 1)[-1].lower(), zone)
     return cities
 
