@@ -327,24 +327,3 @@ async def in_daemon_thread(fn: Callable[[], T]) -> T:
 def _call_soon(loop: asyncio.AbstractEventLoop, *args: Any) -> None:
     with contextlib.suppress(RuntimeError):  # the loop closed while the thread worked
         loop.call_soon_threadsafe(*args)
-
-
-def _standalone(argv: list[str] | None = None) -> int:
-    """``python -m bot.runtime``: the same as ``carrybot run``, for deployments without the CLI."""
-    parser = argparse.ArgumentParser(prog="python -m bot.runtime", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
-    add_run_arguments(parser)
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    try:
-        return main_run(args)
-    except CarrybotError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    raise SystemExit(_standalone())

@@ -240,8 +240,9 @@ def test_carrybot_run_answers_carry_in_a_group_and_stops_on_sigterm(tmp_path: Pa
             process = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "bot.runtime",
+                "bot.cli",
                 "-v",
+                "run",
                 "--no-refresh",
                 cwd=ROOT,
                 env=env,
