@@ -17,6 +17,7 @@ from analytics.seed import build as build_seed
 from analytics.seed import is_seed_source, open_seeded_store
 from analytics.series import CATALOGUE
 from bot.console import run_chat
+from bot.delivery_service import add_deliveries_arguments, main_deliveries
 from bot.runtime import add_run_arguments, main_run
 from commands.carry import make_services
 from commands.render import render_text
@@ -81,6 +82,12 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="answer /carry on every platform whose token is set")
     add_run_arguments(run)
     run.set_defaults(handler=main_run)
+
+    deliveries = sub.add_parser(
+        "deliveries", help="briefings and alerts by state; each failure with its reason"
+    )
+    add_deliveries_arguments(deliveries)
+    deliveries.set_defaults(handler=main_deliveries)
 
     backtest = sub.add_parser("backtest", help="replay the signal over history, day by day")
     backtest.add_argument("--start", type=date.fromisoformat, default=date(1995, 1, 1))

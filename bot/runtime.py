@@ -180,6 +180,11 @@ async def run(
             webhook_listen=webhook_listen,
             webhook_port=webhook_port,
         )
+        if adapters:
+            # Started last and stopped first: it posts through the adapters above.
+            from bot.delivery_service import DeliveryService
+
+            adapters = [*adapters, DeliveryService.from_adapters(services, adapters)]
     if not adapters:
         raise CarrybotError(missing_token_message() or "no adapter could be started")
     loop = asyncio.get_running_loop()

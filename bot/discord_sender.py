@@ -1,0 +1,87 @@
+"""The delivery worker's Discord sender: REST ``POST /channels/{id}/messages`` with a nonce.
+
+It posts through discord.py's ``HTTPClient`` (the running adapter's, so its per-route buckets
+and global lock are shared with command replies), packs rendered messages the way the adapter
+does (``bot.discord_bot.pack``) and gives each message the delivery's nonce plus its index
+with ``enforce_nonce``: Discord answers a repeat within a few minutes with the message it
+already created, so an uncertain send is simply sent again. A channel that answers 403 or 404
+is disabled in the chat registry (Discord bans bots that keep making invalid requests).
+Charts are attached each time: Discord has no reusable upload id (attachment URLs expire).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+
+import aiohttp
+import discord
+from discord.http import HTTPClient, handle_message_parameters
+
+from bot.chat_registry import ChatRegistry
+from bot.deliveries import NONCE_LENGTH
+from bot.delivery_worker import Blocked, Pace, Rejected, RetryLater, Target, Transient, Uncertain
+from bot.discord_bot import pack
+from commands.layout import Message
+from commands.render import Format
+
+log = logging.getLogger(__name__)
+
+
+class DiscordSender:
+    """``Sender`` for Discord channels (idempotent through the nonce)."""
+
+    platform = "discord"
+    format: Format = "discord"
+    idempotent = True
+
+    def __init__(
+        self,
+        http: HTTPClient | Callable[[], HTTPClient | None],
+        registry: ChatRegistry | None = None,
+    ) -> None:
+        self._http = http if callable(http) else (lambda: http)
+        self.registry = registry
+
+    async def send(self, target: Target, messages: Sequence[Message], pace: Pace) -> list[str]:
+        http = self._http()
+        if http is None:
+            raise Transient("the Discord client is not connected yet")
+        ids: list[str] = []
+        for index, outgoing in enumerate(pack(messages)):
+            if index:
+                await pace()
+            nonce = f"{target.nonce[:NONCE_LENGTH]}{index:02d}"
+            try:
+                with handle_message_parameters(
+                    content=outgoing.content,
+                    embeds=outgoing.embeds,
+                    files=outgoing.files,
+                    nonce=nonce,
+                    allowed_mentions=discord.AllowedMentions.none(),
+                ) as params:
+                    data = await http.send_message(target.channel_id, params=params)
+            except (discord.Forbidden, discord.NotFound) as exc:
+                await self._disable(target.channel_id, f"http_{exc.status}")
+                reason = f"Discord: {exc.status} {exc.text or 'no access'} (channel disabled)"
+                raise Blocked(reason) from exc
+            except discord.RateLimited as exc:
+                raise RetryLater(exc.retry_after, "Discord rate limit") from exc
+            except discord.DiscordServerError as exc:
+                raise Transient(f"Discord server error {exc.status}") from exc
+            except discord.HTTPException as exc:
+                if exc.status == 429:
+                    raise RetryLater(5.0, "Discord rate limit") from exc
+                raise Rejected(f"Discord refused the message: {exc.status} {exc.text}") from exc
+            except aiohttp.ClientConnectorError as exc:
+                raise Transient(f"no connection to Discord ({type(exc).__name__})") from exc
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+                raise Uncertain(f"Discord did not answer ({type(exc).__name__})") from exc
+            ids.append(str(data["id"]))
+        return ids
+
+    async def _disable(self, channel_id: str, reason: str) -> None:
+        log.info("discord channel %s disabled for deliveries: %s", channel_id, reason)
+        if self.registry is not None:
+            await asyncio.to_thread(self.registry.disable, "discord", channel_id, reason)

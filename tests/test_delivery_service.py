@@ -1,0 +1,68 @@
+"""The runtime component: the real Telegram adapter's bot, the minute tick and the worker together;
+and ``carrybot deliveries``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from analytics.db import make_engine
+from bot.deliveries import DeliveryQueue
+from bot.delivery_service import DeliveryService, add_deliveries_arguments, main_deliveries
+from tests.support.chat import make_services
+from tests.support.fanout import subscribe
+from tests.support.telegram_harness import running_bot
+
+
+def test_the_service_posts_a_due_briefing_through_the_running_adapter(tmp_path: Path) -> None:
+    services = make_services(f"sqlite:///{tmp_path / 'carry.sqlite3'}")
+    engine = services.settings.engine
+    due = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%H:%M")
+    subscribe(engine, ["-100555"], timezone="UTC", briefing_time=due, languages=("ja",))
+
+    async def scenario() -> None:
+        async with running_bot(services) as (api, adapter):
+            api.add_chat({"id": -100555, "title": "Carry desk", "type": "supergroup"})
+            service = DeliveryService.from_adapters(services, [adapter], environ={})
+            await service.start()
+            try:
+                [call] = await api.wait_sent(-100555, timeout=10)
+            finally:
+                await service.stop()
+            assert "円キャリー" in call.params["text"]
+            assert call.params["parse_mode"] == "HTML"
+
+    asyncio.run(scenario())
+    [row] = DeliveryQueue(engine).rows()
+    assert (row.state, row.kind, row.locale) == ("sent", "briefing", "ja")
+    assert row.message_id
+
+
+def test_a_process_can_tick_without_sending(tmp_path: Path) -> None:
+    services = make_services(f"sqlite:///{tmp_path / 'carry.sqlite3'}")
+    service = DeliveryService.from_adapters(
+        services, [], environ={"CARRYBOT_DELIVERY_WORKER": "off", "CARRYBOT_LATE_MINUTES": "30"}
+    )
+    assert service.worker is None
+    assert service.scheduler.late_window == timedelta(minutes=30)
+
+
+def test_carrybot_deliveries_prints_the_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'carry.sqlite3'}"
+    monkeypatch.setenv("CARRYBOT_DATABASE_URL", url)
+    engine = make_engine(url)
+    DeliveryQueue(engine)
+    engine.dispose()
+    parser = argparse.ArgumentParser()
+    add_deliveries_arguments(parser)
+    assert main_deliveries(parser.parse_args(["--date", "2026-06-12"])) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Deliveries on 2026-06-12") and "none" in out
+    assert parser.parse_args([]).date is None
+    assert parser.parse_args(["--date", "2026-06-12"]).date == date(2026, 6, 12)
