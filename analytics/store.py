@@ -22,9 +22,8 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
-from analytics.db import make_engine, metadata
+from analytics.db import insert, make_engine, metadata
 from analytics.series import CATALOGUE
 
 observations_table = Table(
@@ -116,7 +115,7 @@ class ObservationStore:
             return 0
         before = self.count()
         rows = self._rows(obs.drop_duplicates(subset=["series", "date"], keep="last"), fetched_at)
-        statement = self._dialect_insert(observations_table).on_conflict_do_nothing(
+        statement = insert(self.engine, observations_table).on_conflict_do_nothing(
             index_elements=[observations_table.c.series, observations_table.c.date]
         )
         with self.engine.begin() as conn:
@@ -196,7 +195,7 @@ class ObservationStore:
 
     def set_meta(self, key: str, value: str) -> None:
         """Store a bookkeeping value."""
-        statement = self._dialect_insert(meta_table).values(key=key, value=value)
+        statement = insert(self.engine, meta_table).values(key=key, value=value)
         statement = statement.on_conflict_do_update(
             index_elements=[meta_table.c.key], set_={"value": statement.excluded.value}
         )
@@ -235,7 +234,7 @@ class ObservationStore:
         return existing
 
     def _upsert_statement(self) -> Any:
-        statement = self._dialect_insert(observations_table)
+        statement = insert(self.engine, observations_table)
         return statement.on_conflict_do_update(
             index_elements=[observations_table.c.series, observations_table.c.date],
             set_={
@@ -245,10 +244,3 @@ class ObservationStore:
                 "fetched_at": statement.excluded.fetched_at,
             },
         )
-
-    def _dialect_insert(self, table: Table) -> Any:
-        if self.engine.dialect.name == "postgresql":
-            return postgresql.insert(table)
-        if self.engine.dialect.name == "sqlite":
-            return sqlite.insert(table)
-        raise NotImplementedError(f"unsupported database {self.engine.dialect.name}")

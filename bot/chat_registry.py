@@ -25,9 +25,8 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
-from analytics.db import metadata
+from analytics.db import insert, metadata
 from commands.settings import chat_settings_table, settings_changes_table
 
 # Membership statuses in which the bot can post.
@@ -217,7 +216,7 @@ class ChatRegistry:
         t = platform_files_table
         with self.engine.begin() as conn:
             conn.execute(
-                _insert(conn, t)
+                insert(conn, t)
                 .values(
                     platform=platform,
                     digest=data_digest,
@@ -259,19 +258,11 @@ class ChatRegistry:
             "migrated_to": None,
         }
         conn.execute(
-            _insert(conn, t)
+            insert(conn, t)
             .values(platform=platform, chat_id=chat_id, updated_at=now, **defaults)
             .on_conflict_do_nothing()
         )
         conn.execute(update(t).where(*_key(t, platform, chat_id)).values(updated_at=now, **values))
-
-
-def _insert(conn: Any, table: Table) -> Any:
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    if conn.dialect.name == "sqlite":
-        return sqlite.insert(table)
-    raise NotImplementedError(f"unsupported database {conn.dialect.name}")
 
 
 def _key(table: Table, platform: str, chat_id: str) -> tuple[Any, ...]:

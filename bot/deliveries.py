@@ -49,9 +49,8 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
-from analytics.db import metadata
+from analytics.db import insert, metadata
 
 QUEUED, CLAIMED, SENDING = "queued", "claimed", "sending"
 SENT, FAILED, SKIPPED, AMBIGUOUS = "sent", "failed", "skipped", "ambiguous"
@@ -221,7 +220,7 @@ class DeliveryQueue:
         inserted = 0
         with self.engine.begin() as conn:
             for start in range(0, len(rows), 500):
-                stmt = _insert(conn, t).on_conflict_do_nothing().returning(t.c.id)
+                stmt = insert(conn, t).on_conflict_do_nothing().returning(t.c.id)
                 inserted += len(conn.execute(stmt, rows[start : start + 500]).all())
         return inserted
 
@@ -561,14 +560,6 @@ def _delivery(row: Any) -> Delivery:
         message_id=m["message_id"],
         error=m["error"],
     )
-
-
-def _insert(conn: Any, table: Table) -> Any:
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    if conn.dialect.name == "sqlite":
-        return sqlite.insert(table)
-    raise NotImplementedError(f"unsupported database {conn.dialect.name}")
 
 
 # --- the operator's view -----------------------------------------------------------------------

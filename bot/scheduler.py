@@ -37,9 +37,8 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
-from analytics.db import metadata
+from analytics.db import insert, metadata
 from analytics.regime import AlertBudget, SentAlert
 from bot.deliveries import DeliveryQueue, NewDelivery, utc
 from commands.settings import ChatKey, ChatSettings, chat_settings_table
@@ -440,7 +439,7 @@ class Scheduler:
     def _set_last_tick(self, now: datetime) -> None:
         t = scheduler_state_table
         with self.engine.begin() as conn:
-            conn.execute(_insert(conn, t).values(name="tick", at=now).on_conflict_do_nothing())
+            conn.execute(insert(conn, t).values(name="tick", at=now).on_conflict_do_nothing())
             conn.execute(update(t).where(t.c.name == "tick", t.c.at < now).values(at=now))
 
     def _states(self) -> dict[tuple[str, str, str], AlertState]:
@@ -474,7 +473,7 @@ class Scheduler:
             for k, s in states
         ]
         with self.engine.begin() as conn:
-            stmt = _insert(conn, t)
+            stmt = insert(conn, t)
             changing = {c: stmt.excluded[c] for c in rows[0] if c not in t.primary_key.columns}
             conn.execute(
                 stmt.on_conflict_do_update(
@@ -514,12 +513,6 @@ def _unlock(conn: Any) -> None:
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": TICK_LOCK})
         conn.commit()
-
-
-def _insert(conn: Any, table: Table) -> Any:
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
 
 
 def disabled_chats(registry: Any, platforms: Sequence[str]) -> Callable[[], set[tuple[str, str]]]:
