@@ -41,7 +41,7 @@ from sqlalchemy import (
 from analytics.db import insert, metadata
 from analytics.regime import AlertBudget, SentAlert
 from bot.deliveries import DeliveryQueue, NewDelivery, utc
-from commands.settings import ChatKey, ChatSettings, chat_settings_table
+from commands.settings import ChatKey, ChatSettings
 
 log = logging.getLogger(__name__)
 
@@ -296,7 +296,7 @@ class TickResult:
 
 
 class Subscriptions:
-    """Chats with the briefing on (``SettingsStore.subscribed``) and chats with alerts on."""
+    """Chats with the briefing on and chats with alerts on, from the settings store."""
 
     def __init__(self, settings: Any) -> None:
         self.settings = settings
@@ -305,17 +305,7 @@ class Subscriptions:
         return [Subscription(key, s) for key, s in self.settings.subscribed()]
 
     def alerts(self) -> list[Subscription]:
-        t = chat_settings_table
-        names = [c.name for c in t.columns if c.name in ChatSettings.__dataclass_fields__]
-        with self.settings.engine.connect() as conn:
-            rows = conn.execute(select(t).where(t.c.alerts.is_(True))).all()
-        return [
-            Subscription(
-                ChatKey(row.platform, row.chat_id, row.channel_id),
-                ChatSettings(**{name: getattr(row, name) for name in names}),
-            )
-            for row in rows
-        ]
+        return [Subscription(key, s) for key, s in self.settings.alerting()]
 
 
 class Scheduler:

@@ -377,10 +377,16 @@ class SettingsStore:
 
     def subscribed(self) -> list[tuple[ChatKey, ChatSettings]]:
         """Every chat with the daily briefing on (for the scheduler)."""
+        return self._where_on(chat_settings_table.c.briefing)
+
+    def alerting(self) -> list[tuple[ChatKey, ChatSettings]]:
+        """Every chat with alerts on (for the scheduler)."""
+        return self._where_on(chat_settings_table.c.alerts)
+
+    def _where_on(self, flag: Any) -> list[tuple[ChatKey, ChatSettings]]:
         t = chat_settings_table
-        query = select(t).where(t.c.briefing.is_(True))
         with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
+            rows = conn.execute(select(t).where(flag.is_(True))).all()
         return [
             (
                 ChatKey(row.platform, row.chat_id, row.channel_id),
