@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 
 from analytics.db import insert, metadata
-from commands.settings import chat_settings_table, settings_changes_table
+from commands.settings import SettingsStore, chat_settings_table, settings_changes_table
 
 # Membership statuses in which the bot can post.
 ACTIVE_STATUSES = frozenset({"member", "administrator", "creator"})
@@ -171,24 +171,9 @@ class ChatRegistry:
         a delivery may learn it from an error as well. Settings the new chat already has win.
         """
         now = datetime.now(UTC)
-        s, c, t = chat_settings_table, settings_changes_table, chat_state_table
+        t = chat_state_table
         with self.engine.begin() as conn:
-            new_has_settings = conn.execute(
-                select(s.c.chat_id).where(s.c.platform == platform, s.c.chat_id == new_id)
-            ).first()
-            if new_has_settings is None:
-                conn.execute(
-                    update(s)
-                    .where(s.c.platform == platform, s.c.chat_id == old_id)
-                    .values(chat_id=new_id, updated_at=now)
-                )
-            else:
-                conn.execute(delete(s).where(s.c.platform == platform, s.c.chat_id == old_id))
-            conn.execute(
-                update(c)
-                .where(c.c.platform == platform, c.c.chat_id == old_id)
-                .values(chat_id=new_id)
-            )
+            SettingsStore.move_chat(conn, platform, old_id, new_id, now)
             old = conn.execute(select(t).where(*_key(t, platform, old_id))).first()
             carried: dict[str, Any] = {"chat_type": "supergroup"}
             if old is not None:

@@ -383,6 +383,26 @@ class SettingsStore:
         """Every chat with alerts on (for the scheduler)."""
         return self._where_on(chat_settings_table.c.alerts)
 
+    @staticmethod
+    def move_chat(conn: Any, platform: str, old_id: str, new_id: str, now: datetime) -> None:
+        """Inside the caller's transaction: a chat's settings and history move to a new id
+        (a Telegram group that became a supergroup). Settings the new id already has win."""
+        s, c = chat_settings_table, settings_changes_table
+        new_has_settings = conn.execute(
+            select(s.c.chat_id).where(s.c.platform == platform, s.c.chat_id == new_id)
+        ).first()
+        if new_has_settings is None:
+            conn.execute(
+                update(s)
+                .where(s.c.platform == platform, s.c.chat_id == old_id)
+                .values(chat_id=new_id, updated_at=now)
+            )
+        else:
+            conn.execute(delete(s).where(s.c.platform == platform, s.c.chat_id == old_id))
+        conn.execute(
+            update(c).where(c.c.platform == platform, c.c.chat_id == old_id).values(chat_id=new_id)
+        )
+
     def _where_on(self, flag: Any) -> list[tuple[ChatKey, ChatSettings]]:
         t = chat_settings_table
         with self.engine.connect() as conn:
