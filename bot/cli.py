@@ -1,4 +1,9 @@
-"""The ``carrybot`` command line: status, refresh, seed, and (as they land) brief, backtest, chat, run."""
+"""The ``carrybot`` command line: brief, chat, run, status, refresh, deliveries, backtest, seed.
+
+The parser is built from the standard library alone, so ``carrybot --help`` and a mistyped
+option answer at once; each command imports what it needs (pandas, SQLAlchemy, the chat
+platforms) only when it runs.
+"""
 
 from __future__ import annotations
 
@@ -6,38 +11,39 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from analytics.config import database_url, redact_url
-from analytics.errors import CarrybotError
-from analytics.refresh import SOURCE_NAMES, SourceResult, refresh
-from analytics.seed import build as build_seed
-from analytics.seed import is_seed_source, open_seeded_store
-from analytics.series import CATALOGUE
-from bot.console import run_chat
-from bot.delivery_service import add_deliveries_arguments, main_deliveries
-from bot.runtime import add_run_arguments, main_run
-from commands.carry import make_services
-from commands.render import render_text
-from commands.services import NoData
-from commands.snapshot_cmds import briefing
+if TYPE_CHECKING:
+    from analytics.refresh import SourceResult
+
+log = logging.getLogger(__name__)
 
 DEFAULT_SEED_DIR = Path(__file__).resolve().parents[1] / "analytics" / "data"
+# The public sources `carrybot refresh --source` accepts (analytics.refresh.SOURCE_NAMES; a
+# test keeps the two equal: importing analytics.refresh here would load pandas for --help).
+SOURCE_CHOICES = ("fred", "mof", "treasury", "ecb", "boj", "cftc")
+DEFAULT_REFRESH_MINUTES = 60.0
+
+Handler = Callable[[argparse.Namespace], int]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
-    parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser().parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    from analytics.errors import CarrybotError
+
     try:
         return int(args.handler(args))
     except CarrybotError as exc:
+        if args.verbose:
+            log.exception("carrybot %s failed", args.command)
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -47,23 +53,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="carrybot", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    status = sub.add_parser("status", help="each series' last date, value, source and freshness")
-    status.add_argument("--date", type=date.fromisoformat, help="judge freshness as of this day")
-    status.set_defaults(handler=cmd_status)
-
-    refresh_cmd = sub.add_parser("refresh", help="fetch what is newer from the public sources")
-    refresh_cmd.add_argument(
-        "--source", action="append", choices=SOURCE_NAMES, help="only this source (repeatable)"
-    )
-    refresh_cmd.add_argument(
-        "--offline", action="store_true", help="no network: only make sure the seed is loaded"
-    )
-    refresh_cmd.set_defaults(handler=cmd_refresh)
+def parser() -> argparse.ArgumentParser:
+    """Every command and option of ``carrybot``."""
+    top = argparse.ArgumentParser(prog="carrybot", description=__doc__.split("\n", 1)[0])
+    top.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = top.add_subparsers(dest="command", required=True)
 
     brief = sub.add_parser(
         "brief", help="print the day's briefing (offline: from the bundled seed)"
@@ -80,14 +74,32 @@ def _parser() -> argparse.ArgumentParser:
     chat.set_defaults(handler=cmd_chat)
 
     run = sub.add_parser("run", help="answer /carry on every platform whose token is set")
-    add_run_arguments(run)
-    run.set_defaults(handler=main_run)
+    _run_arguments(run)
+    run.set_defaults(handler=cmd_run)
 
     deliveries = sub.add_parser(
         "deliveries", help="briefings and alerts by state; each failure with its reason"
     )
-    add_deliveries_arguments(deliveries)
-    deliveries.set_defaults(handler=main_deliveries)
+    deliveries.add_argument(
+        "--date",
+        type=date.fromisoformat,
+        default=None,
+        help="only deliveries for this local date (YYYY-MM-DD); default every day",
+    )
+    deliveries.set_defaults(handler=cmd_deliveries)
+
+    status = sub.add_parser("status", help="each series' last date, value, source and freshness")
+    status.add_argument("--date", type=date.fromisoformat, help="judge freshness as of this day")
+    status.set_defaults(handler=cmd_status)
+
+    refresh_cmd = sub.add_parser("refresh", help="fetch what is newer from the public sources")
+    refresh_cmd.add_argument(
+        "--source", action="append", choices=SOURCE_CHOICES, help="only this source (repeatable)"
+    )
+    refresh_cmd.add_argument(
+        "--offline", action="store_true", help="no network: only make sure the seed is loaded"
+    )
+    refresh_cmd.set_defaults(handler=cmd_refresh)
 
     backtest = sub.add_parser("backtest", help="replay the signal over history, day by day")
     backtest.add_argument("--start", type=date.fromisoformat, default=date(1995, 1, 1))
@@ -108,11 +120,46 @@ def _parser() -> argparse.ArgumentParser:
     seed_build.add_argument("--raw", type=Path, required=True, help="folder of raw files")
     seed_build.add_argument("--out", type=Path, default=DEFAULT_SEED_DIR, help="where to write")
     seed_build.set_defaults(handler=cmd_seed_build)
-    return parser
+    return top
+
+
+def _run_arguments(run: argparse.ArgumentParser) -> None:
+    run.add_argument(
+        "--telegram-webhook",
+        metavar="URL",
+        help="receive Telegram updates by webhook at this public HTTPS URL instead of polling",
+    )
+    run.add_argument(
+        "--webhook-listen",
+        metavar="HOST",
+        default="127.0.0.1",
+        help="address the webhook server binds (default 127.0.0.1, behind a reverse proxy)",
+    )
+    run.add_argument(
+        "--webhook-port", metavar="N", type=int, default=8080, help="webhook port (default 8080)"
+    )
+    run.add_argument(
+        "--refresh-minutes",
+        metavar="N",
+        type=float,
+        default=DEFAULT_REFRESH_MINUTES,
+        help="fetch the public sources every N minutes (default 60)",
+    )
+    run.add_argument(
+        "--no-refresh",
+        action="store_true",
+        help="do not fetch data in this process (another process or cron does)",
+    )
+
+
+# --- the commands: each imports what it needs when it runs ------------------------------------
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Print one line per stored series."""
+    from analytics.config import database_url, redact_url
+    from analytics.seed import is_seed_source, open_seeded_store
+
     store = open_seeded_store()
     today = args.date or date.today()
     rows = store.status(today)
@@ -139,12 +186,17 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def _value(series_id: str, value: float) -> str:
+    from analytics.series import CATALOGUE
+
     unit = CATALOGUE[series_id].unit if series_id in CATALOGUE else ""
     return f"{value:,.0f}" if unit == "contracts" else f"{value:.3f}"
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
     """Fetch each source, then print a summary table; non-zero only if every source failed."""
+    from analytics.refresh import SOURCE_NAMES, refresh
+    from analytics.seed import open_seeded_store
+
     store = open_seeded_store()
     if args.offline:
         print(
@@ -174,6 +226,12 @@ def _summary(results: list[SourceResult]) -> str:
 
 def cmd_brief(args: argparse.Namespace) -> int:
     """Render the briefing as plain text in the terminal."""
+    from analytics.seed import open_seeded_store
+    from commands.carry import make_services
+    from commands.render import render_text
+    from commands.services import NoData
+    from commands.snapshot_cmds import briefing
+
     store = open_seeded_store()
     day = args.date or date.today()
     services = make_services(store, today=lambda: day)
@@ -191,8 +249,26 @@ def cmd_brief(args: argparse.Namespace) -> int:
 
 def cmd_chat(args: argparse.Namespace) -> int:
     """Route /carry lines from the terminal or standard input through the command layer."""
+    from analytics.seed import open_seeded_store
+    from bot.console import run_chat
+    from commands.carry import make_services
+
     services = make_services(open_seeded_store())
     return run_chat(sys.stdin, sys.stdout, services, args.chart_dir)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Serve every platform whose token is set until SIGINT/SIGTERM."""
+    from bot.runtime import main_run
+
+    return main_run(args)
+
+
+def cmd_deliveries(args: argparse.Namespace) -> int:
+    """Print counts by state and each failed or ambiguous delivery with its reason."""
+    from bot.delivery_service import main_deliveries
+
+    return main_deliveries(args)
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
@@ -200,8 +276,10 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from analytics import backtest, charts
+    from analytics.config import database_url, redact_url
     from analytics.panel import last_market_day
     from analytics.rawfiles import read_directory
+    from analytics.seed import is_seed_source, open_seeded_store
 
     end = args.end or date.today()
     if args.start >= end:
@@ -234,6 +312,8 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 
 def cmd_seed_build(args: argparse.Namespace) -> int:
     """Write the seed and its provenance note."""
+    from analytics.seed import build as build_seed
+
     args.out.mkdir(parents=True, exist_ok=True)
     obs = build_seed(args.raw, args.out)
     print(

@@ -18,7 +18,7 @@ import contextlib
 import logging
 import os
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -176,16 +176,6 @@ def _sender_for(adapter: Any, registry: ChatRegistry, pacer: Pacer) -> Sender | 
 
 
 # --- carrybot deliveries --------------------------------------------------------------------------
-
-
-def add_deliveries_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of ``carrybot deliveries``."""
-    parser.add_argument(
-        "--date",
-        type=date.fromisoformat,
-        default=None,
-        help="only deliveries for this local date (YYYY-MM-DD); default every day",
-    )
 
 
 def main_deliveries(args: argparse.Namespace) -> int:

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 TOKEN_VARIABLES = ("TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN")
 SECRET_VARIABLES = (*TOKEN_VARIABLES, "TELEGRAM_WEBHOOK_SECRET")
-DEFAULT_REFRESH_MINUTES = 60.0
+DEFAULT_REFRESH_MINUTES = 60.0  # the CLI's --refresh-minutes default is the same
 BACKGROUND_GRACE = 10.0  # seconds background jobs get to finish after a stop signal
 T = TypeVar("T")
 
@@ -47,36 +47,6 @@ Background = Callable[[Sequence[Adapter], asyncio.Event], Coroutine[Any, Any, No
 
 class _Halted(Exception):
     """The refresh was asked to stop between two requests."""
-
-
-def add_run_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of ``carrybot run`` (the CLI calls ``main_run`` with the parsed namespace)."""
-    parser.add_argument(
-        "--telegram-webhook",
-        metavar="URL",
-        help="receive Telegram updates by webhook at this public HTTPS URL instead of polling",
-    )
-    parser.add_argument(
-        "--webhook-listen",
-        metavar="HOST",
-        default="127.0.0.1",
-        help="address the webhook server binds (default 127.0.0.1, behind a reverse proxy)",
-    )
-    parser.add_argument(
-        "--webhook-port", metavar="N", type=int, default=8080, help="webhook port (default 8080)"
-    )
-    parser.add_argument(
-        "--refresh-minutes",
-        metavar="N",
-        type=float,
-        default=DEFAULT_REFRESH_MINUTES,
-        help="fetch the public sources every N minutes (default 60)",
-    )
-    parser.add_argument(
-        "--no-refresh",
-        action="store_true",
-        help="do not fetch data in this process (another process or cron does)",
-    )
 
 
 def missing_token_message() -> str | None:

@@ -3,7 +3,6 @@ and ``carrybot deliveries``."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -11,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from analytics.db import make_engine
+from bot.cli import main, parser
 from bot.deliveries import DeliveryQueue
-from bot.delivery_service import DeliveryService, add_deliveries_arguments, main_deliveries
+from bot.delivery_service import DeliveryService
 from tests.support.chat import make_services
 from tests.support.fanout import subscribe
 from tests.support.telegram_harness import running_bot
@@ -59,10 +59,8 @@ def test_carrybot_deliveries_prints_the_report(
     engine = make_engine(url)
     DeliveryQueue(engine)
     engine.dispose()
-    parser = argparse.ArgumentParser()
-    add_deliveries_arguments(parser)
-    assert main_deliveries(parser.parse_args(["--date", "2026-06-12"])) == 0
+    assert main(["deliveries", "--date", "2026-06-12"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Deliveries on 2026-06-12") and "none" in out
-    assert parser.parse_args([]).date is None
-    assert parser.parse_args(["--date", "2026-06-12"]).date == date(2026, 6, 12)
+    assert parser().parse_args(["deliveries"]).date is None
+    assert parser().parse_args(["deliveries", "--date", "2026-06-12"]).date == date(2026, 6, 12)

@@ -15,7 +15,7 @@ import pytest
 
 from analytics.errors import CarrybotError
 from analytics.refresh import SourceResult
-from bot import runtime
+from bot import cli, runtime
 from bot.telegram import TelegramAdapter
 from tests.support import telegram_updates as tu
 from tests.support.chat import make_services
@@ -26,9 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _args(*argv: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser()
-    runtime.add_run_arguments(parser)
-    return parser.parse_args(argv)
+    return cli.parser().parse_args(["run", *argv])
 
 
 def test_run_without_a_token_says_which_variables_to_set(
