@@ -10,16 +10,22 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import logging
+import zlib
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import pandas as pd
 
+from analytics.errors import CarrybotError
 from analytics.rawfiles import RAW_FILES, read_directory
 from analytics.series import CATALOGUE
 from analytics.store import ObservationStore
+
+log = logging.getLogger(__name__)
 
 SEED_NAME = "seed.csv.gz"
 NOTE_NAME = "SEED.md"
@@ -78,21 +84,51 @@ def read(payload: bytes | None = None) -> pd.DataFrame:
 
 def seed_bytes() -> bytes:
     """The committed seed file's bytes."""
-    return resources.files("analytics").joinpath("data", SEED_NAME).read_bytes()
+    return seed_file().read_bytes()
 
 
-def ensure_loaded(store: ObservationStore) -> SeedInfo:
-    """Fill the store from the seed once; later runs (and live data) are left alone."""
-    payload = seed_bytes()
-    digest = hashlib.sha256(payload).hexdigest()
-    if store.get_meta(SEED_MARK) == digest:
-        return SeedInfo(False, 0, digest)
-    obs = read(payload)
+def seed_file() -> Traversable:
+    """Where the bundled seed is installed."""
+    return resources.files("analytics").joinpath("data", SEED_NAME)
+
+
+class SeedUnavailable(CarrybotError):
+    """The bundled seed is missing or unreadable and the store has nothing to fall back on."""
+
+
+def ensure_loaded(store: ObservationStore, need_seed: bool = True) -> SeedInfo:
+    """Fill the store from the seed once; later runs (and live data) are left alone.
+
+    A store that already holds observations does not need the seed: when it is missing or
+    corrupt the store is used as it is (with a warning); so is an empty one when ``need_seed``
+    is False (a refresh that is about to fetch); otherwise that raises ``SeedUnavailable``."""
+    try:
+        payload = seed_bytes()
+        digest = hashlib.sha256(payload).hexdigest()
+        if store.get_meta(SEED_MARK) == digest:
+            return SeedInfo(False, 0, digest)
+        obs = read(payload)
+    except (OSError, EOFError, ValueError, zlib.error, pd.errors.ParserError, KeyError) as exc:
+        problem = f"the bundled seed {seed_file()} is missing or unreadable ({_reason(exc)})"
+        stored = store.count()
+        if stored or not need_seed:
+            log.warning("%s; going on with the %d observations stored", problem, stored)
+            return SeedInfo(False, 0, "")
+        raise SeedUnavailable(
+            f"{problem} and the data store is empty: reinstall carrybot "
+            "(pip install --force-reinstall carrybot), or run `carrybot refresh` online"
+        ) from None
     obs = obs.assign(source=SEED_LABEL + "/" + obs["source"])
     # Values fetched live are at least as new as the seed's: only fill dates that are missing.
     inserted = store.insert_missing(obs)
     store.set_meta(SEED_MARK, digest)
     return SeedInfo(True, inserted, digest)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "no such file"
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def is_seed_source(source: str) -> bool:
@@ -128,10 +164,10 @@ def _provenance(obs: pd.DataFrame, raw_dir: Path, payload: bytes) -> str:
     return "\n".join(lines) + "\n"
 
 
-def open_seeded_store(url: str | None = None) -> ObservationStore:
-    """The configured store, filled from the seed on first use."""
-    from analytics.db import make_engine
+def open_seeded_store(url: str | None = None, need_seed: bool = True) -> ObservationStore:
+    """The configured store (opened and migrated once here), filled from the seed on first use."""
+    from storage.database import open_database
 
-    store = ObservationStore(make_engine(url))
-    ensure_loaded(store)
+    store = ObservationStore(open_database(url))
+    ensure_loaded(store, need_seed)
     return store

@@ -8,41 +8,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import (
-    Column,
-    Date,
-    DateTime,
-    Engine,
-    Float,
-    String,
-    Table,
-    Text,
-    and_,
-    cast,
-    func,
-    select,
-)
+from sqlalchemy import Engine, String, and_, cast, func, select
 
-from analytics.db import insert, make_engine, metadata
 from analytics.series import CATALOGUE
-
-observations_table = Table(
-    "observations",
-    metadata,
-    Column("series", String(48), primary_key=True),
-    Column("date", Date, primary_key=True),
-    Column("value", Float, nullable=False),
-    Column("source", String(24), nullable=False),
-    Column("released", Date, nullable=True),
-    Column("fetched_at", DateTime(timezone=True), nullable=False),
-)
-
-meta_table = Table(
-    "meta",
-    metadata,
-    Column("key", String(64), primary_key=True),
-    Column("value", Text, nullable=False),
-)
+from storage.engine import insert
+from storage.schema import meta_table, observations_table
 
 _CHUNK = 2000
 
@@ -76,9 +46,8 @@ def _iso_dates(column: pd.Series) -> pd.Series:
 class ObservationStore:
     """Observations keyed by (series, date); the newest value of a date wins."""
 
-    def __init__(self, engine: Engine | None = None) -> None:
-        self.engine = engine or make_engine()
-        metadata.create_all(self.engine)
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine  # opened (and migrated) by storage.database.open_database
 
     def upsert(
         self, obs: pd.DataFrame, source: str | None = None, fetched_at: datetime | None = None

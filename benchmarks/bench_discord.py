@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analytics.db import make_engine  # noqa: E402
+from storage.database import open_database  # noqa: E402
 from tests.support.discord_harness import running_bot, warm_services, with_settings  # noqa: E402
 
 WARMUP = 10
@@ -36,7 +36,7 @@ async def measure(count: int, subcommand: str, concurrency: int, workdir: Path) 
     started = time.perf_counter()
     services = warm_services(f"sqlite:///{workdir / 'store.sqlite3'}")
     print(f"  store from seed + snapshot computed: {time.perf_counter() - started:.2f} s")
-    engine = make_engine(f"sqlite:///{workdir / 'settings.sqlite3'}")
+    engine = open_database(f"sqlite:///{workdir / 'settings.sqlite3'}")
     latencies: list[float] = []
     async with running_bot(with_settings(services, engine)) as (fake, _adapter):
 

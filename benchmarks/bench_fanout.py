@@ -27,13 +27,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analytics.db import make_engine  # noqa: E402
 from bot.deliveries import DeliveryQueue  # noqa: E402
 from bot.delivery_worker import DeliveryRenderer, DeliveryWorker, WorkerConfig  # noqa: E402
 from bot.pacing import DEFAULT_LIMITS, Pacer  # noqa: E402
 from commands.carry import registry  # noqa: E402
 from commands.services import Services  # noqa: E402
 from commands.settings import SettingsStore  # noqa: E402
+from storage.database import open_database  # noqa: E402
 from tests.support.delivery_fakes import ChannelDiscord, LimitedBotAPI, ServerThread  # noqa: E402
 from tests.support.fanout import (  # noqa: E402
     TOKEN,
@@ -54,7 +54,7 @@ def rss_mb() -> float:
 
 
 def prepare(url: str, chats: int, platform: str = "telegram") -> tuple[object, Services, list[str]]:
-    engine = make_engine(url)
+    engine = open_database(url)
     services = Services(SettingsStore(engine), provider("stressed"), registry())
     services.snapshots.current()
     ids = group_ids(chats) if platform == "telegram" else [str(900_000 + i) for i in range(chats)]

@@ -20,12 +20,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analytics.db import make_engine  # noqa: E402
 from analytics.http import RetryPolicy  # noqa: E402
 from analytics.refresh import refresh  # noqa: E402
 from analytics.seed import ensure_loaded  # noqa: E402
 from analytics.sources import ecb, fred, mof  # noqa: E402
 from analytics.store import ObservationStore  # noqa: E402
+from storage.database import open_database  # noqa: E402
 from tests.support.http_server import LocalServer  # noqa: E402
 
 RAW = ROOT.parent / "shared" / "data" / "raw"
@@ -37,7 +37,7 @@ FRED_FILES = {
 
 
 def bench_seed_build(url: str) -> ObservationStore:
-    store = ObservationStore(make_engine(url))
+    store = ObservationStore(open_database(url))
     started = time.perf_counter()
     info = ensure_loaded(store)
     print(f"  build store from seed: {time.perf_counter() - started:.2f} s ({info.rows} rows)")

@@ -23,7 +23,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analytics.db import make_engine  # noqa: E402
+from storage.database import open_database  # noqa: E402
 from tests.support import telegram_updates as tu  # noqa: E402
 from tests.support.discord_harness import warm_services, with_settings  # noqa: E402
 from tests.support.fake_telegram import Call, FakeBotAPI  # noqa: E402
@@ -53,7 +53,7 @@ async def measure(count: int, text: str, concurrency: int, workdir: Path) -> lis
     started = time.perf_counter()
     services = warm_services(f"sqlite:///{workdir / 'store.sqlite3'}")
     print(f"  store from seed + snapshot computed: {time.perf_counter() - started:.2f} s")
-    engine = make_engine(f"sqlite:///{workdir / 'settings.sqlite3'}")
+    engine = open_database(f"sqlite:///{workdir / 'settings.sqlite3'}")
     groups = [tu.group(-1002000000000 - n, f"Desk {n}") for n in range(concurrency)]
     latencies: list[float] = []
     sequence = 0

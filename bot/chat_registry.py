@@ -13,47 +13,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    DateTime,
-    Engine,
-    String,
-    Table,
-    and_,
-    delete,
-    select,
-    update,
-)
+from sqlalchemy import Engine, Table, and_, delete, select, update
 
-from analytics.db import insert, metadata
-from commands.settings import SettingsStore, chat_settings_table, settings_changes_table
+from commands.settings import SettingsStore
+from storage.engine import insert
+from storage.schema import chat_state_table, platform_files_table
 
 # Membership statuses in which the bot can post.
 ACTIVE_STATUSES = frozenset({"member", "administrator", "creator"})
-
-chat_state_table = Table(
-    "chat_state",
-    metadata,
-    Column("platform", String(16), primary_key=True),
-    Column("chat_id", String(64), primary_key=True),
-    Column("chat_type", String(16), nullable=False, default=""),
-    Column("title", String(256), nullable=False, default=""),
-    Column("member_status", String(16), nullable=False, default=""),
-    Column("disabled", Boolean, nullable=False, default=False),
-    Column("disabled_reason", String(64), nullable=False, default=""),
-    Column("migrated_to", String(64), nullable=True),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-)
-
-platform_files_table = Table(
-    "platform_files",
-    metadata,
-    Column("platform", String(16), primary_key=True),
-    Column("digest", String(64), primary_key=True),
-    Column("file_id", String(256), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
 
 
 @dataclass(frozen=True)
@@ -80,15 +47,6 @@ class ChatRegistry:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        metadata.create_all(
-            engine,
-            tables=[
-                chat_state_table,
-                platform_files_table,
-                chat_settings_table,
-                settings_changes_table,
-            ],
-        )
 
     # -- chats -------------------------------------------------------------------------------
 

@@ -38,10 +38,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     from analytics.errors import CarrybotError
+    from storage.errors import DatabaseError
 
     try:
         return int(args.handler(args))
-    except CarrybotError as exc:
+    except (CarrybotError, DatabaseError) as exc:
         if args.verbose:
             log.exception("carrybot %s failed", args.command)
         print(f"error: {exc}", file=sys.stderr)
@@ -114,6 +115,15 @@ def parser() -> argparse.ArgumentParser:
     )
     backtest.set_defaults(handler=cmd_backtest)
 
+    db = sub.add_parser("db", help="the database's schema revision, and upgrading it")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser(
+        "upgrade", help="bring the database to this release's schema, every row kept"
+    ).set_defaults(handler=cmd_db_upgrade)
+    db_sub.add_parser(
+        "current", help="which schema revision the database is at (writes nothing)"
+    ).set_defaults(handler=cmd_db_current)
+
     seed = sub.add_parser("seed", help="build the offline seed from a folder of raw public files")
     seed_sub = seed.add_subparsers(dest="seed_command", required=True)
     seed_build = seed_sub.add_parser("build", help="parse the raw files and write the seed")
@@ -157,8 +167,8 @@ def _run_arguments(run: argparse.ArgumentParser) -> None:
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Print one line per stored series."""
-    from analytics.config import database_url, redact_url
     from analytics.seed import is_seed_source, open_seeded_store
+    from storage.location import database_url, redact_url
 
     store = open_seeded_store()
     today = args.date or date.today()
@@ -197,7 +207,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     from analytics.refresh import SOURCE_NAMES, refresh
     from analytics.seed import open_seeded_store
 
-    store = open_seeded_store()
+    store = open_seeded_store(need_seed=args.offline)
     if args.offline:
         print(
             f"offline: store holds {store.count()} observations (bundled seed plus earlier fetches)"
@@ -276,10 +286,10 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from analytics import backtest, charts
-    from analytics.config import database_url, redact_url
     from analytics.panel import last_market_day
     from analytics.rawfiles import read_directory
     from analytics.seed import is_seed_source, open_seeded_store
+    from storage.location import database_url, redact_url
 
     end = args.end or date.today()
     if args.start >= end:
@@ -307,6 +317,57 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     if args.chart:
         args.chart.write_bytes(charts.pressure_chart(result.daily))
         print(f"Chart written to {args.chart}")
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    """Migrate the database to this release's revision (``run``, ``brief`` … do it on their own)."""
+    from storage.database import open_and_upgrade
+    from storage.location import database_url, redact_url
+
+    engine, done = open_and_upgrade()
+    engine.dispose()
+    where = redact_url(database_url())
+    if not done.changed:
+        print(f"{where}: already at schema revision {done.revision} (this release's)")
+    elif done.before.empty:
+        print(f"{where}: new database created at schema revision {done.revision}")
+    elif done.before.before_migrations:
+        print(
+            f"{where}: a database of the release before migrations (no version table) was "
+            f"brought to schema revision {done.revision} in place; every row kept"
+        )
+    else:
+        print(f"{where}: upgraded from schema revision {done.before.revision} to {done.revision}")
+    return 0
+
+
+def cmd_db_current(args: argparse.Namespace) -> int:
+    """Print the database's schema revision and whether it needs ``carrybot db upgrade``."""
+    from storage.database import inspect_database
+    from storage.migrate import HEAD, known_revisions
+
+    where, state = inspect_database()
+    if state is None or state.empty:
+        verdict = "no database yet (created on first use)" if state is None else "empty database"
+        print(f"{where}: {verdict}; this release's schema revision is {HEAD}")
+        return 0
+    if state.current:
+        print(f"{where}: schema revision {state.revision} (this release's; up to date)")
+        return 0
+    if state.before_migrations:
+        print(
+            f"{where}: no schema revision: written by the release before migrations; "
+            f"`carrybot db upgrade` (or any command that opens it) brings it to {HEAD}"
+        )
+        return 0
+    if state.revision not in known_revisions():
+        print(
+            f"{where}: schema revision {state.revision}, written by a newer carrybot "
+            f"(this release knows up to {HEAD}): upgrade carrybot to use it"
+        )
+        return 1
+    print(f"{where}: schema revision {state.revision}; `carrybot db upgrade` brings it to {HEAD}")
     return 0
 
 

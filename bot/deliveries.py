@@ -32,25 +32,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    Column,
-    Date,
-    DateTime,
-    Engine,
-    Index,
-    Integer,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    and_,
-    func,
-    or_,
-    select,
-    update,
-)
+from sqlalchemy import Engine, and_, func, or_, select, update
 
-from analytics.db import insert, metadata
+from storage.engine import insert
+from storage.schema import deliveries_table
 
 QUEUED, CLAIMED, SENDING = "queued", "claimed", "sending"
 SENT, FAILED, SKIPPED, AMBIGUOUS = "sent", "failed", "skipped", "ambiguous"
@@ -63,37 +48,6 @@ DEFAULT_LEASE = timedelta(seconds=90)
 # Discord's nonce check covers "the past few minutes" (undocumented length); stay well inside.
 NONCE_WINDOW = timedelta(minutes=4)
 NONCE_LENGTH = 23  # Discord allows 25 characters; the sender appends a two-digit message index
-
-deliveries_table = Table(
-    "deliveries",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("platform", String(16), nullable=False),
-    Column("chat_id", String(64), nullable=False),
-    Column("channel_id", String(64), nullable=False),
-    Column("kind", String(16), nullable=False),
-    Column("key", String(64), nullable=False),
-    Column("day", Date, nullable=False),  # the chat's local date
-    Column("state", String(16), nullable=False),
-    Column("nonce", String(32), nullable=False),
-    Column("locale", String(8), nullable=False),
-    Column("payload", Text, nullable=False),  # alert facts as JSON; "{}" for briefings
-    Column("snapshot_version", String(64), nullable=False),
-    Column("due_at", DateTime(timezone=True), nullable=False),
-    Column("not_before", DateTime(timezone=True), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("claimed_by", String(128), nullable=True),
-    Column("claimed_at", DateTime(timezone=True), nullable=True),
-    Column("attempts", Integer, nullable=False),
-    Column("sent_at", DateTime(timezone=True), nullable=True),
-    Column("message_id", String(256), nullable=True),
-    Column("error", String(512), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("platform", "chat_id", "channel_id", "kind", "key", name="uq_delivery_key"),
-    Index("ix_deliveries_claim", "state", "not_before"),
-    Index("ix_deliveries_day", "day"),
-    Index("ix_deliveries_chat", "platform", "chat_id", "channel_id", "kind", "due_at"),
-)
 
 
 def utc(value: datetime) -> datetime:
@@ -202,7 +156,6 @@ class DeliveryQueue:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        metadata.create_all(engine, tables=[deliveries_table])
 
     @property
     def dialect(self) -> str:

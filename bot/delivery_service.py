@@ -180,9 +180,9 @@ def _sender_for(adapter: Any, registry: ChatRegistry, pacer: Pacer) -> Sender | 
 
 def main_deliveries(args: argparse.Namespace) -> int:
     """Print counts by state and each failed or ambiguous delivery with its reason."""
-    from analytics.db import make_engine
+    from storage.database import open_database
 
-    engine = make_engine()
+    engine = open_database()
     try:
         print(deliveries_report(engine, args.date))
     finally:

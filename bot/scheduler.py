@@ -25,23 +25,13 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    DateTime,
-    Engine,
-    Float,
-    String,
-    Table,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import Engine, select, text, update
 
-from analytics.db import insert, metadata
 from analytics.regime import AlertBudget, SentAlert
 from bot.deliveries import DeliveryQueue, NewDelivery, utc
 from commands.settings import ChatKey, ChatSettings
+from storage.engine import insert
+from storage.schema import alert_state_table, scheduler_state_table
 
 log = logging.getLogger(__name__)
 
@@ -50,28 +40,6 @@ HYSTERESIS = 10.0  # points below a threshold before it can alert again
 STALE_AFTER = timedelta(days=5)  # no alerts from data older than a long weekend
 ALERT_HISTORY = timedelta(days=8)
 TICK_LOCK = 0x6361_7272  # PostgreSQL advisory lock: one process runs the tick at a time
-
-scheduler_state_table = Table(
-    "scheduler_state",
-    metadata,
-    Column("name", String(32), primary_key=True),
-    Column("at", DateTime(timezone=True), nullable=False),
-)
-
-alert_state_table = Table(
-    "alert_state",
-    metadata,
-    Column("platform", String(16), primary_key=True),
-    Column("chat_id", String(64), primary_key=True),
-    Column("channel_id", String(64), primary_key=True),
-    Column("version", String(64), nullable=False),
-    Column("regime", String(32), nullable=False),
-    Column("c", Float, nullable=True),
-    Column("fuel", Float, nullable=True),
-    Column("pressure_armed", Boolean, nullable=False),
-    Column("fuel_armed", Boolean, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-)
 
 
 # --- briefings --------------------------------------------------------------------------------
@@ -332,7 +300,6 @@ class Scheduler:
         self.late_window = late_window
         self.budget = budget or AlertBudget()
         self.hysteresis = hysteresis
-        metadata.create_all(engine, tables=[scheduler_state_table, alert_state_table])
 
     def tick(self, now: datetime) -> TickResult:
         """Enqueue what became due by ``now``; on PostgreSQL only one process ticks at a time

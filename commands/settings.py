@@ -17,22 +17,9 @@ from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    DateTime,
-    Engine,
-    Integer,
-    String,
-    Table,
-    delete,
-    desc,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import Engine, Table, delete, desc, insert, select, update
 
-from analytics.db import metadata
+from storage.schema import chat_settings_table, settings_changes_table
 
 LANGUAGES = ("en", "ja", "zh")
 THRESHOLD_KINDS = ("pressure", "fuel")
@@ -133,39 +120,6 @@ class SettingError(ValueError):
         super().__init__(message)
         self.code = code
         self.params = params
-
-
-chat_settings_table = Table(
-    "chat_settings",
-    metadata,
-    Column("platform", String(16), primary_key=True),
-    Column("chat_id", String(64), primary_key=True),
-    Column("channel_id", String(64), primary_key=True),
-    Column("briefing", Boolean, nullable=False),
-    Column("briefing_time", String(5), nullable=False),
-    Column("timezone", String(64), nullable=False),
-    Column("language", String(8), nullable=False),
-    Column("alerts", Boolean, nullable=False),
-    Column("pressure_threshold", Integer, nullable=False),
-    Column("fuel_threshold", Integer, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-)
-
-settings_changes_table = Table(
-    "settings_changes",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("change_id", String(32), nullable=False, index=True),
-    Column("platform", String(16), nullable=False, index=True),
-    Column("chat_id", String(64), nullable=False),
-    Column("channel_id", String(64), nullable=False),
-    Column("field", String(32), nullable=False),
-    Column("old_value", String(128), nullable=False),
-    Column("new_value", String(128), nullable=False),
-    Column("user_id", String(64), nullable=False),
-    Column("user_name", String(128), nullable=False),
-    Column("changed_at", DateTime(timezone=True), nullable=False),
-)
 
 
 # --- validation -----------------------------------------------------------------------------
@@ -278,7 +232,6 @@ class SettingsStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        metadata.create_all(engine, tables=[chat_settings_table, settings_changes_table])
 
     def get(self, key: ChatKey) -> ChatSettings:
         """The chat's settings, or the defaults when it never changed anything."""

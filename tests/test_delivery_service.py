@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from analytics.db import make_engine
 from bot.cli import main, parser
 from bot.deliveries import DeliveryQueue
 from bot.delivery_service import DeliveryService
+from storage.database import open_database
 from tests.support.chat import make_services
 from tests.support.fanout import subscribe
 from tests.support.telegram_harness import running_bot
@@ -56,7 +56,7 @@ def test_carrybot_deliveries_prints_the_report(
 ) -> None:
     url = f"sqlite:///{tmp_path / 'carry.sqlite3'}"
     monkeypatch.setenv("CARRYBOT_DATABASE_URL", url)
-    engine = make_engine(url)
+    engine = open_database(url)
     DeliveryQueue(engine)
     engine.dispose()
     assert main(["deliveries", "--date", "2026-06-12"]) == 0

@@ -14,11 +14,11 @@ import discord
 import pytest
 from sqlalchemy import Engine
 
-from analytics.db import make_engine
 from analytics.errors import CarrybotError
 from bot.discord_bot import DiscordAdapter
 from commands.services import Services
 from commands.settings import ChatKey, SettingsStore
+from storage.database import open_database
 from tests.support.discord_harness import TOKEN, running_bot, warm_services, with_settings
 from tests.support.fake_discord import Call, FakeDiscord
 
@@ -47,7 +47,7 @@ def warm(tmp_path_factory: pytest.TempPathFactory) -> Services:
 @pytest.fixture
 def services(warm: Services, sqlite_url: str) -> Iterator[Services]:
     """Warm snapshot, fresh chat settings."""
-    engine = make_engine(sqlite_url)
+    engine = open_database(sqlite_url)
     yield with_settings(warm, engine)
     engine.dispose()
 

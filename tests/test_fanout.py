@@ -27,7 +27,6 @@ import pytest
 from discord.http import HTTPClient
 from sqlalchemy import Engine, func, select
 
-from analytics.db import make_engine
 from bot.chat_registry import ChatRegistry
 from bot.deliveries import DeliveryQueue, NewDelivery, deliveries_report, deliveries_table
 from bot.delivery_worker import (
@@ -45,6 +44,7 @@ from commands.carry import registry
 from commands.layout import Message
 from commands.services import Services
 from commands.settings import SettingsStore
+from storage.database import open_database
 from tests.support.delivery_fakes import ChannelDiscord, LimitedBotAPI, ServerThread
 from tests.support.fanout import (
     TOKEN,
@@ -76,7 +76,7 @@ def services_on(engine: Engine) -> Services:
 @pytest.fixture
 def fanout_engine(database_url: str) -> Iterator[tuple[str, Engine, list[str]]]:
     """2,000 Telegram groups subscribed at 08:00 Tokyo and due now (the tick has run)."""
-    engine = make_engine(database_url)
+    engine = open_database(database_url)
     ids = group_ids(CHATS)
     subscribe(engine, ids, timezone="Asia/Tokyo")
     result = scheduler_for(engine, services_on(engine)).tick(DUE)
@@ -171,7 +171,7 @@ def test_killed_three_times_during_the_fan_out_no_chat_gets_two_and_none_is_lost
 def test_two_processes_on_postgresql_share_the_queue_without_duplicates(
     postgres_url: str,
 ) -> None:
-    engine = make_engine(postgres_url)
+    engine = open_database(postgres_url)
     ids = group_ids(CHATS)
     subscribe(engine, ids, timezone="Asia/Tokyo")
     scheduler_for(engine, services_on(engine)).tick(DUE)
@@ -207,7 +207,7 @@ def test_the_fan_out_runs_at_the_telegram_limit_and_honours_retry_after(
     hit flood control (retry after 1 s). Then: silence for that second, at least 90% of the
     limit after it, and no other 429."""
     n = 300
-    engine = make_engine(database_url)
+    engine = open_database(database_url)
     ids = group_ids(n)
     subscribe(engine, ids, timezone="Asia/Tokyo")
     services = services_on(engine)
@@ -247,7 +247,7 @@ def test_across_dst_a_briefing_is_posted_once_at_the_chosen_local_time(
 ) -> None:
     """Ticks every minute through the night of a clock change, then delivery (11 hours of ticks: an autumn night is an hour longer): each chat gets
     one briefing, due at its local time (the first minute after a skipped one)."""
-    engine = make_engine(database_url)
+    engine = open_database(database_url)
     tz = ZoneInfo(zone)
     times = {"-11": "00:30", "-12": "01:30", "-13": "02:30", "-14": "08:00"}
     for chat, hhmm in times.items():
@@ -324,7 +324,7 @@ async def _run_until_idle(engine: Engine, services: Services, sender: Any, pacer
 def test_a_crash_after_a_discord_post_is_resent_with_its_nonce_and_discord_drops_it(
     sqlite_url: str,
 ) -> None:
-    engine = make_engine(sqlite_url)
+    engine = open_database(sqlite_url)
     services = services_on(engine)
     fake = ChannelDiscord(token="fake-bot-token")
     channel = fake.guild.channels[0].id  # #general: the bot may post there
@@ -358,7 +358,7 @@ def test_a_crash_after_a_discord_post_is_resent_with_its_nonce_and_discord_drops
 
 
 def test_a_crash_after_a_telegram_post_is_reported_never_resent(sqlite_url: str) -> None:
-    engine = make_engine(sqlite_url)
+    engine = open_database(sqlite_url)
     services = services_on(engine)
     _one_delivery(engine, "telegram", "-100777")
 
@@ -389,7 +389,7 @@ def test_a_crash_after_a_telegram_post_is_reported_never_resent(sqlite_url: str)
 def test_a_blocked_chat_fails_once_is_disabled_and_is_not_scheduled_again(
     sqlite_url: str,
 ) -> None:
-    engine = make_engine(sqlite_url)
+    engine = open_database(sqlite_url)
     ids = group_ids(3)
     subscribe(engine, ids, timezone="Asia/Tokyo")
     services = services_on(engine)
@@ -413,7 +413,7 @@ def test_a_blocked_chat_fails_once_is_disabled_and_is_not_scheduled_again(
 
 
 def test_a_briefing_chart_is_uploaded_once_and_its_file_id_reused(sqlite_url: str) -> None:
-    engine = make_engine(sqlite_url)
+    engine = open_database(sqlite_url)
     ids = group_ids(6)
     subscribe(engine, ids, timezone="Asia/Tokyo", languages=("en",))
     services = services_on(engine)

@@ -86,10 +86,10 @@ def test_a_template_failure_renders_the_apology(caplog: pytest.LogCaptureFixture
 
 
 def test_an_empty_store_is_no_data(tmp_path) -> None:
-    from analytics.db import make_engine
     from analytics.store import ObservationStore
+    from storage.database import open_database
 
-    services = make_services(ObservationStore(make_engine(f"sqlite:///{tmp_path / 'e.sqlite3'}")))
+    services = make_services(ObservationStore(open_database(f"sqlite:///{tmp_path / 'e.sqlite3'}")))
     with pytest.raises(NoData):
         services.snapshots.current()
 

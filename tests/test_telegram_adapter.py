@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from analytics.db import make_engine
 from bot.chat_registry import ChatRegistry, digest
 from commands.reply import Reply
 from commands.services import Services
 from commands.settings import ChatKey
+from storage.database import open_database
 from tests.support import telegram_updates as tu
 from tests.support.chat import make_services
 from tests.support.fake_telegram import TEXT_LIMIT, FakeBotAPI, _parse, _utf16
@@ -395,6 +395,6 @@ def test_webhook_workers_agree_on_a_secret_derived_from_the_token(services: Serv
 
 def test_chat_state_lives_in_the_database(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
-    first, second = ChatRegistry(make_engine(url)), ChatRegistry(make_engine(url))
+    first, second = ChatRegistry(open_database(url)), ChatRegistry(open_database(url))
     first.disable("telegram", "-100", "blocked")
     assert second.is_disabled("telegram", "-100")

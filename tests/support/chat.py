@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from analytics.db import make_engine
 from commands.carry import registry
 from commands.context import CommandContext
 from commands.services import Services
 from commands.settings import SettingsStore
+from storage.database import open_database
 from tests.support.snapshots import provider
 
 NOW = datetime(2026, 6, 12, 9, 30, tzinfo=UTC)
@@ -22,7 +22,7 @@ MakeContext = Callable[..., CommandContext]
 
 def make_services(settings_url: str, kind: str = "stressed") -> Services:
     """Services with settings in ``settings_url`` and the synthetic snapshot of ``kind``."""
-    return Services(SettingsStore(make_engine(settings_url)), provider(kind), registry())
+    return Services(SettingsStore(open_database(settings_url)), provider(kind), registry())
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from analytics.db import make_engine
+from storage.database import open_database
 
 PG_ADMIN_URL = os.environ.get(
     "CARRYBOT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -69,6 +69,6 @@ def database_url(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     """An engine on each database in turn, disposed afterwards."""
-    eng = make_engine(database_url)
+    eng = open_database(database_url)
     yield eng
     eng.dispose()

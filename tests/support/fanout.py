@@ -53,7 +53,6 @@ def subscribe(
     alerts: bool = False,
 ) -> None:
     """Store chats with the daily briefing on (a bulk insert: the setup, not the feature)."""
-    SettingsStore(engine)
     now = datetime.now(UTC)
     rows = [
         {
@@ -167,13 +166,13 @@ def _main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--now", help="run one scheduler tick at this UTC instant first")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
-    from analytics.db import make_engine
     from commands.carry import registry
     from commands.services import Services
+    from storage.database import open_database
     from tests.support.snapshots import provider
 
     started = time.monotonic()
-    engine = make_engine(args.database)
+    engine = open_database(args.database)
     services = Services(SettingsStore(engine), provider("stressed"), registry())
     services.snapshots.current()
     if args.now:

@@ -1,0 +1,1 @@
+"""Storage: every table, the engine, opening and migrating the one database carrybot uses."""

@@ -1,0 +1,183 @@
+"""Opening the database: the one place that resolves, checks, connects and migrates it.
+
+Every failure on the way ends in one ``DatabaseError`` that names the problem and the fix: a
+malformed or unsupported URL, a data directory that is a file or read-only, a SQLite file that
+is not a database or is corrupted (detected on a read-only connection and left untouched), a
+PostgreSQL server that does not answer within ``CONNECT_TIMEOUT`` seconds, refuses the login
+or lacks the database, and a database written by a newer release.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from sqlalchemy import URL, Engine
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from storage.engine import CONNECT_TIMEOUT, make_engine, parse_url
+from storage.errors import DatabaseError
+from storage.location import URL_ENV, database_url, redact_url
+from storage.migrate import SchemaState, Upgrade, ensure_current, schema_state
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def open_database(url: str | None = None, *, upgrade: bool = True) -> Engine:
+    """An engine on the configured database (or ``url``), checked and at this release's schema
+    revision; ``upgrade=False`` only checks (a database that needs upgrading is refused)."""
+    engine, _ = open_and_upgrade(url, upgrade=upgrade)
+    return engine
+
+
+def open_and_upgrade(url: str | None = None, *, upgrade: bool = True) -> tuple[Engine, Upgrade]:
+    """``open_database`` that also says what the upgrade did."""
+    parsed = parse_url(url or database_url())
+    if parsed.get_backend_name() == "sqlite":
+        check_sqlite_file(parsed)
+    engine = make_engine(parsed)
+    try:
+        if upgrade:
+            done = ensure_current(engine)
+        else:
+            with engine.connect() as conn:
+                state = schema_state(conn)
+            if not state.current:
+                raise DatabaseError(
+                    f"the database is at schema revision {state.revision or 'none'}, not "
+                    "this release's: run `carrybot db upgrade`"
+                )
+            done = Upgrade(state, state.revision or "")
+    except DatabaseError:
+        engine.dispose()
+        raise
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise DatabaseError(describe(exc, parsed)) from exc
+    return engine, done
+
+
+def inspect_database(url: str | None = None) -> tuple[str, SchemaState | None]:
+    """The (redacted) URL and the schema state, read without writing anything; the state is
+    None when the SQLite file does not exist yet."""
+    parsed = parse_url(url or database_url())
+    shown = redact_url(parsed.render_as_string(hide_password=False))
+    path = sqlite_path(parsed) if parsed.get_backend_name() == "sqlite" else None
+    if path is not None:
+        if not path.exists():
+            return shown, None
+        check_sqlite_file(parsed, for_writing=False)
+        engine = _read_only_sqlite(path)
+    else:
+        engine = make_engine(parsed)
+    try:
+        with engine.connect() as conn:
+            return shown, schema_state(conn)
+    except SQLAlchemyError as exc:
+        raise DatabaseError(describe(exc, parsed)) from exc
+    finally:
+        engine.dispose()
+
+
+def _read_only_sqlite(path: Path) -> Engine:
+    from sqlalchemy import create_engine
+
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    return create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True))
+
+
+def sqlite_path(url: URL) -> Path | None:
+    """The file of a SQLite URL (None for an in-memory database)."""
+    name = url.database
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    return Path(name).expanduser()
+
+
+def check_sqlite_file(url: URL, *, for_writing: bool = True) -> None:
+    """Refuse a SQLite file that cannot be used, without writing to it: its folder missing or
+    (``for_writing``) read-only, the file read-only, not a SQLite database, or failing SQLite's
+    quick check."""
+    path = sqlite_path(url)
+    if path is None:
+        return
+    folder = path.parent
+    if not folder.is_dir():
+        raise DatabaseError(
+            f"the folder of the SQLite database {path} does not exist: create it, or fix {URL_ENV}"
+        )
+    if not path.exists():
+        _check_writable_folder(folder, path)
+        return
+    if not path.is_file():
+        raise DatabaseError(f"{path} is not a file: point {URL_ENV} at a SQLite database file")
+    try:
+        # Opened for writing when it will be written, but nothing is written here.
+        with path.open("r+b" if for_writing else "rb") as handle:
+            head = handle.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise DatabaseError(
+            f"cannot open the SQLite database {path} for writing ({exc.strerror}): "
+            "make it writable, or point CARRYBOT_HOME / CARRYBOT_DATABASE_URL elsewhere"
+        ) from None
+    if for_writing:
+        _check_writable_folder(folder, path)
+    if not head:
+        return  # an empty file: SQLite makes it a new database
+    if head != SQLITE_HEADER:
+        raise _corrupted(path, "it is not a SQLite database")
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            verdict = [row[0] for row in conn.execute("PRAGMA quick_check")]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise _corrupted(path, str(exc)) from None
+    if verdict != ["ok"]:
+        raise _corrupted(path, verdict[0] if verdict else "no answer from its quick check")
+
+
+def _check_writable_folder(folder: Path, path: Path) -> None:
+    import tempfile
+
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise DatabaseError(
+            f"the folder {folder} of the SQLite database {path.name} is not writable "
+            f"({exc.strerror}): make it writable, or set CARRYBOT_HOME to a folder you can "
+            "write to"
+        ) from None
+
+
+def _corrupted(path: Path, detail: str) -> DatabaseError:
+    return DatabaseError(
+        f"the SQLite database {path} is corrupted ({detail}); it was left untouched: move it "
+        "aside (carrybot then starts a new one from the bundled seed) or restore a backup"
+    )
+
+
+def describe(exc: SQLAlchemyError, url: URL) -> str:
+    """One line for a failure to reach or use the database."""
+    shown = redact_url(url.render_as_string(hide_password=False))
+    detail = str(exc.orig) if isinstance(exc, DBAPIError) and exc.orig is not None else str(exc)
+    first = (
+        " ".join(detail.strip().splitlines()[0].split()) if detail.strip() else type(exc).__name__
+    )
+    lowered = detail.lower()
+    if url.get_backend_name() == "sqlite":
+        return f"cannot use the SQLite database {shown}: {first}"
+    if "does not exist" in lowered and "database" in lowered:
+        fix = f"create it (createdb {url.database}) or fix the database name in {URL_ENV}"
+    elif "authentication" in lowered or "password" in lowered or "role" in lowered:
+        fix = f"fix the user and password in {URL_ENV}"
+    elif "timeout" in lowered or "timed out" in lowered:
+        fix = (
+            f"no answer within {CONNECT_TIMEOUT} s: check the host and port in {URL_ENV} "
+            "and that PostgreSQL runs there"
+        )
+    else:
+        fix = f"check that PostgreSQL runs there and the host and port in {URL_ENV}"
+    return f"cannot reach the database {shown}: {first}; {fix}"

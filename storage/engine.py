@@ -1,0 +1,78 @@
+"""Database URLs and engines (SQLite embedded, PostgreSQL for many processes).
+
+Open the database with ``storage.database.open_database``, which checks and migrates it; an
+engine made here directly has no such checks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import URL, Engine, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from storage.errors import DatabaseError
+from storage.location import URL_ENV, database_url
+
+CONNECT_TIMEOUT = 5  # seconds to reach PostgreSQL before giving up (libpq's connect_timeout)
+SQLITE_BUSY_TIMEOUT = 30  # seconds a writer waits for another process's write to finish
+SUPPORTED = ("sqlite", "postgresql")
+URL_FORMS = "sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DATABASE"
+
+
+def parse_url(text: str) -> URL:
+    """A SQLAlchemy URL of a supported database; plain ``postgresql://`` and ``postgres://``
+    mean the psycopg 3 driver carrybot installs. Raises ``DatabaseError`` naming the fix."""
+    try:
+        url = make_url(text)
+    except ArgumentError:
+        raise DatabaseError(f"{URL_ENV} is not a database URL: use {URL_FORMS}") from None
+    backend, _, driver = url.drivername.partition("+")
+    if backend == "postgres":
+        backend = "postgresql"
+    if backend not in SUPPORTED:
+        raise DatabaseError(
+            f"{URL_ENV} names a {backend} database; carrybot runs on SQLite or PostgreSQL: "
+            f"use {URL_FORMS}"
+        )
+    if backend == "postgresql" and driver not in ("", "psycopg"):
+        raise DatabaseError(
+            f"{URL_ENV} asks for the {driver} driver; carrybot uses psycopg 3: "
+            "write postgresql+psycopg://…"
+        )
+    if backend == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def make_engine(url: str | URL | None = None) -> Engine:
+    """An engine for ``url`` (default CARRYBOT_DATABASE_URL or the embedded SQLite file)."""
+    parsed = url if isinstance(url, URL) else parse_url(url or database_url())
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(
+        parsed, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT}
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers (status, chat replies) run while a refresh writes.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def insert(bind: Engine | Any, table: Table) -> Any:
+    """An INSERT with ``on_conflict_do_*`` for the database behind ``bind`` (engine or connection)."""
+    name = bind.dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table)
+    if name == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"unsupported database {name}")

@@ -1,0 +1,18 @@
+"""Alembic environment: migrations run on the connection ``storage.migrate`` hands over."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from storage.schema import metadata
+
+connection = context.config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError("run migrations through `carrybot db upgrade` (storage.migrate)")
+context.configure(
+    connection=connection,
+    target_metadata=metadata,
+    render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying them
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,160 @@
+"""Every table carrybot stores, in one place (SQLite embedded, PostgreSQL for many processes).
+
+The tables are created and upgraded by the Alembic migrations in ``storage/migrations`` when
+the database is opened (``storage.database.open_database``); nothing creates tables on its own.
+A change here needs a migration beside it: a test compares a migrated database with this module.
+
+- ``observations``, ``meta``: the observation store (``analytics.store``) and its bookkeeping
+- ``chat_settings``, ``settings_changes``: per-chat settings and their audit log
+  (``commands.settings``)
+- ``chat_state``, ``platform_files``: what the adapters know about each chat and the platform
+  file ids of uploaded charts (``bot.chat_registry``)
+- ``deliveries``: every briefing and alert, queued → sent (``bot.delivery.queue``)
+- ``scheduler_state``, ``alert_state``: the tick's last run and each chat's alert memory
+  (``bot.delivery.scheduler``)
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+observations_table = Table(
+    "observations",
+    metadata,
+    Column("series", String(48), primary_key=True),
+    Column("date", Date, primary_key=True),
+    Column("value", Float, nullable=False),
+    Column("source", String(24), nullable=False),
+    Column("released", Date, nullable=True),
+    Column("fetched_at", DateTime(timezone=True), nullable=False),
+)
+
+meta_table = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+chat_settings_table = Table(
+    "chat_settings",
+    metadata,
+    Column("platform", String(16), primary_key=True),
+    Column("chat_id", String(64), primary_key=True),
+    Column("channel_id", String(64), primary_key=True),
+    Column("briefing", Boolean, nullable=False),
+    Column("briefing_time", String(5), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("alerts", Boolean, nullable=False),
+    Column("pressure_threshold", Integer, nullable=False),
+    Column("fuel_threshold", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+settings_changes_table = Table(
+    "settings_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("change_id", String(32), nullable=False, index=True),
+    Column("platform", String(16), nullable=False, index=True),
+    Column("chat_id", String(64), nullable=False),
+    Column("channel_id", String(64), nullable=False),
+    Column("field", String(32), nullable=False),
+    Column("old_value", String(128), nullable=False),
+    Column("new_value", String(128), nullable=False),
+    Column("user_id", String(64), nullable=False),
+    Column("user_name", String(128), nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+)
+
+chat_state_table = Table(
+    "chat_state",
+    metadata,
+    Column("platform", String(16), primary_key=True),
+    Column("chat_id", String(64), primary_key=True),
+    Column("chat_type", String(16), nullable=False, default=""),
+    Column("title", String(256), nullable=False, default=""),
+    Column("member_status", String(16), nullable=False, default=""),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("disabled_reason", String(64), nullable=False, default=""),
+    Column("migrated_to", String(64), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+platform_files_table = Table(
+    "platform_files",
+    metadata,
+    Column("platform", String(16), primary_key=True),
+    Column("digest", String(64), primary_key=True),
+    Column("file_id", String(256), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+deliveries_table = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("platform", String(16), nullable=False),
+    Column("chat_id", String(64), nullable=False),
+    Column("channel_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("key", String(64), nullable=False),
+    Column("day", Date, nullable=False),  # the chat's local date
+    Column("state", String(16), nullable=False),
+    Column("nonce", String(32), nullable=False),
+    Column("locale", String(8), nullable=False),
+    Column("payload", Text, nullable=False),  # alert facts as JSON; "{}" for briefings
+    Column("snapshot_version", String(64), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("not_before", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("claimed_by", String(128), nullable=True),
+    Column("claimed_at", DateTime(timezone=True), nullable=True),
+    Column("attempts", Integer, nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("message_id", String(256), nullable=True),
+    Column("error", String(512), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("platform", "chat_id", "channel_id", "kind", "key", name="uq_delivery_key"),
+    Index("ix_deliveries_claim", "state", "not_before"),
+    Index("ix_deliveries_day", "day"),
+    Index("ix_deliveries_chat", "platform", "chat_id", "channel_id", "kind", "due_at"),
+)
+
+scheduler_state_table = Table(
+    "scheduler_state",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+alert_state_table = Table(
+    "alert_state",
+    metadata,
+    Column("platform", String(16), primary_key=True),
+    Column("chat_id", String(64), primary_key=True),
+    Column("channel_id", String(64), primary_key=True),
+    Column("version", String(64), nullable=False),
+    Column("regime", String(32), nullable=False),
+    Column("c", Float, nullable=True),
+    Column("fuel", Float, nullable=True),
+    Column("pressure_armed", Boolean, nullable=False),
+    Column("fuel_armed", Boolean, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

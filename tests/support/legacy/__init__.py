@@ -1,0 +1,1 @@
+"""The release before migrations, for the upgrade tests."""

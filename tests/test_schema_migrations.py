@@ -1,0 +1,196 @@
+"""One schema, migrated: new databases, the previous release's databases and newer ones."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, MetaData, select, text
+
+from analytics import seed
+from analytics.store import ObservationStore
+from bot.chat_registry import ChatRegistry, digest
+from bot.cli import main
+from bot.deliveries import DeliveryQueue
+from commands.settings import ChatKey, SettingsStore
+from storage import migrate
+from storage.database import open_database
+from storage.engine import make_engine
+from storage.schema import metadata
+
+ROOT = Path(__file__).resolve().parents[1]
+WRITER = ROOT / "tests" / "support" / "legacy" / "write_previous_release.py"
+# The last commit before migrations: its code created the tables itself, with no version table.
+PREVIOUS_RELEASE = "f4463634d363ffde27d064f06ad34be30fc0e5b6"
+
+
+@pytest.fixture(scope="module")
+def previous_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The previous release's code, checked out of this repository's history."""
+    try:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", PREVIOUS_RELEASE, "analytics", "commands", "bot"],
+            capture_output=True,
+            check=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.CalledProcessError) as exc:
+        pytest.skip(f"the previous release ({PREVIOUS_RELEASE[:7]}) is not in git history: {exc}")
+    target = tmp_path_factory.mktemp("previous-release")
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(target, filter="data")
+    return target
+
+
+def _dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, in a stable order."""
+    reflected = MetaData()
+    reflected.reflect(engine)
+    rows = {}
+    with engine.connect() as conn:
+        for name, table in reflected.tables.items():
+            if name == migrate.VERSION_TABLE:
+                continue
+            order = list(table.primary_key.columns) or list(table.columns)
+            rows[name] = [tuple(r) for r in conn.execute(select(table).order_by(*order))]
+    return rows
+
+
+def _differences(engine: Engine) -> list[Any]:
+    with engine.connect() as conn:
+        return list(compare_metadata(MigrationContext.configure(conn), metadata))
+
+
+def test_head_constant_is_the_newest_migration() -> None:
+    assert migrate.head_revision() == migrate.HEAD
+
+
+def test_a_new_database_gets_every_table_of_the_schema(database_url: str) -> None:
+    engine = open_database(database_url)
+    try:
+        with engine.connect() as conn:
+            state = migrate.schema_state(conn)
+        assert state.revision == migrate.HEAD
+        assert state.tables == frozenset(metadata.tables)
+        assert _differences(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_a_database_of_the_previous_release_is_upgraded_in_place_with_every_row(
+    previous_release: Path,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    subprocess.run(
+        [sys.executable, str(WRITER), str(previous_release), database_url],
+        check=True,
+        timeout=600,
+        cwd=previous_release,
+    )
+    engine = make_engine(database_url)  # no checks, no migration: look at it as it was left
+    try:
+        with engine.connect() as conn:
+            assert migrate.schema_state(conn).before_migrations
+        before = _dump(engine)
+        assert {name for name, rows in before.items() if rows} == set(metadata.tables)
+
+        monkeypatch.setenv("CARRYBOT_DATABASE_URL", database_url)
+        assert main(["db", "current"]) == 0
+        assert "written by the release before migrations" in capsys.readouterr().out
+        assert main(["db", "upgrade"]) == 0
+        assert "brought to schema revision 0001 in place; every row kept" in capsys.readouterr().out
+
+        assert _dump(engine) == before
+        with engine.connect() as conn:
+            assert migrate.schema_state(conn).revision == migrate.HEAD
+        assert _differences(engine) == []
+
+        # The new code reads what the old one wrote.
+        settings = SettingsStore(engine)
+        group = settings.get(ChatKey("telegram", "-1001234"))
+        assert (group.language, group.timezone, group.pressure_threshold) == (
+            "ja",
+            "Europe/Berlin",
+            55,
+        )
+        change = settings.last_change(ChatKey("telegram", "-1001234"))
+        assert change is not None and (change.field, change.user_name) == (
+            "pressure_threshold",
+            "Aiko",
+        )
+        registry = ChatRegistry(engine)
+        assert registry.is_disabled("telegram", "555")
+        assert registry.file_id("telegram", digest(b"chart png")) == "AgACAgQAAx0-file-id"
+        states = {row.key: (row.state, row.message_id) for row in DeliveryQueue(engine).rows()}
+        assert states["2026-05-31"] == ("sent", "101,102")
+        assert states["2026-05-31#1"][0] == "failed"
+        assert states["2026-05-30"][0] == "skipped"
+        store = ObservationStore(engine)
+        assert store.count() == len(before["observations"])
+        assert seed.ensure_loaded(store).loaded is False  # the seed the old release loaded
+
+        assert main(["db", "upgrade"]) == 0
+        assert "already at schema revision 0001" in capsys.readouterr().out
+    finally:
+        engine.dispose()
+
+
+def test_a_database_written_by_a_newer_release_is_refused_untouched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'newer.sqlite3'}"
+    open_database(url).dispose()
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0042'"))
+    before = _dump(engine)
+    monkeypatch.setenv("CARRYBOT_DATABASE_URL", url)
+    for command in (["brief"], ["chat"], ["db", "upgrade"], ["status"]):
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: the database is at schema revision 0042, newer than")
+        assert "Upgrade carrybot" in err and len(err.strip().splitlines()) == 1
+    assert main(["db", "current"]) == 1
+    assert "written by a newer carrybot" in capsys.readouterr().out
+    assert _dump(engine) == before
+    engine.dispose()
+
+
+def test_db_current_writes_nothing_where_there_is_no_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CARRYBOT_HOME", str(tmp_path))
+    monkeypatch.delenv("CARRYBOT_DATABASE_URL", raising=False)
+    assert main(["db", "current"]) == 0
+    assert "no database yet" in capsys.readouterr().out
+    assert not (tmp_path / "carrybot.sqlite3").exists()
+    assert main(["db", "upgrade"]) == 0
+    assert "new database created at schema revision 0001" in capsys.readouterr().out
+    assert main(["db", "current"]) == 0
+    assert "schema revision 0001 (this release's; up to date)" in capsys.readouterr().out
+
+
+def test_every_migration_file_is_package_data() -> None:
+    """A normal (non-editable) install must carry the migrations: pyproject lists them."""
+    import fnmatch
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    patterns = config["tool"]["setuptools"]["package-data"]["storage"]
+    package = ROOT / "storage"
+    files = [
+        path.relative_to(package).as_posix()
+        for path in (package / "migrations").rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    ]
+    assert "migrations/versions/0001_baseline.py" in files
+    assert [f for f in files if not any(fnmatch.fnmatch(f, p) for p in patterns)] == []
