@@ -27,10 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.deliveries import DeliveryQueue  # noqa: E402
-from bot.delivery_worker import DeliveryRenderer, DeliveryWorker, WorkerConfig  # noqa: E402
-from bot.pacing import DEFAULT_LIMITS, Pacer  # noqa: E402
-from commands.carry import registry  # noqa: E402
+from bot.delivery.pacing import DEFAULT_LIMITS, Pacer  # noqa: E402
+from bot.delivery.queue import DeliveryQueue  # noqa: E402
+from bot.delivery.render import DeliveryRenderer  # noqa: E402
+from bot.delivery.worker import DeliveryWorker, WorkerConfig  # noqa: E402
 from commands.services import Services  # noqa: E402
 from commands.settings import SettingsStore  # noqa: E402
 from storage.database import open_database  # noqa: E402
@@ -55,7 +55,7 @@ def rss_mb() -> float:
 
 def prepare(url: str, chats: int, platform: str = "telegram") -> tuple[object, Services, list[str]]:
     engine = open_database(url)
-    services = Services(SettingsStore(engine), provider("stressed"), registry())
+    services = Services(SettingsStore(engine), provider("stressed"))
     services.snapshots.current()
     ids = group_ids(chats) if platform == "telegram" else [str(900_000 + i) for i in range(chats)]
     subscribe(
@@ -99,8 +99,8 @@ async def discord_fanout(url: str, chats: int) -> None:
     import discord
     from discord.http import HTTPClient
 
-    from bot.discord_bot import use_api_base
-    from bot.discord_sender import DiscordSender
+    from bot.discord.adapter import use_api_base
+    from bot.discord.send import DiscordSender
 
     engine, services, _ids = prepare(url, chats, platform="discord")
     fake = ChannelDiscord(token="bench-token")

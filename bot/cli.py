@@ -276,7 +276,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_deliveries(args: argparse.Namespace) -> int:
     """Print counts by state and each failed or ambiguous delivery with its reason."""
-    from bot.delivery_service import main_deliveries
+    from bot.delivery.report import main_deliveries
 
     return main_deliveries(args)
 

@@ -17,13 +17,17 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Coroutine, Sequence
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from analytics.errors import CarrybotError
 from analytics.refresh import SOURCE_NAMES, refresh
 from analytics.store import ObservationStore
+from bot.delivery.sender import OffersSender
 from bot.redact import protect
 from commands.services import NoData, Services
+
+if TYPE_CHECKING:
+    from bot.delivery.service import DeliveryService
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +44,10 @@ class Adapter(Protocol):
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+
+class ChatAdapter(Adapter, OffersSender, Protocol):
+    """A platform adapter: started and stopped, and it hands the delivery service a sender."""
 
 
 Background = Callable[[Sequence[Adapter], asyncio.Event], Coroutine[Any, Any, None]]
@@ -95,11 +103,11 @@ def make_adapters(
     telegram_webhook: str | None = None,
     webhook_listen: str = "127.0.0.1",
     webhook_port: int = 8080,
-) -> list[Adapter]:
+) -> list[ChatAdapter]:
     """Every adapter whose token is set in the environment."""
-    from bot.telegram import TelegramAdapter
+    from bot.telegram.adapter import TelegramAdapter
 
-    adapters: list[Adapter] = []
+    adapters: list[ChatAdapter] = []
     telegram = TelegramAdapter.from_env(
         services,
         webhook_url=telegram_webhook,
@@ -114,16 +122,15 @@ def make_adapters(
     return adapters
 
 
-def _discord_adapter(services: Services) -> Adapter | None:
+def _discord_adapter(services: Services) -> ChatAdapter | None:
     if not os.environ.get("DISCORD_BOT_TOKEN", "").strip():
         return None
     try:
-        from bot.discord_bot import DiscordAdapter
+        from bot.discord.adapter import DiscordAdapter
     except ImportError as exc:
         log.warning("DISCORD_BOT_TOKEN is set but the Discord adapter is unavailable: %s", exc)
         return None
-    adapter: Adapter | None = DiscordAdapter.from_env(services)
-    return adapter
+    return DiscordAdapter.from_env(services)
 
 
 async def run(
@@ -138,23 +145,23 @@ async def run(
     adapters: list[Adapter] | None = None,
     background: Sequence[Background] = (),
 ) -> None:
-    """Start the adapters and the refresh loop; return after SIGINT/SIGTERM (or ``stop``).
+    """Start the adapters, the delivery service and the refresh loop; return after SIGINT/SIGTERM
+    (or ``stop``).
 
-    ``background`` jobs (a scheduler tick, a delivery worker) are started once the adapters
-    are up, given the started adapters and the stop event, and cancelled on the way out."""
+    Adapters made from the environment each hand the delivery service (the minute tick and the
+    worker) their sender; it starts after them and stops before them. ``adapters`` given here
+    run without it. ``background`` jobs are started once the adapters are up, given the started
+    adapters and the stop event, and cancelled on the way out."""
     stop = stop or asyncio.Event()
+    platforms: list[ChatAdapter] = []
     if adapters is None:
-        adapters = make_adapters(
+        platforms = make_adapters(
             services,
             telegram_webhook=telegram_webhook,
             webhook_listen=webhook_listen,
             webhook_port=webhook_port,
         )
-        if adapters:
-            # Started last and stopped first: it posts through the adapters above.
-            from bot.delivery_service import DeliveryService
-
-            adapters = [*adapters, DeliveryService.from_adapters(services, adapters)]
+        adapters = list(platforms)
     if not adapters:
         raise CarrybotError(missing_token_message() or "no adapter could be started")
     loop = asyncio.get_running_loop()
@@ -163,11 +170,17 @@ async def run(
     started: list[Adapter] = []
     tasks: list[asyncio.Task[Any]] = []
     jobs: list[asyncio.Task[Any]] = []
+    deliveries: DeliveryService | None = None
     try:
         tasks.append(asyncio.create_task(_warm(services), name="warm-snapshot"))
         for adapter in adapters:
             await _start(adapter)
             started.append(adapter)
+        if platforms:
+            from bot.delivery.service import DeliveryService
+
+            deliveries = DeliveryService.from_adapters(services, platforms)
+            await deliveries.start()
         if refresh_minutes is not None and store is not None:
             tasks.append(
                 asyncio.create_task(
@@ -189,6 +202,11 @@ async def run(
             _, late = await asyncio.wait(jobs, timeout=BACKGROUND_GRACE)
             for task in late:
                 task.cancel()
+        if deliveries is not None:  # before the adapters: it posts through their clients
+            try:
+                await deliveries.stop()
+            except Exception:
+                log.exception("stopping the delivery service failed")
         for adapter in reversed(started):
             try:
                 await adapter.stop()

@@ -9,7 +9,7 @@ Adapters need only this module and ``commands.render``::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
@@ -28,7 +28,10 @@ from commands import (
     settings_cmds,
     snapshot_cmds,
 )
-from commands.registry import Registry, dispatch
+from commands.context import CommandContext
+from commands.registry import Registry
+from commands.registry import dispatch as dispatch_in
+from commands.reply import Reply
 from commands.services import NoData, Services, SnapshotProvider
 from commands.settings import SettingsStore
 
@@ -49,6 +52,12 @@ def registry() -> Registry:
             *help_cmds.COMMANDS,
         ]
     )
+
+
+def dispatch(text_or_args: str | Sequence[str], ctx: CommandContext, services: Services) -> Reply:
+    """Run one ``/carry`` command (``commands.registry.dispatch`` on every subcommand); never
+    raises."""
+    return dispatch_in(text_or_args, ctx, services, registry())
 
 
 def _utc_today() -> date:
@@ -102,4 +111,4 @@ def make_services(
         fingerprint=store_fingerprint(store, today),
         check_seconds=check_seconds,
     )
-    return Services(SettingsStore(engine or store.engine), provider, registry())
+    return Services(SettingsStore(engine or store.engine), provider)

@@ -9,7 +9,7 @@ from commands.reply import Reply
 
 def help_(inv: Invocation) -> Reply:
     """Every command, or one command's usage, example and who may use it."""
-    registry = inv.services.registry
+    registry = inv.registry
     topic_word = (inv.args["topic"] or "").strip().lower().removeprefix("/")
     rule = moderator_rule(inv.ctx.platform)
     if not topic_word:

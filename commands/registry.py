@@ -54,7 +54,8 @@ class Arg:
 
 @dataclass(frozen=True)
 class Invocation:
-    """What a handler gets: who asked, the parsed arguments, the chat's settings, the services."""
+    """What a handler gets: who asked, the parsed arguments, the chat's settings, the services,
+    and the command (and the whole registry, for help)."""
 
     ctx: CommandContext
     args: Mapping[str, str | None]
@@ -62,6 +63,7 @@ class Invocation:
     locale: str
     services: Services
     command: Command
+    registry: Registry
 
     def reply(self, template: str, **context: Any) -> Reply:
         """A successful reply in the chat's language."""
@@ -210,8 +212,13 @@ def tokenize(text_or_args: str | Sequence[str]) -> list[str] | None:
     return [word for part in text_or_args for word in str(part).split()]
 
 
-def dispatch(text_or_args: str | Sequence[str], ctx: CommandContext, services: Services) -> Reply:
-    """Run one ``/carry`` command and return its reply; never raises.
+def dispatch(
+    text_or_args: str | Sequence[str],
+    ctx: CommandContext,
+    services: Services,
+    registry: Registry,
+) -> Reply:
+    """Run one ``/carry`` command of ``registry`` and return its reply; never raises.
 
     ``text_or_args`` is the message text (``"/carry chart gap 1y"``, ``/carry@Bot`` accepted) or
     the words after ``/carry`` (``["chart", "gap", "1y"]``, as slash-command options arrive).
@@ -222,7 +229,7 @@ def dispatch(text_or_args: str | Sequence[str], ctx: CommandContext, services: S
         settings = found or DEFAULTS
         if found is not None:
             locale = settings.language
-        return _run(text_or_args, ctx, services, settings, locale)
+        return _run(text_or_args, ctx, services, registry, settings, locale)
     except Exception:
         log.exception("command failed: %r on %s/%s", text_or_args, ctx.platform, ctx.chat_id)
         return Reply.error("internal", locale)
@@ -232,10 +239,10 @@ def _run(
     text_or_args: str | Sequence[str],
     ctx: CommandContext,
     services: Services,
+    registry: Registry,
     settings: ChatSettings,
     locale: str,
 ) -> Reply:
-    registry = services.registry
     words = tokenize(text_or_args)
     if words is None:
         return Reply.error("not_carry", locale)
@@ -254,12 +261,12 @@ def _run(
         return Reply.error(
             "not_moderator", locale, command=command.name, rule=moderator_rule(ctx.platform)
         )
-    invocation_base = Invocation(ctx, {}, settings, locale, services, command)
+    invocation_base = Invocation(ctx, {}, settings, locale, services, command, registry)
     try:
         args = parse_args(command, rest)
     except UsageError as exc:
         return invocation_base.error("usage", problem=exc.problem, **exc.params)
-    invocation = Invocation(ctx, args, settings, locale, services, command)
+    invocation = Invocation(ctx, args, settings, locale, services, command, registry)
     try:
         return command.handler(invocation)
     except SettingError as exc:

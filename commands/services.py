@@ -15,14 +15,11 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from commands.settings import SettingsStore
-
-if TYPE_CHECKING:
-    from commands.registry import Registry
 
 log = logging.getLogger(__name__)
 
@@ -140,8 +137,8 @@ class SnapshotProvider:
 
 @dataclass(frozen=True)
 class Services:
-    """Everything a command may use; adapters build one per process (see ``commands.carry``)."""
+    """What commands run on: chat settings and the snapshot; adapters build one per process
+    (``commands.carry.make_services``). The command table itself is ``commands.carry.registry``."""
 
     settings: SettingsStore
     snapshots: SnapshotProvider
-    registry: Registry

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main, parser
-from bot.deliveries import DeliveryQueue
-from bot.delivery_service import DeliveryService
+from bot.delivery.queue import DeliveryQueue
+from bot.delivery.service import DeliveryService
 from storage.database import open_database
 from tests.support.chat import make_services
 from tests.support.fanout import subscribe

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine
 
 from analytics.errors import CarrybotError
-from bot.discord_bot import DiscordAdapter
+from bot.discord.adapter import DiscordAdapter
 from commands.services import Services
 from commands.settings import ChatKey, SettingsStore
 from storage.database import open_database

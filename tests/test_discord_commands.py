@@ -8,10 +8,10 @@ from discord import app_commands
 from discord.http import Route
 
 from analytics.errors import CarrybotError
-from bot.discord_bot import DiscordAdapter, use_api_base
-from bot.discord_commands import LAYER_NAMES, CarryGroup, zone_choices
-from bot.discord_messages import pack
-from bot.discord_permissions import missing
+from bot.discord.adapter import DiscordAdapter, use_api_base
+from bot.discord.carry_group import LAYER_NAMES, CarryGroup, zone_choices
+from bot.discord.messages import pack
+from bot.discord.permissions import missing
 from commands.carry import registry
 from commands.layout import Message
 from commands.settings import LANGUAGES, parse_timezone

@@ -18,7 +18,7 @@ from analytics import seed
 from analytics.store import ObservationStore
 from bot.chat_registry import ChatRegistry, digest
 from bot.cli import main
-from bot.deliveries import DeliveryQueue
+from bot.delivery.queue import DeliveryQueue
 from commands.settings import ChatKey, SettingsStore
 from storage import migrate
 from storage.database import open_database

@@ -15,6 +15,11 @@ from typing import Any
 import pytest
 
 from bot.chat_registry import ChatRegistry, digest
+from bot.delivery.scheduler import disabled_chats
+from bot.delivery.sender import Sent, Target
+from bot.telegram.send import WaitOut
+from commands.carry import registry as registry_of_commands
+from commands.render import render
 from commands.reply import Reply
 from commands.services import Services
 from commands.settings import ChatKey
@@ -156,19 +161,18 @@ def test_briefings_are_posted_to_a_channel_the_bot_administers(services: Service
         state = registry(services).get("telegram", str(channel["id"]))
         assert state is not None and not state.disabled
         assert state.member_status == "administrator" and state.chat_type == "channel"
-        delivered = await adapter.deliver(
-            str(channel["id"]),
-            Reply(
-                "help",
-                {
-                    "topic": None,
-                    "commands": services.registry.commands,
-                    "rule": "telegram_admins",
-                },
-            ),
+        reply = Reply(
+            "help",
+            {"topic": None, "commands": registry_of_commands().commands, "rule": "telegram_admins"},
         )
-        assert delivered is not None and delivered.ok
+        sender = adapter.delivery_sender()
+        outcome = await sender.send(
+            Target("telegram", str(channel["id"]), "", "nonce"),
+            render(reply, sender.format),
+            WaitOut(),
+        )
         [post] = api.sent(channel["id"])
+        assert isinstance(outcome, Sent) and len(outcome.message_ids) == 1
         assert post.params["parse_mode"] == "HTML" and "reply_parameters" not in post.params
 
     run(services, scenario)
@@ -275,8 +279,9 @@ def test_a_chat_that_blocked_the_bot_is_disabled(services: Services) -> None:
         await api.wait_for(lambda a: registry(services).is_disabled("telegram", str(ADMIN["id"])))
         state = registry(services).get("telegram", str(ADMIN["id"]))
         assert state is not None and state.disabled_reason == "blocked"
-        # deliveries skip it: no second request that Telegram would count as invalid
-        assert await adapter.deliver(str(ADMIN["id"]), Reply.error("internal")) is None
+        # the scheduler and the worker skip it: no request that Telegram would count as invalid
+        blocked = disabled_chats(registry(services), ["telegram"])()
+        assert ("telegram", str(ADMIN["id"])) in blocked
         assert len(api.calls_to("sendMessage", ADMIN["id"])) == 1
         # the user unblocks the bot: Telegram says so with my_chat_member
         chat = tu.private(ADMIN)

@@ -14,10 +14,10 @@ from telegram import Bot, Message, Update
 
 from bot.chat_registry import ChatRegistry, digest
 from bot.redact import MASK, protect
-from bot.telegram import TelegramConfig
-from bot.telegram_order import PerChatUpdateProcessor
-from bot.telegram_permissions import ModeratorCache, moderator_by_message
-from bot.telegram_webhook import derived_secret, webhook_path
+from bot.telegram.adapter import TelegramConfig
+from bot.telegram.moderators import ModeratorCache, moderator_by_message
+from bot.telegram.order import PerChatUpdateProcessor
+from bot.telegram.webhook import derived_secret, webhook_path
 from commands.settings import Actor, ChatKey, SettingsStore
 from tests.support import telegram_updates as tu
 

@@ -16,7 +16,7 @@ import pytest
 from analytics.errors import CarrybotError
 from analytics.refresh import SourceResult
 from bot import cli, runtime
-from bot.telegram import TelegramAdapter
+from bot.telegram.adapter import TelegramAdapter
 from tests.support import telegram_updates as tu
 from tests.support.chat import make_services
 from tests.support.fake_telegram import FakeBotAPI

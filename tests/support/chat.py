@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from commands.carry import registry
 from commands.context import CommandContext
 from commands.services import Services
 from commands.settings import SettingsStore
@@ -22,7 +21,7 @@ MakeContext = Callable[..., CommandContext]
 
 def make_services(settings_url: str, kind: str = "stressed") -> Services:
     """Services with settings in ``settings_url`` and the synthetic snapshot of ``kind``."""
-    return Services(SettingsStore(open_database(settings_url)), provider(kind), registry())
+    return Services(SettingsStore(open_database(settings_url)), provider(kind))
 
 
 @pytest.fixture

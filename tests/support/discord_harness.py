@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy import Engine
 
 from analytics.seed import open_seeded_store
-from bot.discord_bot import DEFER_AFTER, DiscordAdapter
+from bot.discord.adapter import DEFER_AFTER, DiscordAdapter
 from commands.carry import make_services
 from commands.services import Services
 from commands.settings import SettingsStore

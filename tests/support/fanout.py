@@ -25,12 +25,14 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from bot.chat_registry import ChatRegistry
-from bot.deliveries import DeliveryQueue, deliveries_table
-from bot.delivery_worker import DeliveryRenderer, DeliveryWorker, WorkerConfig, WorkerStats
-from bot.pacing import Pacer, PlatformLimits
-from bot.scheduler import Scheduler, Subscriptions, reading_from
-from bot.telegram_sender import TelegramSender
+from bot.delivery.pacing import Pacer, PlatformLimits
+from bot.delivery.queue import DeliveryQueue
+from bot.delivery.render import DeliveryRenderer
+from bot.delivery.scheduler import Scheduler, Subscriptions, reading_from
+from bot.delivery.worker import DeliveryWorker, WorkerConfig, WorkerStats
+from bot.telegram.send import TelegramSend, TelegramSender
 from commands.settings import SettingsStore, chat_settings_table
+from storage.schema import deliveries_table
 
 TOKEN = "123456:AAE-carrybot_fake_token_0123456789abcdef"
 ROOT = Path(__file__).resolve().parents[2]
@@ -119,7 +121,7 @@ async def run_telegram_worker(
     await bot.initialize()
     pacer = Pacer(telegram_limits(rate), safety=safety)
     registry = ChatRegistry(engine)
-    sender = TelegramSender.create(bot, registry, lambda s: pacer.pause("telegram", s))
+    sender = TelegramSender(TelegramSend(bot, registry))
     worker = DeliveryWorker(
         DeliveryQueue(engine),
         {"telegram": sender},
@@ -166,14 +168,13 @@ def _main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--now", help="run one scheduler tick at this UTC instant first")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
-    from commands.carry import registry
     from commands.services import Services
     from storage.database import open_database
     from tests.support.snapshots import provider
 
     started = time.monotonic()
     engine = open_database(args.database)
-    services = Services(SettingsStore(engine), provider("stressed"), registry())
+    services = Services(SettingsStore(engine), provider("stressed"))
     services.snapshots.current()
     if args.now:
         scheduler_for(engine, services).tick(datetime.fromisoformat(args.now))

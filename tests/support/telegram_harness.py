@@ -8,7 +8,7 @@ import socket
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 
-from bot.telegram import TelegramAdapter
+from bot.telegram.adapter import TelegramAdapter
 from commands.services import Services
 from tests.support.fake_telegram import FakeBotAPI
 

@@ -1,5 +1,5 @@
 """Briefings and alerts in ``carrybot run``: the minute tick and the delivery worker together,
-started and stopped like an adapter; and ``carrybot deliveries``, the operator's view.
+started after the adapters (whose senders it posts through) and stopped before them.
 
 Environment (all optional):
 
@@ -12,7 +12,6 @@ Environment (all optional):
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import logging
@@ -24,10 +23,10 @@ from typing import Any
 from sqlalchemy import Engine
 
 from bot.chat_registry import ChatRegistry
-from bot.deliveries import DeliveryQueue, deliveries_report
-from bot.delivery_worker import DeliveryRenderer, DeliveryWorker, Sender, WorkerConfig
-from bot.pacing import DEFAULT_LIMITS, Pacer, PlatformLimits
-from bot.scheduler import (
+from bot.delivery.pacing import DEFAULT_LIMITS, Pacer, PlatformLimits
+from bot.delivery.queue import DeliveryQueue
+from bot.delivery.render import DeliveryRenderer
+from bot.delivery.scheduler import (
     DEFAULT_LATE_WINDOW,
     Reading,
     Scheduler,
@@ -35,6 +34,9 @@ from bot.scheduler import (
     disabled_chats,
     reading_from,
 )
+from bot.delivery.sender import OffersSender, Sender
+from bot.delivery.worker import DeliveryWorker, WorkerConfig
+from commands.services import NoData, Services
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +48,7 @@ class DeliveryService:
 
     def __init__(
         self,
-        services: Any,
+        services: Services,
         senders: Mapping[str, Sender],
         pacer: Pacer,
         *,
@@ -91,24 +93,20 @@ class DeliveryService:
     @classmethod
     def from_adapters(
         cls,
-        services: Any,
-        adapters: Sequence[Any],
+        services: Services,
+        adapters: Sequence[OffersSender],
         *,
         limits: Mapping[str, PlatformLimits] = DEFAULT_LIMITS,
         environ: Mapping[str, str] | None = None,
     ) -> DeliveryService:
-        """The service for the adapters ``carrybot run`` started (Telegram, Discord)."""
+        """The service for the adapters ``carrybot run`` started: each hands over its sender."""
         env = os.environ if environ is None else environ
         share = float(env.get("CARRYBOT_DELIVERY_SHARE", "") or 1.0)
         late = float(env.get("CARRYBOT_LATE_MINUTES", "") or DEFAULT_LATE_WINDOW.seconds / 60)
         send = env.get("CARRYBOT_DELIVERY_WORKER", "on").strip().lower() not in ("off", "0", "no")
         pacer = Pacer(limits, share=share)
         registry = ChatRegistry(services.settings.engine)
-        senders: dict[str, Sender] = {}
-        for adapter in adapters:
-            sender = _sender_for(adapter, registry, pacer)
-            if sender is not None:
-                senders[sender.platform] = sender
+        senders = {sender.platform: sender for sender in (a.delivery_sender() for a in adapters)}
         return cls(
             services,
             senders,
@@ -119,8 +117,6 @@ class DeliveryService:
         )
 
     def _reading(self) -> Reading | None:
-        from commands.services import NoData
-
         try:
             return reading_from(self.services.snapshots.current())
         except NoData:
@@ -156,35 +152,3 @@ class DeliveryService:
             wait = self.tick_seconds - (now.timestamp() % self.tick_seconds) + 1.0
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), wait)
-
-
-def _sender_for(adapter: Any, registry: ChatRegistry, pacer: Pacer) -> Sender | None:
-    kind = type(adapter).__name__
-    if kind == "TelegramAdapter":
-        from bot.telegram_sender import TelegramSender
-
-        return TelegramSender.create(
-            adapter.application.bot, registry, lambda s: pacer.pause("telegram", s)
-        )
-    if kind == "DiscordAdapter":
-        from bot.discord_sender import DiscordSender
-
-        return DiscordSender(
-            lambda: adapter.client.http if adapter.client is not None else None, registry
-        )
-    return None
-
-
-# --- carrybot deliveries --------------------------------------------------------------------------
-
-
-def main_deliveries(args: argparse.Namespace) -> int:
-    """Print counts by state and each failed or ambiguous delivery with its reason."""
-    from storage.database import open_database
-
-    engine = open_database()
-    try:
-        print(deliveries_report(engine, args.date))
-    finally:
-        engine.dispose()
-    return 0

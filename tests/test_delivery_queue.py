@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import Engine
 
-from bot.deliveries import (
+from bot.delivery.queue import (
     AMBIGUOUS,
     CLAIMED,
     FAILED,
@@ -17,9 +17,9 @@ from bot.deliveries import (
     SENT,
     DeliveryQueue,
     NewDelivery,
-    deliveries_report,
     make_nonce,
 )
+from bot.delivery.report import deliveries_report
 
 NOW = datetime(2026, 6, 12, 8, 0, 5, tzinfo=UTC)
 DAY = date(2026, 6, 12)

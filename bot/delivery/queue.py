@@ -26,7 +26,6 @@ import json
 import os
 import secrets
 import socket
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -242,14 +241,14 @@ class DeliveryQueue:
 
     def mark_sending(self, delivery_id: int, worker: str, now: datetime | None = None) -> bool:
         """``claimed`` → ``sending`` right before the first request; False if the claim was lost."""
-        stamp = utc(now or datetime.now(UTC))
-        t = deliveries_table
-        return self._update(
-            and_(t.c.id == delivery_id, t.c.state == CLAIMED, t.c.claimed_by == worker),
-            state=SENDING,
-            attempts=t.c.attempts + 1,
-            claimed_at=stamp,
-            updated_at=stamp,
+        return self._transition(
+            delivery_id,
+            worker,
+            (CLAIMED,),
+            SENDING,
+            now,
+            stamped=("claimed_at",),
+            attempts=deliveries_table.c.attempts + 1,
         )
 
     def confirm(
@@ -261,20 +260,16 @@ class DeliveryQueue:
         now: datetime | None = None,
     ) -> bool:
         """``sending`` → ``sent`` with the platform's message id(s)."""
-        stamp = utc(now or datetime.now(UTC))
-        t = deliveries_table
-        return self._update(
-            and_(
-                t.c.id == delivery_id,
-                t.c.claimed_by == worker,
-                t.c.state.in_([SENDING, AMBIGUOUS]),
-            ),
-            state=SENT,
-            sent_at=stamp,
+        return self._transition(
+            delivery_id,
+            worker,
+            (SENDING, AMBIGUOUS),
+            SENT,
+            now,
+            stamped=("sent_at",),
             message_id=",".join(message_ids)[:256],
             snapshot_version=snapshot_version[:64],
             error="",
-            updated_at=stamp,
         )
 
     def finish(
@@ -288,17 +283,8 @@ class DeliveryQueue:
         """End a claimed or sending row as ``failed``, ``skipped`` or ``ambiguous`` with a reason."""
         if state not in (FAILED, SKIPPED, AMBIGUOUS):
             raise ValueError(f"cannot finish a delivery as {state!r}")
-        stamp = utc(now or datetime.now(UTC))
-        t = deliveries_table
-        return self._update(
-            and_(
-                t.c.id == delivery_id,
-                t.c.claimed_by == worker,
-                t.c.state.in_([CLAIMED, SENDING]),
-            ),
-            state=state,
-            error=reason[:512],
-            updated_at=stamp,
+        return self._transition(
+            delivery_id, worker, (CLAIMED, SENDING), state, now, error=reason[:512]
         )
 
     def retry(
@@ -310,21 +296,39 @@ class DeliveryQueue:
         now: datetime | None = None,
     ) -> bool:
         """Back to the queue (it was certainly not delivered, or resending is idempotent)."""
-        stamp = utc(now or datetime.now(UTC))
-        t = deliveries_table
-        return self._update(
-            and_(
-                t.c.id == delivery_id,
-                t.c.claimed_by == worker,
-                t.c.state.in_([CLAIMED, SENDING]),
-            ),
-            state=QUEUED,
+        return self._transition(
+            delivery_id,
+            worker,
+            (CLAIMED, SENDING),
+            QUEUED,
+            now,
             claimed_by=None,
             claimed_at=None,
             not_before=utc(not_before),
             error=reason[:512],
-            updated_at=stamp,
         )
+
+    def _transition(
+        self,
+        delivery_id: int,
+        worker: str,
+        sources: Sequence[str],
+        target: str,
+        now: datetime | None,
+        *,
+        stamped: Sequence[str] = (),
+        **values: Any,
+    ) -> bool:
+        """Move one of ``worker``'s rows from one of ``sources`` to ``target``, with ``values``;
+        ``updated_at`` and the ``stamped`` columns get the time. False when the row was not in
+        such a state for this worker (another worker took it over, or it already moved on)."""
+        stamp = utc(now or datetime.now(UTC))
+        t = deliveries_table
+        where = and_(t.c.id == delivery_id, t.c.claimed_by == worker, t.c.state.in_(sources))
+        values.update(dict.fromkeys(stamped, stamp), state=target, updated_at=stamp)
+        with self.engine.begin() as conn:
+            result = conn.execute(update(t).where(where).values(**values))
+        return bool(result.rowcount)
 
     def release(self, worker: str, now: datetime | None = None) -> int:
         """Put ``worker``'s claimed (not yet sending) rows back in the queue (clean shutdown)."""
@@ -349,11 +353,6 @@ class DeliveryQueue:
                 .values(claimed_at=stamp)
             )
         return int(result.rowcount or 0)
-
-    def _update(self, where: Any, **values: Any) -> bool:
-        with self.engine.begin() as conn:
-            result = conn.execute(update(deliveries_table).where(where).values(**values))
-        return bool(result.rowcount)
 
     # -- recovery ----------------------------------------------------------------------------
 
@@ -513,47 +512,3 @@ def _delivery(row: Any) -> Delivery:
         message_id=m["message_id"],
         error=m["error"],
     )
-
-
-# --- the operator's view -----------------------------------------------------------------------
-
-
-def format_report(report: Report, total_problems: int | None = None) -> str:
-    """``carrybot deliveries``: a table of counts by state and each failure with its reason."""
-    scope = f"on {report.day:%Y-%m-%d} (chats' local date)" if report.day else "(all days)"
-    lines = [f"Deliveries {scope}"]
-    if not report.counts:
-        lines.append("none")
-        return "\n".join(lines)
-    by_state: Counter[str] = Counter()
-    header = f"{'state':<10} {'briefing':>9} {'alert':>7} {'total':>7}"
-    lines += [header, "-" * len(header)]
-    for state in STATES:
-        briefing = report.counts.get(("briefing", state), 0)
-        alert = report.counts.get(("alert", state), 0)
-        by_state[state] = briefing + alert
-        if briefing or alert:
-            lines.append(f"{state:<10} {briefing:>9} {alert:>7} {briefing + alert:>7}")
-    lines.append(f"{'total':<10} {'':>9} {'':>7} {sum(by_state.values()):>7}")
-    if report.problems:
-        lines += ["", "Failed and ambiguous (ambiguous: may have been posted; never resent):"]
-        for d in report.problems:
-            where = d.chat_id + (f"/{d.channel_id}" if d.channel_id else "")
-            lines.append(
-                f"  {d.state:<9} {d.platform:<8} {where:<28} {d.kind:<8} {d.key:<14} "
-                f"attempts {d.attempts}: {d.error or 'no reason recorded'}"
-            )
-        shown = len(report.problems)
-        total = total_problems if total_problems is not None else shown
-        if total > shown:
-            lines.append(f"  … and {total - shown} more")
-    return "\n".join(lines)
-
-
-def deliveries_report(engine: Engine, day: date | None = None) -> str:
-    """The text ``carrybot deliveries [--date D]`` prints."""
-    queue = DeliveryQueue(engine)
-    report = queue.report(day)
-    counts = report.counts
-    total = sum(n for (_, state), n in counts.items() if state in (FAILED, AMBIGUOUS))
-    return format_report(report, total)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 
-from bot.pacing import DISCORD, TELEGRAM, Pacer, SlidingWindow, TokenBucket
+from bot.delivery.pacing import DISCORD, TELEGRAM, Pacer, SlidingWindow, TokenBucket
 
 
 class FakeTime:

@@ -28,23 +28,20 @@ from discord.http import HTTPClient
 from sqlalchemy import Engine, func, select
 
 from bot.chat_registry import ChatRegistry
-from bot.deliveries import DeliveryQueue, NewDelivery, deliveries_report, deliveries_table
-from bot.delivery_worker import (
-    DeliveryRenderer,
-    DeliveryWorker,
-    Pace,
-    Target,
-    WorkerConfig,
-)
-from bot.discord_bot import use_api_base
-from bot.discord_sender import DiscordSender
-from bot.pacing import DEFAULT_LIMITS, Pacer
-from bot.telegram_sender import TelegramSender
-from commands.carry import registry
+from bot.delivery.pacing import DEFAULT_LIMITS, Pacer
+from bot.delivery.queue import DeliveryQueue, NewDelivery
+from bot.delivery.render import DeliveryRenderer
+from bot.delivery.report import deliveries_report
+from bot.delivery.sender import Outcome, Pacing, Target
+from bot.delivery.worker import DeliveryWorker, WorkerConfig
+from bot.discord.adapter import use_api_base
+from bot.discord.send import DiscordSender
+from bot.telegram.send import TelegramSend, TelegramSender
 from commands.layout import Message
 from commands.services import Services
 from commands.settings import SettingsStore
 from storage.database import open_database
+from storage.schema import deliveries_table
 from tests.support.delivery_fakes import ChannelDiscord, LimitedBotAPI, ServerThread
 from tests.support.fanout import (
     TOKEN,
@@ -70,7 +67,7 @@ JAPANESE = "円"
 
 
 def services_on(engine: Engine) -> Services:
-    return Services(SettingsStore(engine), provider("stressed"), registry())
+    return Services(SettingsStore(engine), provider("stressed"))
 
 
 @pytest.fixture
@@ -286,8 +283,8 @@ class _DiesAfterSending:
         self.idempotent = sender.idempotent
         self.stop = asyncio.Event()
 
-    async def send(self, target: Target, messages: list[Message], pace: Pace) -> list[str]:
-        await self.inner.send(target, messages, pace)
+    async def send(self, target: Target, messages: list[Message], pacing: Pacing) -> Outcome:
+        await self.inner.send(target, messages, pacing)
         self.stop.set()
         raise asyncio.CancelledError
 
@@ -368,7 +365,7 @@ def test_a_crash_after_a_telegram_post_is_reported_never_resent(sqlite_url: str)
         bot = Bot(TOKEN, base_url=api.base_url)
         await bot.initialize()
         pacer = Pacer(DEFAULT_LIMITS)
-        sender = TelegramSender.create(bot, ChatRegistry(engine), lambda s: None)
+        sender = TelegramSender(TelegramSend(bot, ChatRegistry(engine)))
         await _run_until_idle(engine, services, _DiesAfterSending(sender), pacer)
         await _run_until_idle(engine, services, sender, pacer)
         await bot.shutdown()
@@ -404,7 +401,7 @@ def test_a_blocked_chat_fails_once_is_disabled_and_is_not_scheduled_again(
     failed = [r for r in DeliveryQueue(engine).rows() if r.state == "failed"]
     assert [r.chat_id for r in failed] == [ids[1]] and "forbidden" in failed[0].error
     assert ChatRegistry(engine).is_disabled("telegram", ids[1])
-    from tests.test_scheduler import make_scheduler
+    from tests.test_delivery_scheduler import make_scheduler
 
     make_scheduler(engine).tick(DUE + timedelta(days=1))
     tomorrow = DeliveryQueue(engine).rows(day=date(2026, 6, 13))

@@ -2,10 +2,11 @@
 HTML out.
 
 Thin by design: a handler builds a ``CommandContext`` from the update (moderator from
-``bot.telegram_permissions``), runs ``commands.carry.dispatch`` and the renderer in a worker
+``bot.telegram.moderators``), runs ``commands.carry.dispatch`` and the renderer in a worker
 thread (they read the database and may draw a chart), and hands the messages to
-``bot.telegram_delivery``. Membership changes and group-to-supergroup migrations are recorded in
-``bot.chat_registry``. Long polling by default; webhook mode behind ``bot.telegram_webhook``.
+``bot.telegram.send``, the one send path, which the delivery service gets too
+(``delivery_sender``). Membership changes and group-to-supergroup migrations are recorded in
+``bot.chat_registry``. Long polling by default; webhook mode behind ``bot.telegram.webhook``.
 """
 
 from __future__ import annotations
@@ -29,16 +30,16 @@ from telegram.ext import (
 )
 
 from bot.chat_registry import ACTIVE_STATUSES, ChatRegistry
+from bot.delivery.sender import Sent
 from bot.redact import quiet_url_loggers
-from bot.telegram_delivery import PLATFORM, Delivered, TelegramDelivery
-from bot.telegram_order import PerChatUpdateProcessor
-from bot.telegram_permissions import ModeratorCache
-from bot.telegram_webhook import WebhookServer, derived_secret, webhook_path
+from bot.telegram.moderators import ModeratorCache
+from bot.telegram.order import PerChatUpdateProcessor
+from bot.telegram.send import PLATFORM, TelegramSend, TelegramSender
+from bot.telegram.webhook import WebhookServer, derived_secret, webhook_path
 from commands.carry import dispatch
 from commands.context import CommandContext
 from commands.layout import Message as OutMessage
 from commands.render import render
-from commands.reply import Reply
 from commands.services import Services
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ class TelegramAdapter:
         self.registry = registry
         self.moderators = ModeratorCache()
         self.application = self._build()
-        self.delivery = TelegramDelivery(self.application.bot, registry)
+        self.outgoing = TelegramSend(self.application.bot, registry)
         self._webhook: WebhookServer | None = None
 
     @classmethod
@@ -231,9 +232,12 @@ class TelegramAdapter:
         )
         messages = await asyncio.to_thread(self._answer, message.text, ctx)
         private = message.chat.type == ChatType.PRIVATE
-        await self.delivery.send(
+        outcome = await self.outgoing.send(
             message.chat.id, messages, reply_to=None if private else message.message_id
         )
+        if not isinstance(outcome, Sent):
+            log.warning("Telegram: the reply to chat %s was not posted: %s",
+                        message.chat.id, outcome.reason)  # fmt: skip
 
     def _answer(self, text: str, ctx: CommandContext) -> list[OutMessage]:
         reply = dispatch(text, ctx, self.services)
@@ -279,16 +283,9 @@ class TelegramAdapter:
 
     # -- deliveries --------------------------------------------------------------------------
 
-    async def deliver(self, chat_id: str, reply: Reply) -> Delivered | None:
-        """Post a reply (a briefing, an alert) to a chat, unless it is disabled.
-
-        Follows migrations to the chat's current id; None when the chat is disabled."""
-        current = await asyncio.to_thread(self.registry.resolve, PLATFORM, chat_id)
-        if await asyncio.to_thread(self.registry.is_disabled, PLATFORM, current):
-            return None
-        messages = await asyncio.to_thread(render, reply, "telegram_html")
-        target = int(current) if current.lstrip("-").isdigit() else current
-        return await self.delivery.send(target, messages)
+    def delivery_sender(self) -> TelegramSender:
+        """The delivery service's sender: briefings and alerts go the way replies go."""
+        return TelegramSender(self.outgoing)
 
 
 def _author_id(message: Message) -> int:

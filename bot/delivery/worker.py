@@ -7,12 +7,12 @@ chat holds one slot, never the queue. Every send is marked ``sending`` in the da
 its platform slot is granted and right before the request, and confirmed right after, so what
 a crash leaves ambiguous is only what was truly on the wire.
 
-Outcomes a sender reports (typed errors below): ``RetryLater`` (flood control: the platform
-pauses, the delivery goes back to the queue), ``Blocked`` (the chat is disabled: failed),
-``Rejected`` (the platform refused the content: failed), ``Transient`` (certainly not posted:
-retried with backoff up to ``max_attempts``), ``Uncertain`` (may have been posted: resent only
-where the platform de-duplicates by nonce, otherwise ``ambiguous``), ``PartlySent`` (some of the
-messages were posted).
+What each outcome a sender returns (``bot.delivery.sender``) does: ``RetryAfter`` pauses the
+platform and puts the delivery back in the queue; ``Blocked`` and ``BadRequest`` fail it;
+``NotSent`` retries with backoff up to ``max_attempts``; ``Ambiguous`` (it may have been posted)
+is resent only where the platform de-duplicates by nonce, otherwise left ``ambiguous``. Any
+failure after some of the messages were posted fails the delivery unless resending is
+idempotent.
 """
 
 from __future__ import annotations
@@ -22,15 +22,14 @@ import heapq
 import itertools
 import json
 import logging
-import threading
 import time
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from bot.deliveries import (
+from bot.delivery.pacing import Pacer
+from bot.delivery.queue import (
     AMBIGUOUS,
     DEFAULT_LEASE,
     FAILED,
@@ -39,156 +38,22 @@ from bot.deliveries import (
     DeliveryQueue,
     worker_id,
 )
-from bot.pacing import Pacer
-from commands.layout import Message
-from commands.render import Format, render
-from commands.reply import Reply
+from bot.delivery.render import DeliveryRenderer, Rendered
+from bot.delivery.sender import (
+    Ambiguous,
+    BadRequest,
+    Blocked,
+    NotSent,
+    Outcome,
+    PlatformPacing,
+    RetryAfter,
+    Sender,
+    Sent,
+    Target,
+)
+from commands.render import Format
 
 log = logging.getLogger(__name__)
-
-Pace = Callable[[], Awaitable[object]]
-
-
-# --- what a sender is -------------------------------------------------------------------------
-
-
-class SendError(Exception):
-    """A send did not go through; ``reason`` is kept in the deliveries table."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class RetryLater(SendError):
-    """Flood control: nothing was posted; wait ``seconds`` before anything else goes out."""
-
-    def __init__(self, seconds: float, reason: str = "flood control") -> None:
-        super().__init__(f"{reason} (retry after {seconds:g} s)")
-        self.seconds = seconds
-
-
-class Blocked(SendError):
-    """The chat blocked or removed the bot, or took its right to post (now disabled)."""
-
-
-class Rejected(SendError):
-    """The platform refused the message itself; sending it again would fail the same way."""
-
-
-class Transient(SendError):
-    """Certainly not posted (no connection, a server error before it was accepted)."""
-
-
-class Uncertain(SendError):
-    """It may have been posted (a timeout after the request left, a dropped connection)."""
-
-
-class PartlySent(SendError):
-    """Some of the delivery's messages were posted (ids in ``message_ids``), then one failed."""
-
-    def __init__(self, reason: str, message_ids: Sequence[str]) -> None:
-        super().__init__(reason)
-        self.message_ids = list(message_ids)
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where a delivery goes, and its nonce for platforms that de-duplicate by one."""
-
-    platform: str
-    chat_id: str
-    channel_id: str
-    nonce: str
-
-
-class Sender(Protocol):
-    """One platform's send: every message in order; returns the platform's message ids.
-
-    ``pace`` must be awaited before each request after the first (the worker has already
-    taken the first one's slot), retries included. ``idempotent`` is True when resending with
-    the same ``Target.nonce`` cannot post twice."""
-
-    platform: str
-    format: Format
-    idempotent: bool
-
-    async def send(self, target: Target, messages: Sequence[Message], pace: Pace) -> list[str]: ...
-
-
-# --- rendering once ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Rendered:
-    """A delivery's messages, the snapshot version they show, or why there are none."""
-
-    messages: tuple[Message, ...]
-    version: str
-    problem: str = ""
-
-
-class DeliveryRenderer:
-    """Messages per (kind, format, language, snapshot version or alert facts), rendered once.
-
-    ``services`` is ``commands.services.Services``; briefings use ``commands.snapshot_cmds``
-    and, with ``chart=(kind, window)``, attach that chart (uploaded once per platform)."""
-
-    def __init__(
-        self, services: Any, chart: tuple[str, str] | None = None, cache_size: int = 64
-    ) -> None:
-        self.services = services
-        self.chart = chart
-        self.cache_size = cache_size
-        self.renders = 0
-        self._cache: OrderedDict[tuple[str, ...], Rendered] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def rendered(self, kind: str, fmt: Format, locale: str, payload: Mapping[str, Any]) -> Rendered:
-        """The messages of one delivery (blocking: call it from a thread)."""
-        if kind == "briefing":
-            from commands.services import NoData
-
-            try:
-                current = self.services.snapshots.current()
-            except NoData:
-                return Rendered((), "", "no data to brief from yet")
-            key: tuple[str, ...] = (kind, fmt, locale, str(current.version))
-        else:
-            key = (kind, fmt, locale, json.dumps(dict(payload), sort_keys=True, default=str))
-        with self._lock:
-            found = self._cache.get(key)
-            if found is not None:
-                self._cache.move_to_end(key)
-                return found
-            result = self._render(kind, fmt, locale, payload)
-            self.renders += 1
-            self._cache[key] = result
-            while len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
-            return result
-
-    def _render(self, kind: str, fmt: Format, locale: str, payload: Mapping[str, Any]) -> Rendered:
-        if kind == "alert":
-            context = dict(payload)
-            context["as_of"] = date.fromisoformat(str(payload["as_of"]))
-            return Rendered(tuple(render(Reply("alert", context, locale=locale), fmt)), "alert")
-        from commands.chart_cmds import chart_filename
-        from commands.snapshot_cmds import briefing
-
-        current = self.services.snapshots.current()
-        reply = briefing(self.services, locale)
-        if not reply.ok:
-            return Rendered((), "", "no data to brief from yet")
-        if self.chart is not None:
-            kind_, window = self.chart
-            png = self.services.snapshots.chart(kind_, window).png
-            last = current.daily.index[-1]
-            reply = replace(reply, image=png, filename=chart_filename(kind_, window, last))
-        return Rendered(tuple(render(reply, fmt)), str(current.version))
-
-
-# --- the worker -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -423,43 +288,38 @@ class DeliveryWorker:
             await self.pacer.acquire(row.platform)
         attempts = row.attempts + 1
         self.in_flight += 1
+        pacing = PlatformPacing(
+            lambda: self.pacer.acquire(row.platform),
+            lambda seconds: self.pacer.pause(row.platform, seconds),
+        )
         try:
-            ids = await asyncio.wait_for(
-                sender.send(
-                    target, job.rendered.messages, lambda: self.pacer.acquire(row.platform)
-                ),
-                self.config.send_timeout,
+            outcome = await asyncio.wait_for(
+                sender.send(target, job.rendered.messages, pacing), self.config.send_timeout
             )
-        except RetryLater as exc:
-            self.pacer.pause(row.platform, exc.seconds)
-            await self._retry(row, exc.reason, exc.seconds, count=False)
-        except (Blocked, Rejected) as exc:
-            await self._finish(row, FAILED, exc.reason)
-        except PartlySent as exc:
-            if sender.idempotent and attempts < self.config.max_attempts:
-                await self._retry(row, exc.reason, self._backoff(attempts))
-            else:
-                await self._finish(row, FAILED, exc.reason)
-        except Transient as exc:
-            await self._retry_or_fail(row, attempts, exc.reason, FAILED)
-        except Uncertain as exc:
-            if sender.idempotent:
-                await self._retry_or_fail(row, attempts, exc.reason, AMBIGUOUS)
-            else:
-                await self._finish(row, AMBIGUOUS, exc.reason)
         except TimeoutError:
             reason = f"no answer within {self.config.send_timeout:g} s"
-            state = AMBIGUOUS
-            if sender.idempotent:
-                await self._retry_or_fail(row, attempts, reason, state)
-            else:
-                await self._finish(row, state, reason)
+            outcome = Ambiguous(reason)
         except Exception as exc:  # a bug or an unexpected library error: it may have gone out
             log.exception("sending delivery %s failed unexpectedly", row.id)
             await self._finish(row, AMBIGUOUS, f"unexpected error: {type(exc).__name__}")
-        else:
+            return
+        try:
+            await self._settle(row, sender, job, outcome, attempts)
+        finally:
+            self.in_flight -= 1
+
+    async def _settle(
+        self, row: Delivery, sender: Sender, job: _Job, outcome: Outcome, attempts: int
+    ) -> None:
+        """Confirm, retry or finish the delivery as its outcome says."""
+        if isinstance(outcome, Sent):
             confirmed = await asyncio.to_thread(
-                self.queue.confirm, row.id, self.id, ids, job.rendered.version, self.clock()
+                self.queue.confirm,
+                row.id,
+                self.id,
+                list(outcome.message_ids),
+                job.rendered.version,
+                self.clock(),
             )
             stamp = time.monotonic()
             if self.stats.first_sent is None:
@@ -468,8 +328,24 @@ class DeliveryWorker:
             self.stats.sent += 1
             if not confirmed:
                 log.warning("delivery %s was sent but its row was taken over meanwhile", row.id)
-        finally:
-            self.in_flight -= 1
+            return
+        reason = outcome.reason
+        if isinstance(outcome, RetryAfter):
+            reason = f"{reason} (retry after {outcome.seconds:g} s)"
+        if outcome.posted:
+            n = len(job.rendered.messages)
+            reason = f"{len(outcome.posted)} of {n} messages posted, then: {reason}"
+        if isinstance(outcome, Blocked | BadRequest) or (outcome.posted and not sender.idempotent):
+            await self._finish(row, FAILED, reason)
+        elif isinstance(outcome, RetryAfter):
+            self.pacer.pause(row.platform, outcome.seconds)
+            await self._retry(row, reason, outcome.seconds, count=False)
+        elif isinstance(outcome, NotSent):
+            await self._retry_or_fail(row, attempts, reason, FAILED)
+        elif sender.idempotent:  # Ambiguous: a resend with the same nonce cannot post twice
+            await self._retry_or_fail(row, attempts, reason, AMBIGUOUS)
+        else:
+            await self._finish(row, AMBIGUOUS, reason)
 
     def _backoff(self, attempts: int) -> float:
         return self.config.retry_seconds * 2 ** max(0, attempts - 1)

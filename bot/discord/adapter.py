@@ -31,9 +31,11 @@ from discord import app_commands
 from discord.http import Route
 
 from analytics.errors import CarrybotError
-from bot.discord_commands import CarryGroup
-from bot.discord_messages import Outgoing, pack
-from bot.discord_permissions import bot_permissions, missing, notice
+from bot.chat_registry import ChatRegistry
+from bot.discord.carry_group import CarryGroup
+from bot.discord.messages import Outgoing, pack
+from bot.discord.permissions import bot_permissions, missing, notice
+from bot.discord.send import DiscordSender
 from commands.carry import dispatch
 from commands.context import CommandContext
 from commands.formatting import normalise_language
@@ -96,9 +98,11 @@ class DiscordAdapter:
         api_base: str | None = None,
         defer_after: float = DEFER_AFTER,
         client_options: Mapping[str, Any] | None = None,
+        registry: ChatRegistry | None = None,
     ) -> None:
         self._token = token
         self.services = services
+        self.registry = registry
         self.dev_guild_id = dev_guild_id
         self.api_base = api_base
         self.defer_after = defer_after
@@ -192,6 +196,13 @@ class DiscordAdapter:
             log.info("discord: %d command(s) synced globally", len(synced))
         assert self._synced is not None
         self._synced.set()
+
+    def delivery_sender(self) -> DiscordSender:
+        """The delivery service's sender: REST posts through this client's rate limits."""
+        registry = self.registry or ChatRegistry(self.services.settings.engine)
+        return DiscordSender(
+            lambda: self.client.http if self.client is not None else None, registry
+        )
 
     # --- answering ------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 It posts through discord.py's ``HTTPClient`` (the running adapter's, so its per-route buckets
 and global lock are shared with command replies), packs rendered messages the way the adapter
-does (``bot.discord_bot.pack``) and gives each message the delivery's nonce plus its index
+does (``bot.discord.messages.pack``) and gives each message the delivery's nonce plus its index
 with ``enforce_nonce``: Discord answers a repeat within a few minutes with the message it
 already created, so an uncertain send is simply sent again. A channel that answers 403 or 404
 is disabled in the chat registry (Discord bans bots that keep making invalid requests).
@@ -20,9 +20,19 @@ import discord
 from discord.http import HTTPClient, handle_message_parameters
 
 from bot.chat_registry import ChatRegistry
-from bot.deliveries import NONCE_LENGTH
-from bot.delivery_worker import Blocked, Pace, Rejected, RetryLater, Target, Transient, Uncertain
-from bot.discord_bot import pack
+from bot.delivery.queue import NONCE_LENGTH
+from bot.delivery.sender import (
+    Ambiguous,
+    BadRequest,
+    Blocked,
+    NotSent,
+    Outcome,
+    Pacing,
+    RetryAfter,
+    Sent,
+    Target,
+)
+from bot.discord.messages import pack
 from commands.layout import Message
 from commands.render import Format
 
@@ -44,14 +54,14 @@ class DiscordSender:
         self._http = http if callable(http) else (lambda: http)
         self.registry = registry
 
-    async def send(self, target: Target, messages: Sequence[Message], pace: Pace) -> list[str]:
+    async def send(self, target: Target, messages: Sequence[Message], pacing: Pacing) -> Outcome:
         http = self._http()
         if http is None:
-            raise Transient("the Discord client is not connected yet")
+            return NotSent("the Discord client is not connected yet")
         ids: list[str] = []
         for index, outgoing in enumerate(pack(messages)):
             if index:
-                await pace()
+                await pacing.next_request()
             nonce = f"{target.nonce[:NONCE_LENGTH]}{index:02d}"
             try:
                 with handle_message_parameters(
@@ -65,21 +75,23 @@ class DiscordSender:
             except (discord.Forbidden, discord.NotFound) as exc:
                 await self._disable(target.channel_id, f"http_{exc.status}")
                 reason = f"Discord: {exc.status} {exc.text or 'no access'} (channel disabled)"
-                raise Blocked(reason) from exc
+                return Blocked(reason, tuple(ids))
             except discord.RateLimited as exc:
-                raise RetryLater(exc.retry_after, "Discord rate limit") from exc
+                return RetryAfter(exc.retry_after, "Discord rate limit", tuple(ids))
             except discord.DiscordServerError as exc:
-                raise Transient(f"Discord server error {exc.status}") from exc
+                return NotSent(f"Discord server error {exc.status}", tuple(ids))
             except discord.HTTPException as exc:
                 if exc.status == 429:
-                    raise RetryLater(5.0, "Discord rate limit") from exc
-                raise Rejected(f"Discord refused the message: {exc.status} {exc.text}") from exc
+                    return RetryAfter(5.0, "Discord rate limit", tuple(ids))
+                return BadRequest(
+                    f"Discord refused the message: {exc.status} {exc.text}", tuple(ids)
+                )
             except aiohttp.ClientConnectorError as exc:
-                raise Transient(f"no connection to Discord ({type(exc).__name__})") from exc
+                return NotSent(f"no connection to Discord ({type(exc).__name__})", tuple(ids))
             except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-                raise Uncertain(f"Discord did not answer ({type(exc).__name__})") from exc
+                return Ambiguous(f"Discord did not answer ({type(exc).__name__})", tuple(ids))
             ids.append(str(data["id"]))
-        return ids
+        return Sent(tuple(ids))
 
     async def _disable(self, channel_id: str, reason: str) -> None:
         log.info("discord channel %s disabled for deliveries: %s", channel_id, reason)

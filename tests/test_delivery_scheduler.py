@@ -13,8 +13,8 @@ from sqlalchemy import Engine
 
 from analytics.regime import AlertBudget, SentAlert
 from bot.chat_registry import ChatRegistry
-from bot.deliveries import DeliveryQueue
-from bot.scheduler import (
+from bot.delivery.queue import DeliveryQueue
+from bot.delivery.scheduler import (
     AlertState,
     DueBriefing,
     Reading,

@@ -22,13 +22,15 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, select, text, update
+from sqlalchemy import Connection, Engine, select, text, update
 
 from analytics.regime import AlertBudget, SentAlert
-from bot.deliveries import DeliveryQueue, NewDelivery, utc
+from bot.chat_registry import ChatRegistry
+from bot.delivery.queue import Delivery, DeliveryQueue, NewDelivery, utc
+from commands.services import Current
 from commands.settings import ChatKey, ChatSettings
 from storage.engine import insert
 from storage.schema import alert_state_table, scheduler_state_table
@@ -241,7 +243,7 @@ def evaluate_alert(
     return new, Alert(kind, decision.reason, payload)
 
 
-def sent_alerts(rows: Iterable[Any], tz: ZoneInfo) -> list[SentAlert]:
+def sent_alerts(rows: Iterable[Delivery], tz: ZoneInfo) -> list[SentAlert]:
     """Deliveries rows of kind ``alert`` as the budget reads them (chat-local times)."""
     found = []
     for row in rows:
@@ -263,10 +265,18 @@ class TickResult:
     alerts: int = 0
 
 
+class SubscribedChats(Protocol):
+    """Where the chats with the briefing or alerts on come from (``SettingsStore``)."""
+
+    def subscribed(self) -> list[tuple[ChatKey, ChatSettings]]: ...
+
+    def alerting(self) -> list[tuple[ChatKey, ChatSettings]]: ...
+
+
 class Subscriptions:
     """Chats with the briefing on and chats with alerts on, from the settings store."""
 
-    def __init__(self, settings: Any) -> None:
+    def __init__(self, settings: SubscribedChats) -> None:
         self.settings = settings
 
     def briefings(self) -> list[Subscription]:
@@ -440,8 +450,8 @@ class Scheduler:
             )
 
 
-def reading_from(current: Any) -> Reading:
-    """A ``Reading`` from ``SnapshotProvider.current()`` (a ``commands.services.Current``)."""
+def reading_from(current: Current) -> Reading:
+    """A ``Reading`` from ``SnapshotProvider.current()``."""
     snap = current.snapshot
     return Reading(
         version=str(current.version),
@@ -458,7 +468,7 @@ def _is_disabled(key: ChatKey, blocked: set[tuple[str, str]]) -> bool:
     )
 
 
-def _try_lock(conn: Any) -> bool:
+def _try_lock(conn: Connection) -> bool:
     if conn.dialect.name != "postgresql":
         return True
     got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": TICK_LOCK}).scalar()
@@ -466,14 +476,16 @@ def _try_lock(conn: Any) -> bool:
     return bool(got)
 
 
-def _unlock(conn: Any) -> None:
+def _unlock(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": TICK_LOCK})
         conn.commit()
 
 
-def disabled_chats(registry: Any, platforms: Sequence[str]) -> Callable[[], set[tuple[str, str]]]:
-    """A ``disabled`` source from ``bot.chat_registry.ChatRegistry`` (Discord: channel ids)."""
+def disabled_chats(
+    registry: ChatRegistry, platforms: Sequence[str]
+) -> Callable[[], set[tuple[str, str]]]:
+    """A ``disabled`` source from the chat registry (Discord: channel ids)."""
 
     def read() -> set[tuple[str, str]]:
         return {(p, s.chat_id) for p in platforms for s in registry.disabled_chats(p)}

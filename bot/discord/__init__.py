@@ -1,0 +1,1 @@
+"""Discord: the adapter, the /carry group, message packing, permissions and its send path."""

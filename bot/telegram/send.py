@@ -1,0 +1,265 @@
+"""Every message the bot posts to Telegram, replies and deliveries alike, and what Telegram says.
+
+Text goes as HTML; a message with an image goes through ``sendPhoto`` with the text as its
+caption, uploading a chart once and reusing the ``file_id`` Telegram returns (kept in the
+database by content hash, so every process reuses it; concurrent sends of a new chart wait for
+the first upload). Flood control (429) is waited out through the caller's ``Pacing`` (a reply
+sleeps; a delivery pauses the whole platform) up to ``max_retries`` times and ``max_wait``
+seconds; a group that became a supergroup (``ChatMigrated``) has its settings moved and the
+message goes to the new id; a chat that blocked or removed the bot (``Forbidden``) or took its
+right to post is disabled for deliveries. A network failure says whether the request can have
+reached Telegram: a refused connection cannot; a timeout after sending can, and Telegram has no
+idempotency key. The result is one typed outcome (``bot.delivery.sender``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import warnings
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import timedelta
+
+import httpx
+from telegram import Bot, InputFile, LinkPreviewOptions, ReplyParameters
+from telegram import Message as TgMessage
+from telegram import error as tg
+from telegram.constants import ParseMode
+
+from bot.chat_registry import ChatRegistry, digest
+from bot.delivery.sender import (
+    Ambiguous,
+    BadRequest,
+    Blocked,
+    NotSent,
+    Outcome,
+    Pacing,
+    RetryAfter,
+    Sent,
+    Target,
+)
+from commands.layout import Message
+from commands.render import Format
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "telegram"
+MAX_RETRIES = 3
+MAX_RETRY_WAIT = 120.0
+# BadRequest descriptions that mean the bot can no longer post in the chat.
+_NO_RIGHTS = (
+    "not enough rights",
+    "have no rights",
+    "chat_write_forbidden",
+    "chat not found",
+    "need administrator rights",
+)
+_BAD_FILE = ("wrong file identifier", "file reference", "wrong remote file")
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+# httpx failures that happen before a request is written: it cannot have been delivered.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def retry_seconds(exc: tg.RetryAfter) -> float:
+    """The wait Telegram asked for, in seconds (PTB returns int or timedelta by configuration)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class WaitOut:
+    """``Pacing`` for a reply: no platform slots, flood control slept off before the retry."""
+
+    def __init__(self) -> None:
+        self._wait = 0.0
+
+    async def next_request(self) -> None:
+        wait, self._wait = self._wait, 0.0
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    def flood(self, seconds: float) -> None:
+        self._wait = max(self._wait, seconds)
+
+
+class TelegramSend:
+    """Sends messages to chats, handling flood control, migrations, blocks and file ids."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        registry: ChatRegistry,
+        *,
+        max_retries: int = MAX_RETRIES,
+        max_wait: float = MAX_RETRY_WAIT,
+    ) -> None:
+        self.bot = bot
+        self.registry = registry
+        self.max_retries = max_retries
+        self.max_wait = max_wait
+        self._file_ids: dict[str, str] = {}
+        self._uploading: dict[str, asyncio.Lock] = {}
+
+    async def send(
+        self,
+        chat_id: int | str,
+        messages: Sequence[Message],
+        *,
+        reply_to: int | None = None,
+        pacing: Pacing | None = None,
+    ) -> Outcome:
+        """Send ``messages`` in order (the first as a reply to ``reply_to``, if given)."""
+        pace = pacing or WaitOut()
+        new = sorted({digest(m.image) for m in messages if m.image} - set(self._file_ids))
+        # The first send of a chart uploads it; concurrent ones wait for its file id.
+        async with contextlib.AsyncExitStack() as stack:
+            for key in new:
+                await stack.enter_async_context(self._uploading.setdefault(key, asyncio.Lock()))
+            return await self._send_all(chat_id, messages, reply_to, pace)
+
+    async def _send_all(
+        self, chat_id: int | str, messages: Sequence[Message], reply_to: int | None, pace: Pacing
+    ) -> Outcome:
+        posted: list[str] = []
+        requests = 0
+        target = chat_id
+        for number, message in enumerate(messages):
+            quote = reply_to if number == 0 else None
+            attempts = 0
+            while True:
+                if requests:
+                    await pace.next_request()
+                requests += 1
+                try:
+                    sent = await self._send_one(target, message, quote)
+                    break
+                except tg.RetryAfter as exc:
+                    wait = retry_seconds(exc)
+                    attempts += 1
+                    pace.flood(wait)
+                    if attempts > self.max_retries or wait > self.max_wait:
+                        log.warning("flood control on chat %s: giving up (retry after %ss)",
+                                    target, wait)  # fmt: skip
+                        return RetryAfter(wait, "Telegram flood control", tuple(posted))
+                    log.info("flood control on chat %s: waiting %ss", target, wait)
+                except tg.ChatMigrated as exc:
+                    new_id = exc.new_chat_id
+                    log.info("chat %s became supergroup %s", target, new_id)
+                    await asyncio.to_thread(
+                        self.registry.migrate, PLATFORM, str(target), str(new_id)
+                    )
+                    target, quote = new_id, None
+                except tg.TelegramError as exc:
+                    return _with_posted(await self._failure(target, exc), posted)
+            posted.append(str(sent.message_id))
+        return Sent(tuple(posted))
+
+    async def _failure(self, chat_id: int | str, exc: tg.TelegramError) -> Outcome:
+        if isinstance(exc, tg.Forbidden):
+            await self._disable(chat_id, _reason(exc))
+            return Blocked("Telegram: forbidden (chat disabled)")
+        if isinstance(exc, tg.BadRequest):  # before NetworkError: PTB derives it from that
+            if any(marker in exc.message.lower() for marker in _NO_RIGHTS):
+                await self._disable(chat_id, "no_rights")
+                return Blocked("Telegram: no_rights (chat disabled)")
+            log.error("Telegram refused a message to chat %s: %s", chat_id, exc)
+            return BadRequest("Telegram refused the message (bad request)")
+        log.error("sending to chat %s failed: %s", chat_id, exc)
+        if not isinstance(exc, tg.NetworkError):
+            return NotSent("Telegram answered with an error")
+        if isinstance(exc.__cause__, _NOT_SENT):
+            return NotSent(f"no connection to Telegram ({type(exc.__cause__).__name__})")
+        return Ambiguous(f"Telegram did not answer ({type(exc).__name__}); it may have been posted")
+
+    async def _send_one(
+        self, chat_id: int | str, message: Message, reply_to: int | None
+    ) -> TgMessage:
+        reply = (
+            None
+            if reply_to is None
+            else ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
+        )
+        if message.image is None:
+            return await self.bot.send_message(
+                chat_id,
+                message.text,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=_NO_PREVIEW,
+                reply_parameters=reply,
+            )
+        return await self._send_photo(chat_id, message, reply)
+
+    async def _send_photo(
+        self, chat_id: int | str, message: Message, reply: ReplyParameters | None
+    ) -> TgMessage:
+        assert message.image is not None
+        key = digest(message.image)
+        file_id = self._file_ids.get(key) or await asyncio.to_thread(
+            self.registry.file_id, PLATFORM, key
+        )
+        caption = message.text or None
+        if file_id:
+            try:
+                return await self.bot.send_photo(
+                    chat_id,
+                    file_id,
+                    caption=caption,
+                    parse_mode=ParseMode.HTML,
+                    reply_parameters=reply,
+                )
+            except tg.BadRequest as exc:
+                if not any(marker in exc.message.lower() for marker in _BAD_FILE):
+                    raise
+                log.info("cached file id rejected (%s); uploading again", exc.message)
+                self._file_ids.pop(key, None)
+                await asyncio.to_thread(self.registry.forget_file, PLATFORM, key)
+        upload = InputFile(message.image, filename=message.filename or "chart.png")
+        sent = await self.bot.send_photo(
+            chat_id, upload, caption=caption, parse_mode=ParseMode.HTML, reply_parameters=reply
+        )
+        if sent.photo:
+            new_id = sent.photo[-1].file_id
+            self._file_ids[key] = new_id
+            await asyncio.to_thread(self.registry.remember_file, PLATFORM, key, new_id)
+        return sent
+
+    async def _disable(self, chat_id: int | str, reason: str) -> None:
+        log.info("chat %s disabled for deliveries: %s", chat_id, reason)
+        await asyncio.to_thread(self.registry.disable, PLATFORM, str(chat_id), reason)
+
+
+class TelegramSender:
+    """The delivery worker's ``Sender`` for Telegram, on the adapter's ``TelegramSend`` (not
+    idempotent: an ambiguous send is never repeated)."""
+
+    platform = PLATFORM
+    format: Format = "telegram_html"
+    idempotent = False
+
+    def __init__(self, send: TelegramSend) -> None:
+        self._send = send
+
+    async def send(self, target: Target, messages: Sequence[Message], pacing: Pacing) -> Outcome:
+        chat = target.chat_id
+        return await self._send.send(int(chat) if chat.lstrip("-").isdigit() else chat, messages,
+                                     pacing=pacing)  # fmt: skip
+
+
+def _with_posted(outcome: Outcome, posted: list[str]) -> Outcome:
+    if isinstance(outcome, Sent) or not posted:
+        return outcome
+    return replace(outcome, posted=tuple(posted))
+
+
+def _reason(exc: tg.Forbidden) -> str:
+    text = exc.message.lower()
+    if "blocked" in text:
+        return "blocked"
+    if "kicked" in text or "not a member" in text:
+        return "removed"
+    if "deactivated" in text:
+        return "deactivated"
+    return "forbidden"
