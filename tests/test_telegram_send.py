@@ -1,0 +1,160 @@
+"""The one Telegram send path: what each Bot API answer comes back as (a typed outcome)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from telegram import Bot
+from telegram.request import HTTPXRequest
+
+from bot.chat_registry import ChatRegistry
+from bot.delivery.sender import (
+    Ambiguous,
+    BadRequest,
+    Blocked,
+    NotSent,
+    Outcome,
+    PlatformPacing,
+    RetryAfter,
+    Sent,
+    Target,
+)
+from bot.telegram.send import TelegramSend, TelegramSender
+from commands.layout import Message
+from storage.database import open_database
+from tests.support.delivery_fakes import ServerThread
+from tests.support.fake_telegram import FakeBotAPI
+from tests.support.telegram_harness import TOKEN, free_port
+
+CHAT = -100123
+TWO = [Message(text="<b>first</b>"), Message(text="second")]
+
+
+class Recorder:
+    """The worker's side of ``Pacing``: counts the slots asked for and the pauses."""
+
+    def __init__(self) -> None:
+        self.slots = 0
+        self.pauses: list[float] = []
+
+    async def acquire(self) -> None:
+        self.slots += 1
+
+    def pacing(self) -> PlatformPacing:
+        return PlatformPacing(self.acquire, self.pauses.append)
+
+
+def send_with(
+    tmp_path: Path,
+    arrange: Callable[[FakeBotAPI], None],
+    messages: list[Message],
+    base_url: str | None = None,
+    **options: Any,
+) -> tuple[Outcome, FakeBotAPI, Recorder, ChatRegistry]:
+    engine = open_database(f"sqlite:///{tmp_path / 'send.sqlite3'}")
+    registry = ChatRegistry(engine)
+    recorder = Recorder()
+    with ServerThread(FakeBotAPI(token=TOKEN)) as api:
+        api.add_chat({"id": CHAT, "title": "Desk", "type": "supergroup"})
+        arrange(api)
+
+        async def main() -> Outcome:
+            timeout = options.pop("request_timeout", 5.0)
+            request = HTTPXRequest(read_timeout=timeout, write_timeout=timeout)
+            bot = Bot(TOKEN, base_url=base_url or api.base_url, request=request)
+            sender = TelegramSender(TelegramSend(bot, registry, **options))
+            target = Target("telegram", str(CHAT), "", "nonce")
+            if base_url is not None:  # nothing answers getMe there: send without logging in
+                return await sender.send(target, messages, recorder.pacing())
+            async with bot:
+                return await sender.send(target, messages, recorder.pacing())
+
+        outcome = asyncio.run(main())
+    return outcome, api, recorder, registry
+
+
+def test_every_message_posted_is_sent_with_its_ids(tmp_path: Path) -> None:
+    outcome, api, recorder, _ = send_with(tmp_path, lambda api: None, TWO)
+    assert isinstance(outcome, Sent) and len(outcome.message_ids) == 2
+    assert [c.params["text"] for c in api.sent(CHAT)] == ["<b>first</b>", "second"]
+    assert recorder.slots == 1  # the second message's slot; the worker took the first one's
+
+
+def test_flood_control_pauses_the_platform_and_retries_through_the_pacer(tmp_path: Path) -> None:
+    outcome, api, recorder, _ = send_with(tmp_path, lambda api: api.flood(CHAT, 3), TWO)
+    assert isinstance(outcome, Sent)
+    assert recorder.pauses == [3.0] and recorder.slots == 2  # the retry waited for a slot
+    assert len(api.sent(CHAT)) == 2
+
+
+def test_flood_control_beyond_the_retries_is_retry_after_with_what_was_posted(
+    tmp_path: Path,
+) -> None:
+    def arrange(api: FakeBotAPI) -> None:
+        api.fail("sendMessage", chat_id=CHAT, error_code=429, description="Too Many Requests: "
+                 "retry after 7", parameters={"retry_after": 7}, times=None)  # fmt: skip
+
+    outcome, _, recorder, _ = send_with(tmp_path, arrange, TWO, max_retries=1)
+    assert outcome == RetryAfter(7.0, "Telegram flood control")
+    assert recorder.pauses == [7.0, 7.0]
+
+
+def test_a_blocked_chat_is_blocked_and_disabled(tmp_path: Path) -> None:
+    outcome, _, _, registry = send_with(tmp_path, lambda api: api.block(CHAT), TWO)
+    assert outcome == Blocked("Telegram: forbidden (chat disabled)")
+    state = registry.get("telegram", str(CHAT))
+    assert state is not None and state.disabled and state.disabled_reason == "blocked"
+
+
+def test_lost_rights_are_blocked_and_a_refused_message_is_a_bad_request(tmp_path: Path) -> None:
+    def no_rights(api: FakeBotAPI) -> None:
+        api.fail("sendMessage", chat_id=CHAT, error_code=400,
+                 description="Bad Request: not enough rights to send text messages")  # fmt: skip
+
+    outcome, _, _, registry = send_with(tmp_path, no_rights, TWO)
+    assert outcome == Blocked("Telegram: no_rights (chat disabled)")
+    assert registry.is_disabled("telegram", str(CHAT))
+
+    def refused(api: FakeBotAPI) -> None:
+        api.fail("sendMessage", chat_id=CHAT, error_code=400,
+                 description="Bad Request: can't parse entities", times=None)  # fmt: skip
+
+    (tmp_path / "second").mkdir()
+    outcome, _, _, _ = send_with(tmp_path / "second", refused, TWO)
+    assert outcome == BadRequest("Telegram refused the message (bad request)")
+
+
+def test_a_failure_after_the_first_message_carries_the_posted_id(tmp_path: Path) -> None:
+    def photo_refused(api: FakeBotAPI) -> None:
+        api.fail("sendPhoto", chat_id=CHAT, error_code=403,
+                 description="Forbidden: bot was kicked from the supergroup chat")  # fmt: skip
+
+    chart = Message(text="chart", image=b"\x89PNG\r\n\x1a\n fake", filename="gap.png")
+    outcome, api, _, registry = send_with(tmp_path, photo_refused, [TWO[0], chart])
+    assert isinstance(outcome, Blocked) and len(outcome.posted) == 1
+    assert [c.method for c in api.sent(CHAT)] == ["sendMessage"]
+    state = registry.get("telegram", str(CHAT))
+    assert state is not None and state.disabled_reason == "removed"
+
+
+def test_no_connection_is_not_sent(tmp_path: Path) -> None:
+    dead = f"http://127.0.0.1:{free_port()}/bot"
+    outcome, _, _, _ = send_with(tmp_path, lambda api: None, TWO, base_url=dead)
+    assert isinstance(outcome, NotSent) and "no connection to Telegram" in outcome.reason
+
+
+def test_no_answer_after_the_request_left_is_ambiguous(tmp_path: Path) -> None:
+    """A server that accepts the connection and never answers: the request may have arrived."""
+    import socket
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/bot"
+        outcome, _, _, _ = send_with(
+            tmp_path, lambda api: None, TWO, base_url=url, request_timeout=0.5
+        )
+    assert isinstance(outcome, Ambiguous) and "may have been posted" in outcome.reason
