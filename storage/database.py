@@ -23,31 +23,21 @@ from storage.migrate import SchemaState, Upgrade, ensure_current, schema_state
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
-def open_database(url: str | None = None, *, upgrade: bool = True) -> Engine:
-    """An engine on the configured database (or ``url``), checked and at this release's schema
-    revision; ``upgrade=False`` only checks (a database that needs upgrading is refused)."""
-    engine, _ = open_and_upgrade(url, upgrade=upgrade)
+def open_database(url: str | None = None) -> Engine:
+    """An engine on the configured database (or ``url``), checked and brought to this
+    release's schema revision."""
+    engine, _ = open_and_upgrade(url)
     return engine
 
 
-def open_and_upgrade(url: str | None = None, *, upgrade: bool = True) -> tuple[Engine, Upgrade]:
+def open_and_upgrade(url: str | None = None) -> tuple[Engine, Upgrade]:
     """``open_database`` that also says what the upgrade did."""
     parsed = parse_url(url or database_url())
     if parsed.get_backend_name() == "sqlite":
         check_sqlite_file(parsed)
     engine = make_engine(parsed)
     try:
-        if upgrade:
-            done = ensure_current(engine)
-        else:
-            with engine.connect() as conn:
-                state = schema_state(conn)
-            if not state.current:
-                raise DatabaseError(
-                    f"the database is at schema revision {state.revision or 'none'}, not "
-                    "this release's: run `carrybot db upgrade`"
-                )
-            done = Upgrade(state, state.revision or "")
+        done = ensure_current(engine)
     except DatabaseError:
         engine.dispose()
         raise

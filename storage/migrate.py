@@ -73,11 +73,11 @@ def schema_state(conn: Connection) -> SchemaState:
     return SchemaState(revision, frozenset(names & CARRYBOT_TABLES))
 
 
-def ensure_current(engine: Engine, target: str = "head") -> Upgrade:
-    """Bring the database to this release's revision (or ``target``); refuse a newer one."""
+def ensure_current(engine: Engine) -> Upgrade:
+    """Bring the database to this release's revision; refuse one a newer release wrote."""
     with engine.connect() as conn:
         state = schema_state(conn)
-    if state.current and target == "head":
+    if state.current:
         return Upgrade(state, HEAD)
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":  # another process may be upgrading right now
@@ -86,7 +86,7 @@ def ensure_current(engine: Engine, target: str = "head") -> Upgrade:
         refuse_unknown(state)
         from alembic import command
 
-        command.upgrade(_config(conn), target)
+        command.upgrade(_config(conn), "head")
         after = schema_state(conn)
     return Upgrade(state, after.revision or "")
 

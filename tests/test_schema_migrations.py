@@ -194,3 +194,18 @@ def test_every_migration_file_is_package_data() -> None:
     ]
     assert "migrations/versions/0001_baseline.py" in files
     assert [f for f in files if not any(fnmatch.fnmatch(f, p) for p in patterns)] == []
+
+
+@pytest.mark.postgres
+def test_processes_starting_together_upgrade_a_new_database_once(postgres_url: str) -> None:
+    """Several `carrybot run` processes on one new PostgreSQL database: one creates the schema,
+    the others wait for it (an advisory lock) and find it current."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from storage.database import open_and_upgrade
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: open_and_upgrade(postgres_url), range(4)))
+    for engine, _ in results:
+        engine.dispose()
+    assert sorted(done.changed for _, done in results) == [False, False, False, True]
