@@ -1,4 +1,4 @@
-"""Where the public sources live, read from the environment (the database: ``storage.location``)."""
+"""Where the public sources live, read from the environment (the database: ``analytics.storage.location``)."""
 
 from __future__ import annotations
 

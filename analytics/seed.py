@@ -166,7 +166,7 @@ def _provenance(obs: pd.DataFrame, raw_dir: Path, payload: bytes) -> str:
 
 def open_seeded_store(url: str | None = None, need_seed: bool = True) -> ObservationStore:
     """The configured store (opened and migrated once here), filled from the seed on first use."""
-    from storage.database import open_database
+    from analytics.storage.database import open_database
 
     store = ObservationStore(open_database(url))
     ensure_loaded(store, need_seed)

@@ -11,8 +11,8 @@ import pandas as pd
 from sqlalchemy import Engine, String, and_, cast, func, select
 
 from analytics.series import CATALOGUE
-from storage.engine import insert
-from storage.schema import meta_table, observations_table
+from analytics.storage.engine import insert
+from analytics.storage.schema import meta_table, observations_table
 
 _CHUNK = 2000
 

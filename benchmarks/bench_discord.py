@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from storage.database import open_database  # noqa: E402
+from analytics.storage.database import open_database  # noqa: E402
 from tests.support.discord_harness import running_bot, warm_services, with_settings  # noqa: E402
 
 WARMUP = 10

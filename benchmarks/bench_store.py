@@ -24,8 +24,8 @@ from analytics.http import RetryPolicy  # noqa: E402
 from analytics.refresh import refresh  # noqa: E402
 from analytics.seed import ensure_loaded  # noqa: E402
 from analytics.sources import ecb, fred, mof  # noqa: E402
+from analytics.storage.database import open_database  # noqa: E402
 from analytics.store import ObservationStore  # noqa: E402
-from storage.database import open_database  # noqa: E402
 from tests.support.http_server import LocalServer  # noqa: E402
 
 RAW = ROOT.parent / "shared" / "data" / "raw"

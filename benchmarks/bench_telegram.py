@@ -23,7 +23,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from storage.database import open_database  # noqa: E402
+from analytics.storage.database import open_database  # noqa: E402
 from tests.support import telegram_updates as tu  # noqa: E402
 from tests.support.discord_harness import warm_services, with_settings  # noqa: E402
 from tests.support.fake_telegram import Call, FakeBotAPI  # noqa: E402

@@ -15,9 +15,9 @@ from typing import Any
 
 from sqlalchemy import Engine, Table, and_, delete, select, update
 
+from analytics.storage.engine import insert
+from analytics.storage.schema import chat_state_table, platform_files_table
 from commands.settings import SettingsStore
-from storage.engine import insert
-from storage.schema import chat_state_table, platform_files_table
 
 # Membership statuses in which the bot can post.
 ACTIVE_STATUSES = frozenset({"member", "administrator", "creator"})

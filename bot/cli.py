@@ -38,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     from analytics.errors import CarrybotError
-    from storage.errors import DatabaseError
+    from analytics.storage.errors import DatabaseError
 
     try:
         return int(args.handler(args))
@@ -168,7 +168,7 @@ def _run_arguments(run: argparse.ArgumentParser) -> None:
 def cmd_status(args: argparse.Namespace) -> int:
     """Print one line per stored series."""
     from analytics.seed import is_seed_source, open_seeded_store
-    from storage.location import database_url, redact_url
+    from analytics.storage.location import database_url, redact_url
 
     store = open_seeded_store()
     today = args.date or date.today()
@@ -289,7 +289,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     from analytics.panel import last_market_day
     from analytics.rawfiles import read_directory
     from analytics.seed import is_seed_source, open_seeded_store
-    from storage.location import database_url, redact_url
+    from analytics.storage.location import database_url, redact_url
 
     end = args.end or date.today()
     if args.start >= end:
@@ -322,8 +322,8 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     """Migrate the database to this release's revision (``run``, ``brief`` … do it on their own)."""
-    from storage.database import open_and_upgrade
-    from storage.location import database_url, redact_url
+    from analytics.storage.database import open_and_upgrade
+    from analytics.storage.location import database_url, redact_url
 
     engine, done = open_and_upgrade()
     engine.dispose()
@@ -344,8 +344,8 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 def cmd_db_current(args: argparse.Namespace) -> int:
     """Print the database's schema revision and whether it needs ``carrybot db upgrade``."""
-    from storage.database import inspect_database
-    from storage.migrate import HEAD, known_revisions
+    from analytics.storage.database import inspect_database
+    from analytics.storage.migrate import HEAD, known_revisions
 
     where, state = inspect_database()
     if state is None or state.empty:

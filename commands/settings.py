@@ -19,7 +19,7 @@ from zoneinfo import available_timezones
 
 from sqlalchemy import Engine, Table, delete, desc, insert, select, update
 
-from storage.schema import chat_settings_table, settings_changes_table
+from analytics.storage.schema import chat_settings_table, settings_changes_table
 
 LANGUAGES = ("en", "ja", "zh")
 THRESHOLD_KINDS = ("pressure", "fuel")

@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 
 from analytics import seed
+from analytics.storage import engine as storage_engine
+from analytics.storage.database import open_database
+from analytics.storage.engine import parse_url
+from analytics.storage.errors import DatabaseError
 from bot.cli import main
-from storage import engine as storage_engine
-from storage.database import open_database
-from storage.engine import parse_url
-from storage.errors import DatabaseError
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -27,6 +27,8 @@ import pytest
 from discord.http import HTTPClient
 from sqlalchemy import Engine, func, select
 
+from analytics.storage.database import open_database
+from analytics.storage.schema import deliveries_table
 from bot.chat_registry import ChatRegistry
 from bot.delivery.pacing import DEFAULT_LIMITS, Pacer
 from bot.delivery.queue import DeliveryQueue, NewDelivery
@@ -40,8 +42,6 @@ from bot.telegram.send import TelegramSend, TelegramSender
 from commands.layout import Message
 from commands.services import Services
 from commands.settings import SettingsStore
-from storage.database import open_database
-from storage.schema import deliveries_table
 from tests.support.delivery_fakes import ChannelDiscord, LimitedBotAPI, ServerThread
 from tests.support.fanout import (
     TOKEN,

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from analytics.storage.database import open_database
 from bot.cli import main, parser
 from bot.delivery.queue import DeliveryQueue
 from bot.delivery.service import DeliveryService
-from storage.database import open_database
 from tests.support.chat import make_services
 from tests.support.fanout import subscribe
 from tests.support.telegram_harness import running_bot

@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import Engine
 
 from analytics.errors import CarrybotError
+from analytics.storage.database import open_database
 from bot.discord.adapter import DiscordAdapter
 from commands.services import Services
 from commands.settings import ChatKey, SettingsStore
-from storage.database import open_database
 from tests.support.discord_harness import TOKEN, running_bot, warm_services, with_settings
 from tests.support.fake_discord import Call, FakeDiscord
 

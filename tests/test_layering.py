@@ -2,7 +2,7 @@
 
 - ``analytics/`` and ``commands/`` never pull in a chat platform library or ``bot``.
 - ``bot/delivery/`` imports no platform: adapters hand it their senders.
-- ``storage/`` is the bottom: it imports none of the project's other packages, nor pandas.
+- ``analytics/storage/`` is the bottom: it imports none of the project's other packages, nor pandas.
 - No two modules import each other, directly or through others, counting every import:
   module level, inside functions, and under ``TYPE_CHECKING``.
 """
@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("analytics", "commands", "bot", "storage", "templates")
+PACKAGES = ("analytics", "commands", "bot", "templates")
 
 SCRIPT = """
 import importlib, pkgutil, sys
@@ -33,6 +33,21 @@ bad = sorted(
     m for m in sys.modules if any(m == f or m.startswith(f + ".") for f in forbidden)
 )
 print(len(names), bad)
+sys.exit(1 if bad else 0)
+"""
+
+
+# analytics.storage may load the (empty) analytics package itself, but no other analytics module.
+STORAGE_ALONE = """
+import importlib, pkgutil, sys
+import analytics.storage as storage
+for info in pkgutil.walk_packages(storage.__path__, "analytics.storage."):
+    importlib.import_module(info.name)
+bad = sorted(
+    m for m in sys.modules
+    if m.startswith("analytics.") and not m.startswith("analytics.storage")
+)
+print(bad)
 sys.exit(1 if bad else 0)
 """
 
@@ -60,8 +75,16 @@ def test_delivery_imports_no_platform() -> None:
 
 
 def test_storage_is_the_bottom_layer() -> None:
-    count = _imports_nothing_of("storage", "analytics,commands,bot,pandas,telegram,discord")
+    count = _imports_nothing_of("analytics.storage", "commands,bot,pandas,telegram,discord")
     assert count >= 6
+    done = subprocess.run(
+        [sys.executable, "-c", STORAGE_ALONE],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 # --- import circles -----------------------------------------------------------------------------

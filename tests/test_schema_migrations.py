@@ -15,15 +15,15 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, MetaData, select, text
 
 from analytics import seed
+from analytics.storage import migrate
+from analytics.storage.database import open_database
+from analytics.storage.engine import make_engine
+from analytics.storage.schema import metadata
 from analytics.store import ObservationStore
 from bot.chat_registry import ChatRegistry, digest
 from bot.cli import main
 from bot.delivery.queue import DeliveryQueue
 from commands.settings import ChatKey, SettingsStore
-from storage import migrate
-from storage.database import open_database
-from storage.engine import make_engine
-from storage.schema import metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 WRITER = ROOT / "tests" / "support" / "legacy" / "write_previous_release.py"
@@ -185,14 +185,14 @@ def test_every_migration_file_is_package_data() -> None:
     import tomllib
 
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    patterns = config["tool"]["setuptools"]["package-data"]["storage"]
-    package = ROOT / "storage"
+    patterns = config["tool"]["setuptools"]["package-data"]["analytics"]
+    package = ROOT / "analytics"
     files = [
         path.relative_to(package).as_posix()
-        for path in (package / "migrations").rglob("*")
+        for path in (package / "storage" / "migrations").rglob("*")
         if path.is_file() and "__pycache__" not in path.parts
     ]
-    assert "migrations/versions/0001_baseline.py" in files
+    assert "storage/migrations/versions/0001_baseline.py" in files
     assert [f for f in files if not any(fnmatch.fnmatch(f, p) for p in patterns)] == []
 
 
@@ -202,7 +202,7 @@ def test_processes_starting_together_upgrade_a_new_database_once(postgres_url: s
     the others wait for it (an advisory lock) and find it current."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from storage.database import open_and_upgrade
+    from analytics.storage.database import open_and_upgrade
 
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(lambda _: open_and_upgrade(postgres_url), range(4)))

@@ -86,8 +86,8 @@ def test_a_template_failure_renders_the_apology(caplog: pytest.LogCaptureFixture
 
 
 def test_an_empty_store_is_no_data(tmp_path) -> None:
+    from analytics.storage.database import open_database
     from analytics.store import ObservationStore
-    from storage.database import open_database
 
     services = make_services(ObservationStore(open_database(f"sqlite:///{tmp_path / 'e.sqlite3'}")))
     with pytest.raises(NoData):

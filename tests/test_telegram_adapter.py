@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from analytics.storage.database import open_database
 from bot.chat_registry import ChatRegistry, digest
 from bot.delivery.scheduler import disabled_chats
 from bot.delivery.sender import Sent, Target
@@ -23,7 +24,6 @@ from commands.render import render
 from commands.reply import Reply
 from commands.services import Services
 from commands.settings import ChatKey
-from storage.database import open_database
 from tests.support import telegram_updates as tu
 from tests.support.chat import make_services
 from tests.support.fake_telegram import TEXT_LIMIT, FakeBotAPI, _parse, _utf16

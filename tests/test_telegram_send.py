@@ -10,6 +10,7 @@ from typing import Any
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
+from analytics.storage.database import open_database
 from bot.chat_registry import ChatRegistry
 from bot.delivery.sender import (
     Ambiguous,
@@ -24,7 +25,6 @@ from bot.delivery.sender import (
 )
 from bot.telegram.send import TelegramSend, TelegramSender
 from commands.layout import Message
-from storage.database import open_database
 from tests.support.delivery_fakes import ServerThread
 from tests.support.fake_telegram import FakeBotAPI
 from tests.support.telegram_harness import TOKEN, free_port

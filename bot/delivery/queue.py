@@ -33,8 +33,8 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, func, or_, select, update
 
-from storage.engine import insert
-from storage.schema import deliveries_table
+from analytics.storage.engine import insert
+from analytics.storage.schema import deliveries_table
 
 QUEUED, CLAIMED, SENDING = "queued", "claimed", "sending"
 SENT, FAILED, SKIPPED, AMBIGUOUS = "sent", "failed", "skipped", "ambiguous"

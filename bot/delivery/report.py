@@ -54,7 +54,7 @@ def deliveries_report(engine: Engine, day: date | None = None) -> str:
 
 def main_deliveries(args: argparse.Namespace) -> int:
     """Print counts by state and each failed or ambiguous delivery with its reason."""
-    from storage.database import open_database
+    from analytics.storage.database import open_database
 
     engine = open_database()
     try:

@@ -28,12 +28,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, select, text, update
 
 from analytics.regime import AlertBudget, SentAlert
+from analytics.storage.engine import insert
+from analytics.storage.schema import alert_state_table, scheduler_state_table
 from bot.chat_registry import ChatRegistry
 from bot.delivery.queue import Delivery, DeliveryQueue, NewDelivery, utc
 from commands.services import Current
 from commands.settings import ChatKey, ChatSettings
-from storage.engine import insert
-from storage.schema import alert_state_table, scheduler_state_table
 
 log = logging.getLogger(__name__)
 

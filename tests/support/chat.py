@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from analytics.storage.database import open_database
 from commands.context import CommandContext
 from commands.services import Services
 from commands.settings import SettingsStore
-from storage.database import open_database
 from tests.support.snapshots import provider
 
 NOW = datetime(2026, 6, 12, 9, 30, tzinfo=UTC)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from storage.database import open_database
+from analytics.storage.database import open_database
 
 PG_ADMIN_URL = os.environ.get(
     "CARRYBOT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from analytics.storage.schema import deliveries_table
 from bot.chat_registry import ChatRegistry
 from bot.delivery.pacing import Pacer, PlatformLimits
 from bot.delivery.queue import DeliveryQueue
@@ -32,7 +33,6 @@ from bot.delivery.scheduler import Scheduler, Subscriptions, reading_from
 from bot.delivery.worker import DeliveryWorker, WorkerConfig, WorkerStats
 from bot.telegram.send import TelegramSend, TelegramSender
 from commands.settings import SettingsStore, chat_settings_table
-from storage.schema import deliveries_table
 
 TOKEN = "123456:AAE-carrybot_fake_token_0123456789abcdef"
 ROOT = Path(__file__).resolve().parents[2]
@@ -168,8 +168,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--now", help="run one scheduler tick at this UTC instant first")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
+    from analytics.storage.database import open_database
     from commands.services import Services
-    from storage.database import open_database
     from tests.support.snapshots import provider
 
     started = time.monotonic()

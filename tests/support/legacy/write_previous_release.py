@@ -5,6 +5,7 @@ the scheduler's state and the seed. Prints nothing; the test reads the database 
 Usage: python write_previous_release.py CODE_DIR DATABASE_URL
 """
 
+# ruff: noqa: I001  (these modules belong to the previous release, not to this tree)
 from __future__ import annotations
 
 import sys

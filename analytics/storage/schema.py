@@ -1,7 +1,7 @@
 """Every table carrybot stores, in one place (SQLite embedded, PostgreSQL for many processes).
 
-The tables are created and upgraded by the Alembic migrations in ``storage/migrations`` when
-the database is opened (``storage.database.open_database``); nothing creates tables on its own.
+The tables are created and upgraded by the Alembic migrations in ``analytics/storage/migrations`` when
+the database is opened (``analytics.storage.database.open_database``); nothing creates tables on its own.
 A change here needs a migration beside it: a test compares a migrated database with this module.
 
 - ``observations``, ``meta``: the observation store (``analytics.store``) and its bookkeeping

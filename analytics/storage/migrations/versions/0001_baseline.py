@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from storage.errors import DatabaseError
+from analytics.storage.errors import DatabaseError
 
 revision = "0001"
 down_revision = None

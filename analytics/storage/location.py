@@ -6,7 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from storage.errors import DatabaseError
+from analytics.storage.errors import DatabaseError
 
 URL_ENV = "CARRYBOT_DATABASE_URL"
 HOME_ENV = "CARRYBOT_HOME"

@@ -1,14 +1,14 @@
-"""Alembic environment: migrations run on the connection ``storage.migrate`` hands over."""
+"""Alembic environment: migrations run on the connection ``analytics.storage.migrate`` hands over."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from storage.schema import metadata
+from analytics.storage.schema import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:
-    raise RuntimeError("run migrations through `carrybot db upgrade` (storage.migrate)")
+    raise RuntimeError("run migrations through `carrybot db upgrade` (analytics.storage.migrate)")
 context.configure(
     connection=connection,
     target_metadata=metadata,

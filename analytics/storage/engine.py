@@ -1,6 +1,6 @@
 """Database URLs and engines (SQLite embedded, PostgreSQL for many processes).
 
-Open the database with ``storage.database.open_database``, which checks and migrates it; an
+Open the database with ``analytics.storage.database.open_database``, which checks and migrates it; an
 engine made here directly has no such checks.
 """
 
@@ -13,8 +13,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from storage.errors import DatabaseError
-from storage.location import URL_ENV, database_url
+from analytics.storage.errors import DatabaseError
+from analytics.storage.location import URL_ENV, database_url
 
 CONNECT_TIMEOUT = 5  # seconds to reach PostgreSQL before giving up (libpq's connect_timeout)
 SQLITE_BUSY_TIMEOUT = 30  # seconds a writer waits for another process's write to finish

@@ -16,14 +16,16 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, inspect, text
 
-from storage.errors import DatabaseError
-from storage.schema import metadata
+from analytics.storage.errors import DatabaseError
+from analytics.storage.schema import metadata
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-HEAD = "0001"  # the newest revision in storage/migrations/versions (a test keeps them equal)
+HEAD = (
+    "0001"  # the newest revision in analytics/storage/migrations/versions (a test keeps them equal)
+)
 VERSION_TABLE = "alembic_version"
 CARRYBOT_TABLES = frozenset(metadata.tables)
 UPGRADE_LOCK = 0x6361_7273  # PostgreSQL advisory lock: one process upgrades at a time
@@ -103,7 +105,7 @@ def refuse_unknown(state: SchemaState) -> None:
 
 
 def known_revisions() -> set[str]:
-    """Every revision in ``storage/migrations/versions``."""
+    """Every revision in ``analytics/storage/migrations/versions``."""
     from alembic.script import ScriptDirectory
 
     scripts = ScriptDirectory(str(MIGRATIONS))

@@ -15,10 +15,10 @@ from pathlib import Path
 from sqlalchemy import URL, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from storage.engine import CONNECT_TIMEOUT, make_engine, parse_url
-from storage.errors import DatabaseError
-from storage.location import URL_ENV, database_url, redact_url
-from storage.migrate import SchemaState, Upgrade, ensure_current, schema_state
+from analytics.storage.engine import CONNECT_TIMEOUT, make_engine, parse_url
+from analytics.storage.errors import DatabaseError
+from analytics.storage.location import URL_ENV, database_url, redact_url
+from analytics.storage.migrate import SchemaState, Upgrade, ensure_current, schema_state
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
