@@ -34,6 +34,9 @@ _SPECS = [
     SeriesSpec("fx.usdjpy.ecb", "USD/JPY, ECB reference cross", "ecb", "JPY", 5, 50.0, 400.0),
     SeriesSpec("jp.2y", "JGB 2-year yield", "mof", "%", 5, -1.5, 15.0),
     SeriesSpec("jp.10y", "JGB 10-year yield", "mof", "%", 5, -1.5, 15.0),
+    SeriesSpec("jp.20y", "JGB 20-year yield", "mof", "%", 5, -1.5, 15.0),
+    SeriesSpec("jp.30y", "JGB 30-year yield", "mof", "%", 5, -1.5, 15.0),
+    SeriesSpec("jp.40y", "JGB 40-year yield", "mof", "%", 5, -1.5, 15.0),
     SeriesSpec("jp.call", "BoJ uncollateralized overnight call rate", "boj", "%", 5, -1.0, 15.0),
     SeriesSpec("vix", "Cboe VIX close", "fred", "index", 5, 5.0, 150.0, redistributable=False),
     # Risk assets: third-party data FRED republishes by permission; fetched live, never bundled.
