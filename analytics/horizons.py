@@ -91,6 +91,19 @@ def by_series(obs: pd.DataFrame, wanted: Iterable[str]) -> dict[str, Points]:
     return out
 
 
+def series_rows(obs: pd.DataFrame, names: Iterable[str]) -> pd.DataFrame:
+    """The rows of ``names`` in a long observation frame (sliced when it is sorted by series)."""
+    names = list(names)
+    if not obs["series"].is_monotonic_increasing:
+        return obs[obs["series"].isin(names)]
+    series = obs["series"].to_numpy()
+    parts = [
+        obs.iloc[int(np.searchsorted(series, n, "left")) : int(np.searchsorted(series, n, "right"))]
+        for n in sorted(names)
+    ]
+    return pd.concat(parts) if parts else obs.iloc[:0]
+
+
 def base_day(day: date, horizon: str) -> date:
     """``day`` minus the horizon on the calendar (1w = 7 days, months clamp to month end)."""
     if horizon == "1w":
