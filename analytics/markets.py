@@ -27,6 +27,7 @@ from analytics import horizons
 from analytics.horizons import Points
 from analytics.panel import Panel
 from analytics.series import spec
+from analytics.usdjpy import ECB, H10, splice
 
 RISK_ASSETS = ("eq.nikkei225", "eq.sp500", "crypto.btcusd")
 MOVE_HORIZONS = ("1w", "1m")
@@ -97,6 +98,23 @@ def observed_usdjpy(panel: Panel) -> pd.Series:
     values = panel.values["usdjpy"]
     seen = panel.asof["usdjpy"].to_numpy(dtype="datetime64[ns]") == panel.index.to_numpy()
     return values[seen & ~np.isnan(values.to_numpy())]
+
+
+def usdjpy_observations(obs: pd.DataFrame, end: date) -> pd.Series:
+    """Observed USD/JPY to ``end`` spliced from the stored H.10 and ECB series as the panel does."""
+    rows = horizons.series_rows(obs, [H10, ECB])
+    rows = rows[rows["date"] <= pd.Timestamp(end)]
+    if rows.empty:
+        return pd.Series(dtype="float64", name="usdjpy")
+
+    def one(series_id: str) -> pd.Series:
+        part = rows[rows["series"] == series_id]
+        return pd.Series(part["value"].to_numpy(), index=pd.DatetimeIndex(part["date"]))
+
+    index = pd.bdate_range(rows["date"].min(), end)
+    spliced = splice(one(H10), one(ECB), index)
+    seen = spliced.as_of.to_numpy(dtype="datetime64[ns]") == index.to_numpy()
+    return spliced.values[seen & ~np.isnan(spliced.values.to_numpy())]
 
 
 def block(obs: pd.DataFrame, day: date, usdjpy: pd.Series) -> MarketsBlock:

@@ -73,7 +73,9 @@ def test_correlation_with_usdjpy_pairs_common_days_only(
     assert corr is not None and corr.status == "ok" and corr.returns == 60
     assert corr.end == date(2024, 8, 5)
     assert corr.value == pytest.approx(_independent_correlation(obs, series, fx, "2024-08-05"))
-    assert 0 < corr.value < 1  # in the 2024 unwind risk assets fell with USD/JPY
+    assert (
+        corr.value is not None and 0 < corr.value < 1
+    )  # in the 2024 unwind risk assets fell with USD/JPY
 
 
 def test_a_sunday_reading_has_bitcoin_from_sunday_and_stocks_from_friday(

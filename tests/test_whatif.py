@@ -22,7 +22,7 @@ def test_a_boj_hike_narrows_the_gaps_and_lowers_carry_incentive(black_monday: Co
     before, after = result.before, result.after
     assert result.hypothetical and result.day.isoformat() == "2024-08-05"
     assert (result.boj_bp, result.fed_bp) == (25, 0)
-    assert before.policy_gap_bp == pytest.approx(512.5)
+    assert before.policy_gap_bp is not None and before.policy_gap_bp == pytest.approx(512.5)
     assert after.policy_gap_bp == pytest.approx(before.policy_gap_bp - 25)
     assert before.gap_2y_bp is not None and after.gap_2y_bp is not None
     assert after.gap_2y_bp == pytest.approx(before.gap_2y_bp - 25)
