@@ -31,6 +31,7 @@ def test_the_level_where_pressure_reaches_elevated_on_30_april_2026(
 ) -> None:
     found = levels.elevated_level(april)
     assert found.reason is None and found.threshold == Thresholds().elevated_c == 40
+    assert found.usdjpy is not None
     assert found.usdjpy == pytest.approx(april.panel.values["usdjpy"].iloc[-1])
     assert found.pressure is not None and found.pressure < 40
     assert found.level is not None and found.resolution is not None
@@ -71,7 +72,7 @@ def test_unreachable_within_the_searched_range(
 ) -> None:
     monkeypatch.setattr(levels, "MAX_FALL_PCT", 0.2)
     found = levels.elevated_level(april)
-    assert found.reason == "unreachable" and found.level is None
+    assert found.reason == "unreachable" and found.level is None and found.usdjpy is not None
     assert found.floor == pytest.approx(found.usdjpy * 0.998)
 
 
