@@ -1,7 +1,8 @@
 """The offline seed: a compact history built from real public files through the project's parsers.
 
 Only series whose terms allow redistribution go in (US Treasury and Fed series, MoF, ECB, CFTC);
-VIX stays out (Cboe's terms) and is fetched live. The seed is one gzip'd CSV in ``analytics/data``
+VIX (Cboe's terms), the Nikkei 225, the S&P 500 and Coinbase Bitcoin stay out and are fetched
+live; raw files that hold only such series are not even named in the provenance note. The seed is one gzip'd CSV in ``analytics/data``
 with a provenance note beside it; on first run the store is filled from it.
 """
 
@@ -21,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.errors import CarrybotError
-from analytics.rawfiles import RAW_FILES, read_directory
+from analytics.rawfiles import RAW_FILES, read_directory, read_file
 from analytics.series import CATALOGUE
 from analytics.store import ObservationStore
 
@@ -45,14 +46,25 @@ class SeedInfo:
 
 def build(raw_dir: Path, out_dir: Path) -> pd.DataFrame:
     """Parse ``raw_dir`` and write the seed and its provenance note into ``out_dir``."""
-    obs = read_directory(raw_dir)
     keep = [s for s, spec in CATALOGUE.items() if spec.redistributable]
+    used = _files_with(raw_dir, keep)
+    obs = read_directory(raw_dir, names=used)
     obs = obs[obs["series"].isin(keep) & (obs["date"] >= pd.Timestamp(SEED_START))]
     obs = obs.sort_values(["series", "date"], ignore_index=True)
     payload = to_bytes(obs)
     (out_dir / SEED_NAME).write_bytes(payload)
-    (out_dir / NOTE_NAME).write_text(_provenance(obs, raw_dir, payload), encoding="utf-8")
+    (out_dir / NOTE_NAME).write_text(_provenance(obs, raw_dir, used, payload), encoding="utf-8")
     return obs
+
+
+def _files_with(raw_dir: Path, series: list[str]) -> list[str]:
+    """The known raw files in ``raw_dir`` that hold at least one of ``series``."""
+    return [
+        raw.name
+        for raw in RAW_FILES
+        if (raw_dir / raw.name).exists()
+        and read_file(raw_dir / raw.name, raw)["series"].isin(series).any()
+    ]
 
 
 def to_bytes(obs: pd.DataFrame) -> bytes:
@@ -136,15 +148,16 @@ def is_seed_source(source: str) -> bool:
     return source.startswith(SEED_LABEL + "/")
 
 
-def _provenance(obs: pd.DataFrame, raw_dir: Path, payload: bytes) -> str:
+def _provenance(obs: pd.DataFrame, raw_dir: Path, used: list[str], payload: bytes) -> str:
     lines = [
         "# Offline seed: provenance",
         "",
         f"`{SEED_NAME}` is built by `carrybot seed build --raw DIR` from the real public files",
         "described in `shared/data/raw/SOURCES.md`, read through the project's own parsers.",
         "Only series whose terms allow redistribution are included (US Treasury and Federal",
-        "Reserve series via FRED, Japan MoF, ECB, CFTC). VIX is left out (Cboe's terms) and is",
-        "fetched live. Columns: series, date, value, released (CFTC release date), source.",
+        "Reserve series via FRED, Japan MoF, ECB, CFTC). VIX (Cboe's terms), the Nikkei 225,",
+        "the S&P 500 and Coinbase Bitcoin are left out and fetched live. Columns: series, date,",
+        "value, released (CFTC release date), source.",
         "",
         f"SHA-256 of the seed: `{hashlib.sha256(payload).hexdigest()}`",
         "",
@@ -157,10 +170,9 @@ def _provenance(obs: pd.DataFrame, raw_dir: Path, payload: bytes) -> str:
             f"{group['date'].min():%Y-%m-%d} | {group['date'].max():%Y-%m-%d} | {len(group)} |"
         )
     lines += ["", "| raw file | SHA-256 |", "|---|---|"]
-    for raw in RAW_FILES:
-        path = raw_dir / raw.name
-        if path.exists():
-            lines.append(f"| {raw.name} | `{hashlib.sha256(path.read_bytes()).hexdigest()[:16]}` |")
+    for name in used:
+        digest = hashlib.sha256((raw_dir / name).read_bytes()).hexdigest()
+        lines.append(f"| {name} | `{digest[:16]}` |")
     return "\n".join(lines) + "\n"
 
 

@@ -34,8 +34,46 @@ _SPECS = [
     SeriesSpec("fx.usdjpy.ecb", "USD/JPY, ECB reference cross", "ecb", "JPY", 5, 50.0, 400.0),
     SeriesSpec("jp.2y", "JGB 2-year yield", "mof", "%", 5, -1.5, 15.0),
     SeriesSpec("jp.10y", "JGB 10-year yield", "mof", "%", 5, -1.5, 15.0),
+    SeriesSpec("jp.20y", "JGB 20-year yield", "mof", "%", 5, -1.5, 15.0),
+    SeriesSpec("jp.30y", "JGB 30-year yield", "mof", "%", 5, -1.5, 15.0),
+    SeriesSpec("jp.40y", "JGB 40-year yield", "mof", "%", 5, -1.5, 15.0),
     SeriesSpec("jp.call", "BoJ uncollateralized overnight call rate", "boj", "%", 5, -1.0, 15.0),
     SeriesSpec("vix", "Cboe VIX close", "fred", "index", 5, 5.0, 150.0, redistributable=False),
+    # Risk assets: third-party data FRED republishes by permission; fetched live, never bundled.
+    # Tokyo's longest regular closures (New Year, Golden Week) leave up to six calendar days
+    # without a close, and FRED may post a close a day later: 8 days before the Nikkei is stale.
+    SeriesSpec(
+        "eq.nikkei225",
+        "Nikkei 225 close (Tokyo)",
+        "fred",
+        "index",
+        8,
+        50.0,
+        500_000.0,
+        redistributable=False,
+    ),
+    SeriesSpec(
+        "eq.sp500",
+        "S&P 500 close",
+        "fred",
+        "index",
+        5,
+        50.0,
+        100_000.0,
+        redistributable=False,
+    ),
+    # Coinbase's value is taken every calendar day at 5 pm Pacific, after New York's close, so a
+    # morning reading has yesterday's at best: 3 days (a missed day and a day's posting lag).
+    SeriesSpec(
+        "crypto.btcusd",
+        "Bitcoin in US dollars (Coinbase, 5 pm Pacific)",
+        "fred",
+        "USD",
+        3,
+        1.0,
+        10_000_000.0,
+        redistributable=False,
+    ),
     SeriesSpec(
         "cftc.jpy.noncomm_long",
         "Yen futures, non-commercial long",

@@ -73,4 +73,6 @@ def test_committed_seed_is_reproduced_by_the_seed_command(tmp_path: Path) -> Non
     assert (tmp_path / seed.SEED_NAME).read_bytes() == seed.seed_bytes()
     note = (tmp_path / seed.NOTE_NAME).read_text()
     assert "| jp.10y | mof | 1990-01-04 | 2026-04-30 |" in note
+    assert "| jp.30y | mof | 1999-09-02 | 2026-04-30 |" in note
+    assert "| jp.40y | mof | 2007-11-06 | 2026-04-30 |" in note
     assert "vix" not in note.split("| raw file |")[0]

@@ -28,6 +28,9 @@ FRED_FILES = {
     "DFF": "DFF.csv",
     "DEXJPUS": "DEXJPUS_2015-2025.csv",
     "VIXCLS": "VIXCLS.csv",
+    "NIKKEI225": "NIKKEI225_legacy_1949-2020.csv",
+    "SP500": "SP500.csv",
+    "CBBTCUSD": "CBBTCUSD.csv",
 }
 DGS2_SMALL = b"observation_date,DGS2\n2024-08-02,4.06\n2024-08-05,3.89\n"
 
@@ -168,7 +171,7 @@ def test_unreachable_host_fails_fast_and_skips_the_rest(
     result = refresh(store, ["fred"], today=TODAY, policy=FAST)[0]
     assert result.failed and result.requests == 1
     assert "cannot connect" in result.errors[0]
-    assert "skipped 6 more request(s)" in result.errors[1]
+    assert f"skipped {len(fred.LIVE_CODES) - 1} more request(s)" in result.errors[1]
 
 
 def test_treasury_only_fills_dates_fred_lacks(

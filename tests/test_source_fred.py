@@ -64,6 +64,14 @@ def test_unknown_series_column_is_rejected() -> None:
         ("DFEDTARU.csv", "us.fed.upper", "2024-01-31", 5.50),
         ("DFEDTARL.csv", "us.fed.lower", "2008-12-16", 0.00),
         ("DFEDTAR.csv", "us.fed.target", "1998-10-16", 5.00),
+        ("NIKKEI225_legacy_1949-2020.csv", "eq.nikkei225", "1949-05-16", 176.21),
+        ("NIKKEI225_legacy_1949-2020.csv", "eq.nikkei225", "2017-11-07", 22937.6),
+        ("NIKKEI225_legacy_1949-2020.csv", "eq.nikkei225", "2020-03-27", 19389.43),
+        ("NIKKEI225_2025-2026.csv", "eq.nikkei225", "2025-12-01", 49303.28),
+        ("SP500.csv", "eq.sp500", "2024-08-05", 5186.33),
+        ("SP500_2025-2026.csv", "eq.sp500", "2025-12-01", 6812.63),
+        ("CBBTCUSD.csv", "crypto.btcusd", "2024-08-05", 54025.90),
+        ("CBBTCUSD.csv", "crypto.btcusd", "2024-08-04", 58181.05),  # a Sunday: Bitcoin trades
     ],
 )
 def test_real_files_parse_to_published_values(
@@ -129,3 +137,55 @@ def test_base_url_override_keeps_the_real_path(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("CARRYBOT_FRED_URL", "http://127.0.0.1:9999/")
     request = fred.requests_for({}, date(2025, 1, 1))[0]
     assert request.url == "http://127.0.0.1:9999/graph/fredgraph.csv"
+
+
+@pytest.mark.parametrize(
+    ("name", "series", "missing"),
+    [
+        ("NIKKEI225_legacy_1949-2020.csv", "eq.nikkei225", 871),  # legacy '.' markers
+        ("NIKKEI225_2025-2026.csv", "eq.nikkei225", 13),  # current empty fields
+        ("SP500.csv", "eq.sp500", 95),
+        ("CBBTCUSD.csv", "crypto.btcusd", 35),
+    ],
+)
+def test_risk_asset_files_keep_every_close_and_drop_every_gap(
+    name: str, series: str, missing: int
+) -> None:
+    body = raw_path(name).read_bytes()
+    rows = body.decode().splitlines()[1:]
+    obs = fred.parse(body)
+    assert set(obs["series"]) == {series}
+    assert len(obs) == len(rows) - missing
+    assert obs["date"].is_monotonic_increasing
+
+
+def test_bitcoin_has_weekend_closes_and_the_nikkei_has_none() -> None:
+    btc = fred.parse(raw_path("CBBTCUSD.csv").read_bytes())
+    nikkei = fred.parse(raw_path("NIKKEI225_2025-2026.csv").read_bytes())
+    assert (btc["date"].dt.day_of_week >= 5).sum() > 1000
+    assert (nikkei["date"].dt.day_of_week >= 5).sum() == 0
+
+
+def test_risk_assets_are_fetched_live_one_request_each() -> None:
+    requests = fred.requests_for({"eq.sp500": date(2026, 5, 22)}, date(2026, 5, 26))
+    by_code = {r.params["id"]: r for r in requests}
+    assert {"NIKKEI225", "SP500", "CBBTCUSD"} <= set(by_code)
+    assert by_code["SP500"].params["cosd"] == "2026-04-21"
+    assert by_code["CBBTCUSD"].params["cosd"] == fred.HISTORY_START.isoformat()
+    assert len(fred.parse(b"observation_date,CBBTCUSD\n2026-05-24,77078.18\n")) == 1
+
+
+def test_seed_build_leaves_risk_assets_out(tmp_path) -> None:
+    from analytics import seed
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name in ("DGS2.csv", "SP500.csv", "CBBTCUSD.csv", "NIKKEI225_2025-2026.csv"):
+        (raw / name).symlink_to(raw_path(name))
+    out = tmp_path / "out"
+    out.mkdir()
+    built = seed.build(raw, out)
+    assert set(built["series"]) == {"us.2y"}
+    assert set(seed.read((out / seed.SEED_NAME).read_bytes())["series"]) == {"us.2y"}
+    note = (out / seed.NOTE_NAME).read_text()
+    assert "SP500" not in note and "CBBTCUSD" not in note and "NIKKEI" not in note

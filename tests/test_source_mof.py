@@ -30,7 +30,7 @@ def test_current_month_file_with_month_label_and_missing_marker() -> None:
 def test_shift_jis_footnote_is_skipped() -> None:
     footnote = "※ 利回りは参考値です。\r\n".encode("cp932")
     obs = mof.parse(CURRENT_MONTH.encode("ascii") + footnote)
-    assert len(obs) == 3
+    assert len(obs) == 9  # five tenors on 1 Oct, four on 2 Oct (10Y missing)
 
 
 def test_full_history_matches_published_values() -> None:
@@ -69,7 +69,33 @@ def test_non_numeric_value_is_rejected() -> None:
 def test_history_is_requested_only_when_months_are_missing() -> None:
     today = date(2026, 11, 24)
     assert [r.label for r in mof.requests_for({}, today)] == ["jgbcme_all.csv", "jgbcme.csv"]
-    current = {"jp.2y": date(2026, 11, 20), "jp.10y": date(2026, 11, 20)}
+    current = dict.fromkeys(mof.TENORS.values(), date(2026, 11, 20))
     assert [r.label for r in mof.requests_for(current, today)] == ["jgbcme.csv"]
-    behind = {"jp.2y": date(2026, 9, 30), "jp.10y": date(2026, 11, 20)}
+    behind = current | {"jp.2y": date(2026, 9, 30)}
     assert [r.label for r in mof.requests_for(behind, today)] == ["jgbcme_all.csv", "jgbcme.csv"]
+
+
+def test_a_store_without_the_long_end_asks_for_the_history() -> None:
+    today = date(2026, 11, 24)
+    before_upgrade = {"jp.2y": date(2026, 11, 20), "jp.10y": date(2026, 11, 20)}
+    labels = [r.label for r in mof.requests_for(before_upgrade, today)]
+    assert labels == ["jgbcme_all.csv", "jgbcme.csv"]
+
+
+def test_long_end_on_30_april_2026() -> None:
+    obs = mof.parse(raw_path("jgbcme_all.csv").read_bytes())
+    on = obs[obs["date"] == "2026-04-30"].set_index("series")["value"]
+    assert on["jp.20y"] == pytest.approx(3.402)
+    assert on["jp.30y"] == pytest.approx(3.721)
+    assert on["jp.40y"] == pytest.approx(3.743)
+    first = obs.groupby("series")["date"].min().dt.date
+    assert first["jp.20y"] == date(1986, 12, 1)
+    assert first["jp.30y"] == date(1999, 9, 2)
+    assert first["jp.40y"].year == 2007
+
+
+def test_current_month_file_keeps_the_long_end() -> None:
+    obs = mof.parse(CURRENT_MONTH.encode("ascii"))
+    thirty = obs[obs["series"] == "jp.30y"]
+    assert list(thirty["value"]) == [3.7, 3.7]
+    assert set(obs["series"]) == set(mof.TENORS.values())

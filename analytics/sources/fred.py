@@ -1,4 +1,7 @@
-"""FRED ``fredgraph.csv`` downloads: Treasury yields, Fed funds target and effective rate, USD/JPY, VIX.
+"""FRED ``fredgraph.csv`` downloads: Treasury yields, Fed funds, USD/JPY, VIX and risk assets.
+
+The risk assets (Nikkei 225, S&P 500, Coinbase Bitcoin) are third-party data FRED republishes by
+permission: they are fetched live and never bundled (see ``analytics.series``).
 
 Both header layouts (``DATE`` before 2024, ``observation_date`` after) and both missing markers
 (``.`` before, an empty field after) are accepted. One request per series: FRED throttles heavy
@@ -33,9 +36,23 @@ SERIES_IDS: dict[str, str] = {
     "DFF": "us.effr",
     "DEXJPUS": "fx.usdjpy.h10",
     "VIXCLS": "vix",
+    "NIKKEI225": "eq.nikkei225",
+    "SP500": "eq.sp500",
+    "CBBTCUSD": "crypto.btcusd",
 }
 # DFEDTAR was discontinued on 2008-12-15: it comes from the seed, never from a live request.
-LIVE_CODES = ("DGS2", "DGS10", "DFEDTARU", "DFEDTARL", "DFF", "DEXJPUS", "VIXCLS")
+LIVE_CODES = (
+    "DGS2",
+    "DGS10",
+    "DFEDTARU",
+    "DFEDTARL",
+    "DFF",
+    "DEXJPUS",
+    "VIXCLS",
+    "NIKKEI225",
+    "SP500",
+    "CBBTCUSD",
+)
 DATE_HEADERS = ("observation_date", "date")
 MISSING = frozenset({"", "."})
 

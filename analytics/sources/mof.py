@@ -1,4 +1,4 @@
-"""Japan Ministry of Finance JGB benchmark yields (English CSV): 2-year and 10-year.
+"""Japan Ministry of Finance JGB benchmark yields (English CSV): 2, 10, 20, 30 and 40 years.
 
 ``jgbcme_all.csv`` holds 1974 to the end of last month, ``jgbcme.csv`` the current month. Two
 header lines, ``YYYY/M/D`` dates, ``-`` for missing, CRLF; the current-month file may carry a
@@ -22,14 +22,19 @@ from analytics.validate import parse_number, reject_cut_off, reject_non_data, re
 NAME = "mof"
 CURRENT_PATH = "/english/policy/jgbs/reference/interest_rate/jgbcme.csv"
 HISTORY_PATH = "/english/policy/jgbs/reference/interest_rate/historical/jgbcme_all.csv"
-TENORS = {"2Y": "jp.2y", "10Y": "jp.10y"}
+# The long end (20Y from 1986, 30Y from 1999, 40Y from 2007) is where fiscal risk is priced.
+TENORS = {"2Y": "jp.2y", "10Y": "jp.10y", "20Y": "jp.20y", "30Y": "jp.30y", "40Y": "jp.40y"}
 _DATE = re.compile(r"^\d{4}/\d{1,2}/\d{1,2}$")
 
 
 def requests_for(last: Mapping[str, date], today: date) -> list[Request]:
-    """The current-month file, plus the history file when the store lacks earlier months."""
+    """The current-month file, plus the history file when the store lacks earlier months.
+
+    A tenor the store has never held (e.g. the long end after an upgrade) asks for the history.
+    """
     requests = []
-    stored = min((last[s] for s in TENORS.values() if s in last), default=None)
+    held = [last[s] for s in TENORS.values() if s in last]
+    stored = min(held) if len(held) == len(TENORS) else None
     first_of_month = today.replace(day=1)
     if stored is None or stored < _previous_month_end(first_of_month):
         requests.append(Request("jgbcme_all.csv", f"{base_url(NAME)}{HISTORY_PATH}", parse))
@@ -38,7 +43,7 @@ def requests_for(last: Mapping[str, date], today: date) -> list[Request]:
 
 
 def parse(body: bytes) -> pd.DataFrame:
-    """Observations of the 2-year and 10-year yields in either MoF file."""
+    """Observations of every tenor in ``TENORS`` in either MoF file ('-' before a tenor exists)."""
     reject_non_data(NAME, body)
     reject_cut_off(NAME, body)
     text = _decode(body)

@@ -1,0 +1,147 @@
+"""Calendar horizons over one series' own observations: base days and the value on or before them.
+
+1w is 7 calendar days, 1m and 3m are calendar months (31 Mar → 28/29 Feb), 12m is a calendar
+year (29 Feb → 28 Feb). A change over a horizon runs from the last observation on or before the
+base day to the series' last observation; a base observation more than the series' own age limit
+before the base day is no base (a hole in the data is not a month's move). Status codes say
+whether a series has a value at all and whether that value is current.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+HORIZONS = ("1w", "1m", "3m", "12m")
+OK, STALE, MISSING = "ok", "stale", "missing"
+_MONTHS = {"1m": 1, "3m": 3, "12m": 12}
+
+
+@dataclass(frozen=True)
+class Points:
+    """One series' observations sorted by date: dates (datetime64[ns]), values and sources."""
+
+    series: str
+    dates: np.ndarray
+    values: np.ndarray
+    sources: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.dates)
+
+    def until(self, day: date) -> Points:
+        """The observations dated on or before ``day``."""
+        end = int(np.searchsorted(self.dates, np.datetime64(day, "ns"), side="right"))
+        return Points(self.series, self.dates[:end], self.values[:end], self.sources[:end])
+
+    def date_at(self, position: int) -> date:
+        return pd.Timestamp(self.dates[position]).date()
+
+    @property
+    def first_date(self) -> date | None:
+        return self.date_at(0) if len(self) else None
+
+    @property
+    def last_date(self) -> date | None:
+        return self.date_at(-1) if len(self) else None
+
+    @property
+    def last_value(self) -> float | None:
+        return float(self.values[-1]) if len(self) else None
+
+
+@dataclass(frozen=True)
+class Base:
+    """The observation a change is measured from: the horizon's base day and what was on it."""
+
+    horizon: str
+    base_day: date
+    date: date
+    value: float
+
+
+def by_series(obs: pd.DataFrame, wanted: Iterable[str]) -> dict[str, Points]:
+    """The ``wanted`` series of a long observation frame as ``Points`` (empty when absent).
+
+    A frame sorted by series then date (as ``ObservationStore.load`` and
+    ``rawfiles.read_directory`` return it) is sliced without a copy of the rest; any other
+    frame is sorted first.
+    """
+    if not obs["series"].is_monotonic_increasing:
+        obs = obs.sort_values(["series", "date"], kind="stable", ignore_index=True)
+    series = obs["series"].to_numpy()
+    dates = obs["date"].to_numpy(dtype="datetime64[ns]")
+    values = obs["value"].to_numpy(dtype="float64")
+    sources = obs["source"].to_numpy(dtype=object) if "source" in obs else np.full(len(obs), "")
+    out = {}
+    for name in wanted:
+        lo = int(np.searchsorted(series, name, side="left"))
+        hi = int(np.searchsorted(series, name, side="right"))
+        part = slice(lo, hi)
+        day = dates[part]
+        if len(day) > 1 and (np.diff(day) < np.timedelta64(0)).any():
+            order = np.argsort(day, kind="stable")
+            out[name] = Points(name, day[order], values[part][order], sources[part][order])
+        else:
+            out[name] = Points(name, day, values[part], sources[part])
+    return out
+
+
+def series_rows(obs: pd.DataFrame, names: Iterable[str]) -> pd.DataFrame:
+    """The rows of ``names`` in a long observation frame (sliced when it is sorted by series)."""
+    names = list(names)
+    if not obs["series"].is_monotonic_increasing:
+        return obs[obs["series"].isin(names)]
+    series = obs["series"].to_numpy()
+    parts = [
+        obs.iloc[int(np.searchsorted(series, n, "left")) : int(np.searchsorted(series, n, "right"))]
+        for n in sorted(names)
+    ]
+    return pd.concat(parts) if parts else obs.iloc[:0]
+
+
+def base_day(day: date, horizon: str) -> date:
+    """``day`` minus the horizon on the calendar (1w = 7 days, months clamp to month end)."""
+    if horizon == "1w":
+        return day - timedelta(days=7)
+    if horizon not in _MONTHS:
+        raise ValueError(f"unknown horizon {horizon!r}; expected one of {', '.join(HORIZONS)}")
+    moved = pd.Timestamp(day) - pd.DateOffset(months=_MONTHS[horizon])
+    return moved.date()
+
+
+def on_or_before(points: Points, day: date) -> int | None:
+    """The position of the last observation dated on or before ``day`` (None if there is none)."""
+    position = int(np.searchsorted(points.dates, np.datetime64(day, "ns"), side="right")) - 1
+    return position if position >= 0 else None
+
+
+def base(points: Points, horizon: str, max_gap_days: int) -> Base | None:
+    """The base of a change over ``horizon`` to the last observation of ``points``.
+
+    None when the series is empty, or the last value on or before the base day is more than
+    ``max_gap_days`` older than that day (or there is none).
+    """
+    last = points.last_date
+    if last is None:
+        return None
+    day = base_day(last, horizon)
+    position = on_or_before(points, day)
+    if position is None:
+        return None
+    seen = points.date_at(position)
+    if (day - seen).days > max_gap_days:
+        return None
+    return Base(horizon, day, seen, float(points.values[position]))
+
+
+def status(points: Points, day: date, max_age_days: int) -> str:
+    """``missing`` without observations, ``stale`` when the last is older than allowed, else ``ok``."""
+    last = points.last_date
+    if last is None:
+        return MISSING
+    return STALE if (day - last).days > max_age_days else OK

@@ -1,0 +1,40 @@
+"""Test-only reader for the yfinance capture of the Nikkei 225 (``N225_yahoo_2006-2026.csv``).
+
+Not a product source: the bot reads the Nikkei live from FRED. This capture is the only copy that
+covers April 2020 to November 2025, so tests that need Nikkei closes in those years read it here.
+Its closes carry float32 noise (``31458.419921875``); they are rounded to FRED's two decimals.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pandas as pd
+
+from analytics import observations
+from tests.support.paths import raw_path
+
+NAME = "N225_yahoo_2006-2026.csv"
+SERIES = "eq.nikkei225"
+
+
+def nikkei_closes() -> pd.DataFrame:
+    """The capture's closes as ``eq.nikkei225`` observations (with a ``source`` column)."""
+    text = raw_path(NAME).read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    if not rows or "Close" not in rows[0]:
+        raise ValueError(f"{NAME}: expected a yfinance 'Date,…,Close,…' header")
+    days = [row["Date"] for row in rows]
+    closes = [round(float(row["Close"]), 2) for row in rows]
+    obs = observations.frame([SERIES] * len(days), days, closes)
+    return obs.assign(source="yahoo-test-fixture")
+
+
+def with_nikkei_gap_filled(obs: pd.DataFrame) -> pd.DataFrame:
+    """``obs`` plus the capture's Nikkei closes on the dates FRED's copies lack."""
+    own = obs[obs["series"] == SERIES]
+    extra = nikkei_closes()
+    extra = extra[~extra["date"].isin(own["date"])]
+    combined = pd.concat([obs, extra], ignore_index=True)
+    return combined.sort_values(["series", "date"], ignore_index=True)
