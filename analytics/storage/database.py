@@ -125,7 +125,21 @@ def check_sqlite_file(url: URL, *, for_writing: bool = True) -> None:
     except sqlite3.DatabaseError as exc:
         raise _corrupted(path, str(exc)) from None
     if verdict != ["ok"]:
-        raise _corrupted(path, verdict[0] if verdict else "no answer from its quick check")
+        raise _corrupted(path, _first_problem(verdict))
+
+
+def _first_problem(verdict: list[str]) -> str:
+    """SQLite's quick-check findings as one line: the first problem and how many more."""
+    problems = [
+        line.strip()
+        for row in verdict
+        for line in str(row).splitlines()
+        if line.strip() and not line.strip().startswith("***")
+    ]
+    if not problems:
+        return "no answer from its quick check"
+    more = f" and {len(problems) - 1} more problems" if len(problems) > 1 else ""
+    return problems[0] + more
 
 
 def _check_writable_folder(folder: Path, path: Path) -> None:
