@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import sys
+import time
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -16,6 +17,8 @@ from analytics.refresh import SOURCE_NAMES, SourceResult, refresh
 from analytics.seed import build as build_seed
 from analytics.seed import is_seed_source, open_seeded_store
 from analytics.series import CATALOGUE
+from bot.brief_refresh import add_refresh_arguments, refresh_before_brief
+from bot.cli_args import Parser, seconds
 from bot.console import run_chat
 from bot.delivery_service import add_deliveries_arguments, main_deliveries
 from bot.runtime import add_run_arguments, main_run
@@ -25,6 +28,7 @@ from commands.services import NoData
 from commands.snapshot_cmds import briefing
 
 DEFAULT_SEED_DIR = Path(__file__).resolve().parents[1] / "analytics" / "data"
+REFRESH_BUDGET = 600.0  # a first refresh downloads decades of history
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -48,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="carrybot", description=__doc__)
+    parser = Parser(prog="carrybot", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -63,6 +67,14 @@ def _parser() -> argparse.ArgumentParser:
     refresh_cmd.add_argument(
         "--offline", action="store_true", help="no network: only make sure the seed is loaded"
     )
+    refresh_cmd.add_argument(
+        "--budget",
+        type=seconds,
+        default=REFRESH_BUDGET,
+        metavar="SECONDS",
+        help="time allowed for all sources together, which are asked side by side "
+        f"(default {REFRESH_BUDGET:.0f})",
+    )
     refresh_cmd.set_defaults(handler=cmd_refresh)
 
     brief = sub.add_parser(
@@ -71,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     brief.add_argument("--date", type=date.fromisoformat, help="the briefing as of this day")
     brief.add_argument("--lang", choices=("en", "ja", "zh"), default="en")
     brief.add_argument("--chart", type=Path, help="also write the gap chart (PNG) here")
+    add_refresh_arguments(brief)
     brief.set_defaults(handler=cmd_brief)
 
     chat = sub.add_parser("chat", help="a local console chat: type /carry commands")
@@ -153,7 +166,11 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         return 0
     names = args.source or list(SOURCE_NAMES)
     results = refresh(
-        store, names, progress=lambda source, msg: print(f"[{source}] {msg}", flush=True)
+        store,
+        names,
+        progress=lambda source, msg: print(f"[{source}] {msg}", flush=True),
+        deadline=time.monotonic() + args.budget,
+        parallel=True,
     )
     print(_summary(results))
     return 1 if all(result.failed for result in results) else 0
@@ -175,7 +192,12 @@ def _summary(results: list[SourceResult]) -> str:
 def cmd_brief(args: argparse.Namespace) -> int:
     """Render the briefing as plain text in the terminal."""
     store = open_seeded_store()
-    day = args.date or date.today()
+    today = date.today()
+    day = args.date or today
+    if day == today and not args.offline:
+        note = refresh_before_brief(store, today, args.budget, args.lang)
+        if note is not None:
+            print(render_text(note) + "\n")
     services = make_services(store, today=lambda: day)
     print(render_text(briefing(services, args.lang)))
     if args.chart:

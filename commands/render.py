@@ -10,7 +10,13 @@ from __future__ import annotations
 import logging
 from functools import cache
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import (
+    BytecodeCache,
+    Environment,
+    FileSystemBytecodeCache,
+    PackageLoader,
+    StrictUndefined,
+)
 from markupsafe import Markup
 
 from commands.formatting import available, formatter, normalise_language
@@ -38,6 +44,7 @@ def environment(fmt: Format, language: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
+        bytecode_cache=_bytecode_cache(fmt, language),
     )
     catalogue = translations(language)
     safe = markup_class(fmt)
@@ -64,6 +71,17 @@ def environment(fmt: Format, language: str) -> Environment:
     env.filters["listing"] = lambda items: safe(fmtr.listing([str(i) for i in items]))
     env.tests["available"] = available
     return env
+
+
+def _bytecode_cache(fmt: Format, language: str) -> BytecodeCache | None:
+    """Compiled templates kept between runs (a private per-user folder in the temp directory):
+    compiling the briefing's templates costs more than rendering them. The code compiled
+    depends on the environment (autoescaping, finalize), so each keeps its own files."""
+    try:
+        return FileSystemBytecodeCache(pattern=f"carrybot-{fmt}-{language}-%s.cache")
+    except OSError:
+        log.warning("no template bytecode cache: the temporary directory is not usable")
+        return None
 
 
 def render(reply: Reply, fmt: Format, locale: str | None = None) -> list[Message]:

@@ -1,0 +1,81 @@
+"""``carrybot brief`` refreshes stale sources first, within one time budget, then renders.
+
+Progress goes to stderr; the briefing on stdout starts with a note naming the sources that
+could not be refreshed, so figures that fell back to the store are never shown as just fetched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import date
+from typing import TextIO
+
+from analytics.refresh import SourceResult, refresh, stale_sources
+from analytics.store import ObservationStore
+from bot.cli_args import seconds
+from commands.reply import Reply
+
+DEFAULT_BUDGET = 30.0
+
+
+def add_refresh_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--offline`` and ``--budget`` of ``carrybot brief``."""
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="do not refresh first: brief from what the store already holds",
+    )
+    parser.add_argument(
+        "--budget",
+        type=seconds,
+        default=DEFAULT_BUDGET,
+        metavar="SECONDS",
+        help="time allowed for refreshing stale sources before the briefing "
+        f"(default {DEFAULT_BUDGET:.0f}); after it the stored data is used",
+    )
+
+
+def refresh_before_brief(
+    store: ObservationStore,
+    today: date,
+    budget: float,
+    language: str = "en",
+    err: TextIO | None = None,
+) -> Reply | None:
+    """Refresh the stale sources within ``budget`` seconds; a note when some could not be."""
+    out = err or sys.stderr
+    names = stale_sources(store, today)
+    if not names:
+        return None
+    started = time.monotonic()
+    print(
+        f"refreshing {', '.join(names)} (stale) within {budget:g} s; --offline skips this",
+        file=out,
+        flush=True,
+    )
+    results = refresh(
+        store,
+        names,
+        today=today,
+        progress=lambda source, message: print(f"[{source}] {message}", file=out, flush=True),
+        deadline=started + budget,
+        parallel=True,
+    )
+    print(_summary(results, time.monotonic() - started), file=out, flush=True)
+    trouble = [r for r in results if r.errors]
+    if not trouble:
+        return None
+    return Reply("refresh_note", {"results": trouble, "budget": budget}, locale=language)
+
+
+def _summary(results: list[SourceResult], elapsed: float) -> str:
+    parts = []
+    for r in results:
+        if r.failed:
+            parts.append(f"{r.source} failed ({r.errors[0] if r.errors else 'no request'})")
+        else:
+            state = "ok" if r.ok else "partial"
+            parts.append(f"{r.source} {state} ({r.inserted} new, {r.revised} revised)")
+    return f"refresh done in {elapsed:.1f} s: " + "; ".join(parts)
