@@ -12,13 +12,23 @@ from datetime import date
 from pathlib import Path
 
 from analytics.config import database_url, redact_url
+from analytics.coverage import require_span
 from analytics.errors import CarrybotError
 from analytics.refresh import SOURCE_NAMES, SourceResult, refresh
 from analytics.seed import build as build_seed
 from analytics.seed import is_seed_source, open_seeded_store
 from analytics.series import CATALOGUE
 from bot.brief_refresh import add_refresh_arguments, refresh_before_brief
-from bot.cli_args import Parser, seconds
+from bot.cli_args import (
+    Parser,
+    output_file,
+    past_date,
+    raw_folder,
+    seconds,
+    unexpected,
+    unwritable_folder,
+    write_output,
+)
 from bot.console import run_chat
 from bot.delivery_service import add_deliveries_arguments, main_deliveries
 from bot.runtime import add_run_arguments, main_run
@@ -29,6 +39,7 @@ from commands.snapshot_cmds import briefing
 
 DEFAULT_SEED_DIR = Path(__file__).resolve().parents[1] / "analytics" / "data"
 REFRESH_BUDGET = 600.0  # a first refresh downloads decades of history
+log = logging.getLogger("carrybot")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -42,6 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except CarrybotError as exc:
+        log.debug("%s failed", args.command, exc_info=True)
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -49,6 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and closed early
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as exc:  # the last resort: one line, the traceback only with -v
+        log.info("%s failed", args.command, exc_info=True)
+        print(f"error: {unexpected(exc, args.verbose)}", file=sys.stderr)
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     status = sub.add_parser("status", help="each series' last date, value, source and freshness")
-    status.add_argument("--date", type=date.fromisoformat, help="judge freshness as of this day")
+    status.add_argument("--date", type=past_date, help="judge freshness as of this day")
     status.set_defaults(handler=cmd_status)
 
     refresh_cmd = sub.add_parser("refresh", help="fetch what is newer from the public sources")
@@ -80,9 +96,9 @@ def _parser() -> argparse.ArgumentParser:
     brief = sub.add_parser(
         "brief", help="print the day's briefing (offline: from the bundled seed)"
     )
-    brief.add_argument("--date", type=date.fromisoformat, help="the briefing as of this day")
+    brief.add_argument("--date", type=past_date, help="the briefing as of this day")
     brief.add_argument("--lang", choices=("en", "ja", "zh"), default="en")
-    brief.add_argument("--chart", type=Path, help="also write the gap chart (PNG) here")
+    brief.add_argument("--chart", type=output_file, help="also write the gap chart (PNG) here")
     add_refresh_arguments(brief)
     brief.set_defaults(handler=cmd_brief)
 
@@ -103,13 +119,15 @@ def _parser() -> argparse.ArgumentParser:
     deliveries.set_defaults(handler=main_deliveries)
 
     backtest = sub.add_parser("backtest", help="replay the signal over history, day by day")
-    backtest.add_argument("--start", type=date.fromisoformat, default=date(1995, 1, 1))
-    backtest.add_argument("--end", type=date.fromisoformat, default=None, help="default: today")
-    backtest.add_argument("--csv", type=Path, help="write one row per business day here")
-    backtest.add_argument("--chart", type=Path, help="write the pressure/regime chart (PNG) here")
+    backtest.add_argument("--start", type=past_date, default=date(1995, 1, 1))
+    backtest.add_argument("--end", type=past_date, default=None, help="default: today")
+    backtest.add_argument("--csv", type=output_file, help="write one row per business day here")
+    backtest.add_argument(
+        "--chart", type=output_file, help="write the pressure/regime chart (PNG) here"
+    )
     backtest.add_argument(
         "--raw",
-        type=Path,
+        type=raw_folder,
         help="read a folder of raw public files (e.g. ../shared/data/raw, VIX included) "
         "instead of the store",
     )
@@ -118,7 +136,7 @@ def _parser() -> argparse.ArgumentParser:
     seed = sub.add_parser("seed", help="build the offline seed from a folder of raw public files")
     seed_sub = seed.add_subparsers(dest="seed_command", required=True)
     seed_build = seed_sub.add_parser("build", help="parse the raw files and write the seed")
-    seed_build.add_argument("--raw", type=Path, required=True, help="folder of raw files")
+    seed_build.add_argument("--raw", type=raw_folder, required=True, help="folder of raw files")
     seed_build.add_argument("--out", type=Path, default=DEFAULT_SEED_DIR, help="where to write")
     seed_build.set_defaults(handler=cmd_seed_build)
     return parser
@@ -206,13 +224,16 @@ def cmd_brief(args: argparse.Namespace) -> int:
         except NoData:
             print("error: no data to chart yet; run `carrybot refresh`", file=sys.stderr)
             return 1
-        args.chart.write_bytes(chart.png)
+        write_output(args.chart, chart.png)
         print(f"\nChart written to {args.chart}")
     return 0
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
     """Route /carry lines from the terminal or standard input through the command layer."""
+    problem = unwritable_folder(args.chart_dir)
+    if problem:
+        print(f"warning: charts cannot be saved: {problem}; use --chart-dir", file=sys.stderr)
     services = make_services(open_seeded_store())
     return run_chat(sys.stdin, sys.stdout, services, args.chart_dir)
 
@@ -238,6 +259,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         origin = f"the data store ({redact_url(database_url())})"
         if (obs["source"].map(is_seed_source)).any():
             origin += " — includes the bundled seed, which has no VIX (Cboe's terms)"
+    require_span(obs, args.start, end)
     last_close = last_market_day(obs, pd.Timestamp(end)).date()
     if last_close < end:
         print(f"Data ends on {last_close:%Y-%m-%d}: the backtest stops there.")
@@ -246,10 +268,13 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     print(f"Data: {origin}")
     print(backtest.format_report(result))
     if args.csv:
-        backtest.write_csv(result, args.csv)
+        try:
+            backtest.write_csv(result, args.csv)
+        except OSError as exc:
+            raise CarrybotError(f"cannot write {args.csv}: {exc.strerror or exc}") from exc
         print(f"CSV written to {args.csv} ({len(result.daily)} rows)")
     if args.chart:
-        args.chart.write_bytes(charts.pressure_chart(result.daily))
+        write_output(args.chart, charts.pressure_chart(result.daily))
         print(f"Chart written to {args.chart}")
     return 0
 

@@ -7,8 +7,17 @@ one ``error: …`` line (with the usage above it) before any data is loaded.
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
+from datetime import date
+from pathlib import Path
 from typing import NoReturn
+
+from analytics.errors import CarrybotError
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+EXAMPLE_DATE = "2024-08-05"
 
 
 class Parser(argparse.ArgumentParser):
@@ -17,6 +26,30 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
+
+
+def iso_date(text: str) -> date:
+    """A calendar date written ``YYYY-MM-DD``."""
+    if _ISO_DATE.fullmatch(text.strip()):
+        try:
+            return date.fromisoformat(text.strip())
+        except ValueError:
+            pass
+    raise argparse.ArgumentTypeError(
+        f"'{text}' is not a date: write it as YYYY-MM-DD, e.g. {EXAMPLE_DATE}"
+    )
+
+
+def past_date(text: str) -> date:
+    """A ``YYYY-MM-DD`` date no later than today: there is no data about the future."""
+    day = iso_date(text)
+    today = date.today()
+    if day > today:
+        raise argparse.ArgumentTypeError(
+            f"{day:%Y-%m-%d} is in the future: there is no data for it yet; "
+            f"give today ({today:%Y-%m-%d}) or an earlier day"
+        )
+    return day
 
 
 def seconds(text: str) -> float:
@@ -30,3 +63,67 @@ def seconds(text: str) -> float:
             f"{text} s is out of range: give more than 0 and at most 3600 seconds"
         )
     return value
+
+
+def output_file(text: str) -> Path:
+    """A file path that can be written: its folder exists and is writable."""
+    path = Path(text).expanduser()
+    problem = _unwritable_file(path)
+    if problem:
+        raise argparse.ArgumentTypeError(f"cannot write {path}: {problem}")
+    return path
+
+
+def raw_folder(text: str) -> Path:
+    """An existing folder to read raw public files from."""
+    path = Path(text).expanduser()
+    if not path.is_dir():
+        what = "does not exist" if not path.exists() else "is not a folder"
+        raise argparse.ArgumentTypeError(
+            f"{path} {what}: point it at a folder of raw public files, e.g. ../shared/data/raw"
+        )
+    return path
+
+
+def unwritable_folder(path: Path) -> str | None:
+    """Why files cannot be written into ``path`` (None when they can); the folder may be
+    created later, so a missing folder is fine when its nearest existing parent is writable."""
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is not a folder"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"the folder {existing} is not writable"
+    return None
+
+
+def write_output(path: Path, data: bytes) -> None:
+    """Write a file the user asked for; an OS error becomes one readable error line."""
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise CarrybotError(
+            f"cannot write {path}: {exc.strerror or exc}; choose another path"
+        ) from exc
+
+
+def unexpected(exc: BaseException, verbose: bool) -> str:
+    """The one line for a failure nobody foresaw (the traceback goes to the log with ``-v``)."""
+    where = "the traceback is above" if verbose else "run again with -v to see the traceback"
+    return f"unexpected {type(exc).__name__}: {exc} ({where}; please report it)"
+
+
+def _unwritable_file(path: Path) -> str | None:
+    if path.is_dir():
+        return "it is a folder; give a file name, e.g. " + str(path / "chart.png")
+    folder = path.parent
+    if not folder.exists():
+        return f"the folder {folder} does not exist; create it or choose another path"
+    if not folder.is_dir():
+        return f"{folder} is not a folder"
+    if path.exists() and not os.access(path, os.W_OK):
+        return "the file is not writable; choose another path"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"the folder {folder} is not writable; choose another path"
+    return None
