@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import Engine, MetaData, Table, create_engine, event
@@ -10,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from analytics.config import database_url
 
 metadata = MetaData()
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def make_engine(url: str | None = None) -> Engine:
@@ -29,6 +31,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def storable(value: str, length: int) -> str:
+    """Text every database accepts in a ``String(length)`` column: NUL removed (PostgreSQL
+    refuses it in text, and a user's name may carry one), lone surrogates removed (no UTF-8
+    encoder takes them) and cut to the column's length."""
+    return _UNSTORABLE.sub("", value)[:length]
 
 
 def insert(bind: Engine | Any, table: Table) -> Any:

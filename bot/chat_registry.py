@@ -26,7 +26,7 @@ from sqlalchemy import (
     update,
 )
 
-from analytics.db import insert, metadata
+from analytics.db import insert, metadata, storable
 from commands.settings import SettingsStore, chat_settings_table, settings_changes_table
 
 # Membership statuses in which the bot can post.
@@ -142,12 +142,14 @@ class ChatRegistry:
         if chat_type:
             values["chat_type"] = chat_type
         if title:
-            values["title"] = title[:256]
+            values["title"] = storable(title, 256)
         return self._upsert(platform, chat_id, values)
 
     def disable(self, platform: str, chat_id: str, reason: str) -> ChatState:
         """Stop deliveries to a chat (it blocked or removed the bot, or took its rights)."""
-        return self._upsert(platform, chat_id, {"disabled": True, "disabled_reason": reason[:64]})
+        return self._upsert(
+            platform, chat_id, {"disabled": True, "disabled_reason": storable(reason, 64)}
+        )
 
     def enable(self, platform: str, chat_id: str) -> ChatState:
         """Allow deliveries again."""

@@ -50,7 +50,7 @@ from sqlalchemy import (
     update,
 )
 
-from analytics.db import insert, metadata
+from analytics.db import insert, metadata, storable
 
 QUEUED, CLAIMED, SENDING = "queued", "claimed", "sending"
 SENT, FAILED, SKIPPED, AMBIGUOUS = "sent", "failed", "skipped", "ambiguous"
@@ -248,7 +248,7 @@ class DeliveryQueue:
             "attempts": 0,
             "sent_at": None,
             "message_id": None,
-            "error": item.error[:512],
+            "error": storable(item.error, 512),
             "updated_at": stamp,
         }
 
@@ -318,8 +318,8 @@ class DeliveryQueue:
             ),
             state=SENT,
             sent_at=stamp,
-            message_id=",".join(message_ids)[:256],
-            snapshot_version=snapshot_version[:64],
+            message_id=storable(",".join(message_ids), 256),
+            snapshot_version=storable(snapshot_version, 64),
             error="",
             updated_at=stamp,
         )
@@ -344,7 +344,7 @@ class DeliveryQueue:
                 t.c.state.in_([CLAIMED, SENDING]),
             ),
             state=state,
-            error=reason[:512],
+            error=storable(reason, 512),
             updated_at=stamp,
         )
 
@@ -369,7 +369,7 @@ class DeliveryQueue:
             claimed_by=None,
             claimed_at=None,
             not_before=utc(not_before),
-            error=reason[:512],
+            error=storable(reason, 512),
             updated_at=stamp,
         )
 

@@ -8,7 +8,9 @@ format through the ``m`` markup helper (``commands.markup``), and every locale t
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from functools import cache
+from typing import Any
 
 from jinja2 import (
     BytecodeCache,
@@ -49,15 +51,22 @@ def environment(fmt: Format, language: str) -> Environment:
     catalogue = translations(language)
     safe = markup_class(fmt)
 
-    # Translated sentences become the format's safe type, so ``%(value)s`` is escaped its way.
+    # Translated sentences become the format's safe type, so ``%(value)s`` is escaped its way
+    # (Jinja's own newstyle wrappers would turn them into plain Markup under autoescaping,
+    # which HTML-escapes but does not clean what is interpolated).
     @cache
-    def gettext(message: str) -> Markup:
+    def translate(message: str) -> Markup:
         return safe(catalogue.gettext(message))
 
-    def ngettext(singular: str, plural: str, n: int) -> Markup:
-        return safe(catalogue.ngettext(singular, plural, n))
+    def gettext(__message: str, **variables: Any) -> Markup:
+        return translate(__message) % variables
+
+    def ngettext(__singular: str, __plural: str, __num: int, **variables: Any) -> Markup:
+        variables.setdefault("num", __num)
+        return safe(catalogue.ngettext(__singular, __plural, __num)) % variables
 
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(gettext=gettext, ngettext=ngettext)  # already newstyle: no re-wrapping
     fmtr = formatter(language)
     env.globals.update(m=Markup_(fmt), fmt=fmt, lang=language, f=fmtr)
     env.filters.update(
@@ -104,10 +113,17 @@ def _render(reply: Reply, fmt: Format, language: str) -> list[Message]:
     template = env.get_template(f"replies/{reply.template}.j2")
     document = parse_document(template.render(**reply.context))
     if fmt == "telegram_html":
-        return telegram_messages(document, reply.image, reply.filename)
-    if fmt == "discord":
-        return discord_messages(document, reply.image, reply.filename, reply.ok)
-    return text_messages(document, reply.image, reply.filename)
+        messages = telegram_messages(document, reply.image, reply.filename)
+    elif fmt == "discord":
+        messages = discord_messages(document, reply.image, reply.filename, reply.ok)
+    else:
+        messages = text_messages(document, reply.image, reply.filename)
+    if not reply.ok and len(messages) > 1:
+        # An error is one message: a reply that floods a chat would be worse than the error.
+        log.warning("%s error reply cut to one of %d messages", fmt, len(messages))
+        first = messages[0]
+        messages = [replace(first, text=first.text + " …") if first.text else first]
+    return messages
 
 
 def render_text(reply: Reply, locale: str | None = None) -> str:

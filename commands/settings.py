@@ -32,7 +32,7 @@ from sqlalchemy import (
     update,
 )
 
-from analytics.db import metadata
+from analytics.db import metadata, storable
 
 LANGUAGES = ("en", "ja", "zh")
 THRESHOLD_KINDS = ("pressure", "fuel")
@@ -448,10 +448,10 @@ class SettingsStore:
                 chat_id=key.chat_id,
                 channel_id=key.channel_id,
                 field=name,
-                old_value=_text(old)[:128],
-                new_value=_text(new)[:128],
-                user_id=actor.user_id[:64],
-                user_name=actor.user_name[:128],
+                old_value=storable(_text(old), 128),
+                new_value=storable(_text(new), 128),
+                user_id=storable(actor.user_id, 64),
+                user_name=storable(actor.user_name, 128),
                 changed_at=stamp,
             )
         )
