@@ -1,4 +1,4 @@
-"""The ``carrybot`` command line: status, refresh, seed, and (as they land) brief, backtest, chat, run."""
+"""The ``carrybot`` command line: brief, chat, run, deliveries, status, refresh, backtest, seed."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from analytics.series import CATALOGUE
 from bot.brief_refresh import add_refresh_arguments, refresh_before_brief
 from bot.cli_args import (
     Parser,
+    describe_subcommands,
     output_file,
     past_date,
     raw_folder,
@@ -40,6 +41,16 @@ from commands.snapshot_cmds import briefing
 DEFAULT_SEED_DIR = Path(__file__).resolve().parents[1] / "analytics" / "data"
 REFRESH_BUDGET = 600.0  # a first refresh downloads decades of history
 log = logging.getLogger("carrybot")
+DESCRIPTION = (
+    "carrybot follows the yen carry trade: it fetches public data (FRED, Japan's MoF, US "
+    "Treasury, ECB, Bank of Japan, CFTC), computes the Japan-US rate gaps and a carry-unwind "
+    "signal, and answers /carry on Telegram and Discord."
+)
+EPILOG = (
+    "Configuration comes from the environment: CARRYBOT_DATABASE_URL (default: a SQLite file "
+    "under CARRYBOT_HOME), CARRYBOT_<SOURCE>_URL, TELEGRAM_BOT_TOKEN, DISCORD_BOT_TOKEN; "
+    "see the README. `carrybot COMMAND --help` describes each command."
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -68,12 +79,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = Parser(prog="carrybot", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = Parser(prog="carrybot", description=DESCRIPTION, epilog=EPILOG)
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log progress details (and tracebacks)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     status = sub.add_parser("status", help="each series' last date, value, source and freshness")
-    status.add_argument("--date", type=past_date, help="judge freshness as of this day")
+    status.add_argument(
+        "--date",
+        type=past_date,
+        metavar="YYYY-MM-DD",
+        help="judge freshness as of this day, counting only data up to it (default: today)",
+    )
     status.set_defaults(handler=cmd_status)
 
     refresh_cmd = sub.add_parser("refresh", help="fetch what is newer from the public sources")
@@ -94,17 +112,33 @@ def _parser() -> argparse.ArgumentParser:
     refresh_cmd.set_defaults(handler=cmd_refresh)
 
     brief = sub.add_parser(
-        "brief", help="print the day's briefing (offline: from the bundled seed)"
+        "brief", help="refresh stale sources, then print the day's briefing (the main job)"
     )
-    brief.add_argument("--date", type=past_date, help="the briefing as of this day")
-    brief.add_argument("--lang", choices=("en", "ja", "zh"), default="en")
-    brief.add_argument("--chart", type=output_file, help="also write the gap chart (PNG) here")
+    brief.add_argument(
+        "--date",
+        type=past_date,
+        metavar="YYYY-MM-DD",
+        help="the briefing as it read on this day, from stored data only (default: today)",
+    )
+    brief.add_argument(
+        "--lang",
+        choices=("en", "ja", "zh"),
+        default="en",
+        help="language: English, Japanese or Simplified Chinese (default en)",
+    )
+    brief.add_argument(
+        "--chart", type=output_file, metavar="PATH", help="also write the gap chart (PNG) here"
+    )
     add_refresh_arguments(brief)
     brief.set_defaults(handler=cmd_brief)
 
     chat = sub.add_parser("chat", help="a local console chat: type /carry commands")
     chat.add_argument(
-        "--chart-dir", type=Path, default=Path.cwd(), help="where chart PNGs are written"
+        "--chart-dir",
+        type=Path,
+        default=Path.cwd(),
+        metavar="DIR",
+        help="where chart PNGs are written (default: the current folder)",
     )
     chat.set_defaults(handler=cmd_chat)
 
@@ -119,15 +153,33 @@ def _parser() -> argparse.ArgumentParser:
     deliveries.set_defaults(handler=main_deliveries)
 
     backtest = sub.add_parser("backtest", help="replay the signal over history, day by day")
-    backtest.add_argument("--start", type=past_date, default=date(1995, 1, 1))
-    backtest.add_argument("--end", type=past_date, default=None, help="default: today")
-    backtest.add_argument("--csv", type=output_file, help="write one row per business day here")
     backtest.add_argument(
-        "--chart", type=output_file, help="write the pressure/regime chart (PNG) here"
+        "--start",
+        type=past_date,
+        default=date(1995, 1, 1),
+        metavar="YYYY-MM-DD",
+        help="first day replayed (default 1995-01-01; the five years before warm it up)",
+    )
+    backtest.add_argument(
+        "--end",
+        type=past_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="last day replayed (default: today, or the last close in the data)",
+    )
+    backtest.add_argument(
+        "--csv", type=output_file, metavar="PATH", help="write one row per business day here"
+    )
+    backtest.add_argument(
+        "--chart",
+        type=output_file,
+        metavar="PATH",
+        help="write the pressure/regime chart (PNG) here",
     )
     backtest.add_argument(
         "--raw",
         type=raw_folder,
+        metavar="DIR",
         help="read a folder of raw public files (e.g. ../shared/data/raw, VIX included) "
         "instead of the store",
     )
@@ -136,9 +188,22 @@ def _parser() -> argparse.ArgumentParser:
     seed = sub.add_parser("seed", help="build the offline seed from a folder of raw public files")
     seed_sub = seed.add_subparsers(dest="seed_command", required=True)
     seed_build = seed_sub.add_parser("build", help="parse the raw files and write the seed")
-    seed_build.add_argument("--raw", type=raw_folder, required=True, help="folder of raw files")
-    seed_build.add_argument("--out", type=Path, default=DEFAULT_SEED_DIR, help="where to write")
+    seed_build.add_argument(
+        "--raw",
+        type=raw_folder,
+        required=True,
+        metavar="DIR",
+        help="folder of raw public files (e.g. ../shared/data/raw)",
+    )
+    seed_build.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_SEED_DIR,
+        metavar="DIR",
+        help="where to write seed.csv.gz and SEED.md (default: the package's analytics/data)",
+    )
     seed_build.set_defaults(handler=cmd_seed_build)
+    describe_subcommands(parser)
     return parser
 
 
@@ -159,12 +224,14 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(header)
     print("-" * len(header))
     for row in rows:
-        freshness = f"stale ({row.age_days}d)" if row.stale else "fresh"
+        freshness = "ended" if row.ended else f"stale ({row.age_days}d)" if row.stale else "fresh"
         print(
             f"{row.series:<24} {row.last_date:%Y-%m-%d} {_value(row.series, row.last_value):>10}  "
             f"{row.source:<11} {freshness:<14} {row.rows:>6}"
         )
-    if not rows:
+    if not rows and args.date:
+        print(f"(no series has data on or before {today})")
+    elif not rows:
         print("(no data yet: run `carrybot refresh`)")
     return 0
 

@@ -28,6 +28,18 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
 
 
+def describe_subcommands(parser: argparse.ArgumentParser) -> None:
+    """Give every subcommand (at any depth) its one-line help as the description of its own
+    ``--help`` page, where it has none."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {choice.dest: choice.help for choice in action._choices_actions}
+            for name, sub in action.choices.items():
+                if sub.description is None and helps.get(name):
+                    sub.description = str(helps[name]).capitalize() + "."
+                describe_subcommands(sub)
+
+
 def iso_date(text: str) -> date:
     """A calendar date written ``YYYY-MM-DD``."""
     if _ISO_DATE.fullmatch(text.strip()):

@@ -18,12 +18,13 @@ import contextlib
 import logging
 import os
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
 
 from bot.chat_registry import ChatRegistry
+from bot.cli_args import iso_date
 from bot.deliveries import DeliveryQueue, deliveries_report
 from bot.delivery_worker import DeliveryRenderer, DeliveryWorker, Sender, WorkerConfig
 from bot.pacing import DEFAULT_LIMITS, Pacer, PlatformLimits
@@ -182,8 +183,9 @@ def add_deliveries_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``carrybot deliveries``."""
     parser.add_argument(
         "--date",
-        type=date.fromisoformat,
+        type=iso_date,
         default=None,
+        metavar="YYYY-MM-DD",
         help="only deliveries for this local date (YYYY-MM-DD); default every day",
     )
 

@@ -294,7 +294,8 @@ class SettingsStore:
     ) -> ChatSettings:
         """Apply ``changes`` (setting name → value), validate, store and record what changed.
 
-        The changed settings are recorded as one change, in the order of ``changes``.
+        The changed settings are recorded as one change, in the order of ``changes``. When a
+        stored chat would not change, nothing is written.
         """
         unknown = set(changes) - set(SETTING_NAMES)
         if unknown:
@@ -303,6 +304,8 @@ class SettingsStore:
         with self.engine.begin() as conn:
             old = self._read(conn, key)
             new = validate(replace(old or DEFAULTS, **changes))  # type: ignore[arg-type]
+            if new == old:
+                return new
             values = {name: getattr(new, name) for name in SETTING_NAMES}
             t = chat_settings_table
             if old is None:
