@@ -80,7 +80,7 @@ def run_chat(
         try:
             _answer(text, ctx, services, chart_dir, stdout)
         except Exception as exc:  # one failing command never ends the session
-            log.exception("console command failed: %r", text)
+            log.info("console command failed: %r", text, exc_info=True)  # shown with -v
             stdout.write(f"error: that command failed ({type(exc).__name__}: {exc}); try another\n")
         stdout.write("\n")
         stdout.flush()

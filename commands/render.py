@@ -7,11 +7,13 @@ format through the ``m`` markup helper (``commands.markup``), and every locale t
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import replace
 from functools import cache
 from typing import Any
 
+import jinja2
 from jinja2 import (
     BytecodeCache,
     Environment,
@@ -46,7 +48,6 @@ def environment(fmt: Format, language: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
-        bytecode_cache=_bytecode_cache(fmt, language),
     )
     catalogue = translations(language)
     safe = markup_class(fmt)
@@ -79,15 +80,27 @@ def environment(fmt: Format, language: str) -> Environment:
     )
     env.filters["listing"] = lambda items: safe(fmtr.listing([str(i) for i in items]))
     env.tests["available"] = available
+    env.bytecode_cache = _bytecode_cache(env)
     return env
 
 
-def _bytecode_cache(fmt: Format, language: str) -> BytecodeCache | None:
+def _bytecode_cache(env: Environment) -> BytecodeCache | None:
     """Compiled templates kept between runs (a private per-user folder in the temp directory):
-    compiling the briefing's templates costs more than rendering them. The code compiled
-    depends on the environment (autoescaping, finalize), so each keeps its own files."""
+    compiling the briefing's templates costs more than rendering them. Files are keyed by the
+    template's source and, through the file name, by the settings the compiled code depends
+    on, so an environment never loads code compiled for another."""
+    settings = (
+        jinja2.__version__,
+        env.globals["fmt"],  # constant output is finalized (escaped the format's way) in compiling
+        env.autoescape,
+        env.trim_blocks,
+        env.lstrip_blocks,
+        env.newstyle_gettext,  # type: ignore[attr-defined]
+        sorted(env.extensions),
+    )
+    digest = hashlib.sha256(repr(settings).encode()).hexdigest()[:16]
     try:
-        return FileSystemBytecodeCache(pattern=f"carrybot-{fmt}-{language}-%s.cache")
+        return FileSystemBytecodeCache(pattern=f"carrybot-{digest}-%s.cache")
     except OSError:
         log.warning("no template bytecode cache: the temporary directory is not usable")
         return None
