@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 import time
+from collections.abc import Callable
 from datetime import date
 from typing import TextIO
 
@@ -59,7 +61,7 @@ def refresh_before_brief(
         store,
         names,
         today=today,
-        progress=lambda source, message: print(f"[{source}] {message}", file=out, flush=True),
+        progress=progress_printer(out),
         deadline=started + budget,
         parallel=True,
     )
@@ -70,12 +72,25 @@ def refresh_before_brief(
     return Reply("refresh_note", {"results": trouble, "budget": budget}, locale=language)
 
 
+def progress_printer(out: TextIO) -> Callable[[str, str], None]:
+    """A progress callback for sources refreshed side by side: one whole line at a time."""
+    lock = threading.Lock()
+
+    def show(source: str, message: str) -> None:
+        with lock:
+            out.write(f"[{source}] {message}\n")
+            out.flush()
+
+    return show
+
+
 def _summary(results: list[SourceResult], elapsed: float) -> str:
-    parts = []
+    lines = [f"refresh done in {elapsed:.1f} s:"]
     for r in results:
         if r.failed:
-            parts.append(f"{r.source} failed ({r.errors[0] if r.errors else 'no request'})")
+            outcome = f"failed: {r.errors[0] if r.errors else 'no request made'}"
         else:
-            state = "ok" if r.ok else "partial"
-            parts.append(f"{r.source} {state} ({r.inserted} new, {r.revised} revised)")
-    return f"refresh done in {elapsed:.1f} s: " + "; ".join(parts)
+            state = "ok" if r.ok else f"partial ({len(r.errors)} problem(s))"
+            outcome = f"{state}: {r.inserted} new, {r.revised} revised"
+        lines.append(f"  {r.source:<9} {outcome}")
+    return "\n".join(lines)

@@ -18,7 +18,7 @@ from analytics.refresh import SOURCE_NAMES, SourceResult, refresh
 from analytics.seed import build as build_seed
 from analytics.seed import is_seed_source, open_seeded_store
 from analytics.series import CATALOGUE
-from bot.brief_refresh import add_refresh_arguments, refresh_before_brief
+from bot.brief_refresh import add_refresh_arguments, progress_printer, refresh_before_brief
 from bot.cli_args import (
     Parser,
     describe_subcommands,
@@ -253,7 +253,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     results = refresh(
         store,
         names,
-        progress=lambda source, msg: print(f"[{source}] {msg}", flush=True),
+        progress=progress_printer(sys.stdout),
         deadline=time.monotonic() + args.budget,
         parallel=True,
     )
