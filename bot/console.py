@@ -19,6 +19,7 @@ from typing import TextIO
 from commands.carry import dispatch
 from commands.context import CommandContext
 from commands.render import render
+from commands.sanitize import echo
 from commands.services import Services
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ def run_chat(
         if text.lower() in LEAVE:
             break
         if not interactive:
-            stdout.write(f"> {text}\n")
+            stdout.write(f"> {echo(text)}\n")
         ctx = CommandContext(
             platform=PLATFORM,
             chat_id=CHAT_ID,
