@@ -116,6 +116,11 @@ def _refresh_parallel(
     results = {module.NAME: SourceResult(module.NAME) for module in modules}
     failures: list[BaseException] = []
     writes = threading.Lock()  # one writer at a time: SQLite would make the others wait anyway
+    returned = threading.Event()
+
+    def report(source: str, message: str) -> None:
+        if progress is not None and not returned.is_set():  # a thread left behind stays quiet
+            progress(source, message)
 
     def work(module: SourceModule) -> None:
         try:
@@ -124,7 +129,7 @@ def _refresh_parallel(
                 module,
                 today,
                 requests.Session(),
-                progress,
+                report,
                 policy,
                 deadline,
                 result=results[module.NAME],
@@ -143,6 +148,7 @@ def _refresh_parallel(
         wait = None if deadline is None else max(0.0, deadline + GRACE_SECONDS - time.monotonic())
         thread.join(wait)
     if failures:
+        returned.set()
         raise failures[0]
     final = []
     for module, thread in zip(modules, threads, strict=True):
@@ -153,6 +159,7 @@ def _refresh_parallel(
             snapshot.reason = snapshot.reason or OUT_OF_TIME
             _notify(progress, module.NAME, "left behind: the time budget ran out")
         final.append(snapshot)
+    returned.set()
     return final
 
 
