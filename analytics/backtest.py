@@ -188,7 +188,7 @@ def unwinding_alarms(daily: pd.DataFrame) -> pd.DataFrame:
             }
         )
     frame = pd.DataFrame(rows, columns=["date", "unwind_pressure", "drawdown_pct", "false_alarm"])
-    return frame.set_index("date")
+    return frame.set_index(pd.DatetimeIndex(frame.pop("date")))  # a DatetimeIndex even if empty
 
 
 def episode_result(daily: pd.DataFrame, episode: Episode) -> EpisodeResult:

@@ -19,13 +19,17 @@ class SourceError(CarrybotError):
 class FetchError(SourceError):
     """The source could not be reached or kept failing after retries.
 
-    ``unreachable`` is set when no connection could be made at all (offline, DNS failure), so a
-    caller can skip the source's remaining requests instead of failing each one.
+    ``unreachable`` is set when no connection could be made at all (offline, DNS failure), and
+    ``out_of_time`` when the caller's deadline passed first, so a caller can skip the source's
+    remaining requests instead of failing each one.
     """
 
-    def __init__(self, source: str, problem: str, *, unreachable: bool = False) -> None:
+    def __init__(
+        self, source: str, problem: str, *, unreachable: bool = False, out_of_time: bool = False
+    ) -> None:
         super().__init__(source, problem)
         self.unreachable = unreachable
+        self.out_of_time = out_of_time
 
 
 class ValidationError(SourceError):

@@ -15,6 +15,11 @@ from pathlib import Path
 import pandas as pd
 
 from analytics import observations
+from analytics.errors import CarrybotError
+
+
+class NoRawFiles(CarrybotError, FileNotFoundError):
+    """A folder holds none of the raw files ``RAW_FILES`` knows."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,10 @@ def read_directory(
             continue
         parts.append(read_file(path, raw))
     if not parts:
-        raise FileNotFoundError(f"no known raw data file in {directory}")
+        raise NoRawFiles(
+            f"no known raw data file in {directory}: it should hold files such as "
+            f"{RAW_FILES[-5].name} or {RAW_FILES[4].name} (see shared/data/raw/SOURCES.md)"
+        )
     combined = pd.concat(parts, ignore_index=True)
     combined = combined.drop_duplicates(subset=["series", "date"], keep="last")
     if series is not None:

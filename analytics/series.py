@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 
 @dataclass(frozen=True)
 class SeriesSpec:
-    """One observed series. ``max_age_days`` is how old its last value may be before it is stale."""
+    """One observed series. ``max_age_days`` is how old its last value may be before it is stale;
+    a series that ``ended`` (was discontinued) on a date gets no new values after it, so from then
+    on it is never stale and never fetched."""
 
     id: str
     name: str
@@ -17,6 +20,11 @@ class SeriesSpec:
     low: float
     high: float
     redistributable: bool = True
+    ended: date | None = None
+
+    def ended_by(self, day: date) -> bool:
+        """True when the series had been discontinued by ``day``."""
+        return self.ended is not None and self.ended < day
 
 
 _SPECS = [
@@ -25,7 +33,14 @@ _SPECS = [
     SeriesSpec("us.fed.upper", "Fed funds target, upper bound", "fred", "%", 9, -1.0, 25.0),
     SeriesSpec("us.fed.lower", "Fed funds target, lower bound", "fred", "%", 9, -1.0, 25.0),
     SeriesSpec(
-        "us.fed.target", "Fed funds target (single value, to 2008)", "fred", "%", 9, -1.0, 25.0
+        "us.fed.target",
+        "Fed funds target (single value, to 2008)",
+        "fred",
+        "%",
+        9,
+        -1.0,
+        25.0,
+        ended=date(2008, 12, 15),
     ),
     SeriesSpec("us.effr", "Effective federal funds rate", "fred", "%", 9, -1.0, 25.0),
     SeriesSpec(

@@ -37,6 +37,7 @@ class SeriesStatus:
     rows: int
     stale: bool
     age_days: int
+    ended: bool = False  # the series was discontinued: an old last value is not stale
 
 
 def _iso_dates(column: pd.Series) -> pd.Series:
@@ -134,11 +135,13 @@ class ObservationStore:
             )
 
     def status(self, today: date | None = None) -> list[SeriesStatus]:
-        """Last date, value, source, row count and staleness of every stored series."""
+        """Last date, value, source, row count and staleness of every series, as they stood on
+        ``today`` (default: the real today): later rows are not counted."""
         today = today or date.today()
         t = observations_table
         summary = (
             select(t.c.series, func.max(t.c.date).label("last"), func.count().label("rows"))
+            .where(t.c.date <= today)
             .group_by(t.c.series)
             .subquery()
         )
@@ -151,8 +154,9 @@ class ObservationStore:
         for series, last, count, value, source in sorted(rows):
             spec = CATALOGUE.get(series)
             age = (today - last).days
-            stale = spec is None or age > spec.max_age_days
-            result.append(SeriesStatus(series, last, value, source, count, stale, age))
+            ended = spec is not None and spec.ended_by(today)
+            stale = spec is None or (not ended and age > spec.max_age_days)
+            result.append(SeriesStatus(series, last, value, source, count, stale, age, ended))
         return result
 
     def get_meta(self, key: str) -> str | None:

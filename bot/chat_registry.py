@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Table, and_, delete, select, update
 
-from analytics.storage.engine import insert
+from analytics.storage.engine import insert, storable
 from analytics.storage.schema import chat_state_table, platform_files_table
 from commands.settings import SettingsStore
 
@@ -100,12 +100,14 @@ class ChatRegistry:
         if chat_type:
             values["chat_type"] = chat_type
         if title:
-            values["title"] = title[:256]
+            values["title"] = storable(title, 256)
         return self._upsert(platform, chat_id, values)
 
     def disable(self, platform: str, chat_id: str, reason: str) -> ChatState:
         """Stop deliveries to a chat (it blocked or removed the bot, or took its rights)."""
-        return self._upsert(platform, chat_id, {"disabled": True, "disabled_reason": reason[:64]})
+        return self._upsert(
+            platform, chat_id, {"disabled": True, "disabled_reason": storable(reason, 64)}
+        )
 
     def enable(self, platform: str, chat_id: str) -> ChatState:
         """Allow deliveries again."""

@@ -11,6 +11,7 @@ import argparse
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -19,13 +20,38 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from analytics.refresh import SourceResult
 
-log = logging.getLogger(__name__)
+from bot.cli_args import (
+    Parser,
+    add_refresh_arguments,
+    describe_subcommands,
+    iso_date,
+    output_file,
+    past_date,
+    raw_folder,
+    seconds,
+    unexpected,
+    unwritable_folder,
+    write_output,
+)
+
+log = logging.getLogger("carrybot")
 
 DEFAULT_SEED_DIR = Path(__file__).resolve().parents[1] / "analytics" / "data"
 # The public sources `carrybot refresh --source` accepts (analytics.refresh.SOURCE_NAMES; a
 # test keeps the two equal: importing analytics.refresh here would load pandas for --help).
 SOURCE_CHOICES = ("fred", "mof", "treasury", "ecb", "boj", "cftc")
 DEFAULT_REFRESH_MINUTES = 60.0
+REFRESH_BUDGET = 600.0  # a first refresh downloads decades of history
+DESCRIPTION = (
+    "carrybot follows the yen carry trade: it fetches public data (FRED, Japan's MoF, US "
+    "Treasury, ECB, Bank of Japan, CFTC), computes the Japan-US rate gaps and a carry-unwind "
+    "signal, and answers /carry on Telegram and Discord."
+)
+EPILOG = (
+    "Configuration comes from the environment: CARRYBOT_DATABASE_URL (default: a SQLite file "
+    "under CARRYBOT_HOME), CARRYBOT_<SOURCE>_URL, TELEGRAM_BOT_TOKEN, DISCORD_BOT_TOKEN; "
+    "see the README. `carrybot COMMAND --help` describes each command."
+)
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -52,25 +78,48 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and closed early
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as exc:  # the last resort: one line, the traceback only with -v
+        log.info("%s failed", args.command, exc_info=True)
+        print(f"error: {unexpected(exc, args.verbose)}", file=sys.stderr)
+        return 1
 
 
 def parser() -> argparse.ArgumentParser:
     """Every command and option of ``carrybot``."""
-    top = argparse.ArgumentParser(prog="carrybot", description=__doc__.split("\n", 1)[0])
-    top.add_argument("-v", "--verbose", action="store_true", help="log progress details")
-    sub = top.add_subparsers(dest="command", required=True)
+    top = Parser(prog="carrybot", description=DESCRIPTION, epilog=EPILOG)
+    top.add_argument(
+        "-v", "--verbose", action="store_true", help="log progress details (and tracebacks)"
+    )
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     brief = sub.add_parser(
-        "brief", help="print the day's briefing (offline: from the bundled seed)"
+        "brief", help="refresh stale sources, then print the day's briefing (the main job)"
     )
-    brief.add_argument("--date", type=date.fromisoformat, help="the briefing as of this day")
-    brief.add_argument("--lang", choices=("en", "ja", "zh"), default="en")
-    brief.add_argument("--chart", type=Path, help="also write the gap chart (PNG) here")
+    brief.add_argument(
+        "--date",
+        type=past_date,
+        metavar="YYYY-MM-DD",
+        help="the briefing as it read on this day, from stored data only (default: today)",
+    )
+    brief.add_argument(
+        "--lang",
+        choices=("en", "ja", "zh"),
+        default="en",
+        help="language: English, Japanese or Simplified Chinese (default en)",
+    )
+    brief.add_argument(
+        "--chart", type=output_file, metavar="PATH", help="also write the gap chart (PNG) here"
+    )
+    add_refresh_arguments(brief)
     brief.set_defaults(handler=cmd_brief)
 
     chat = sub.add_parser("chat", help="a local console chat: type /carry commands")
     chat.add_argument(
-        "--chart-dir", type=Path, default=Path.cwd(), help="where chart PNGs are written"
+        "--chart-dir",
+        type=Path,
+        default=Path.cwd(),
+        metavar="DIR",
+        help="where chart PNGs are written (default: the current folder)",
     )
     chat.set_defaults(handler=cmd_chat)
 
@@ -83,14 +132,20 @@ def parser() -> argparse.ArgumentParser:
     )
     deliveries.add_argument(
         "--date",
-        type=date.fromisoformat,
+        type=iso_date,
         default=None,
+        metavar="YYYY-MM-DD",
         help="only deliveries for this local date (YYYY-MM-DD); default every day",
     )
     deliveries.set_defaults(handler=cmd_deliveries)
 
     status = sub.add_parser("status", help="each series' last date, value, source and freshness")
-    status.add_argument("--date", type=date.fromisoformat, help="judge freshness as of this day")
+    status.add_argument(
+        "--date",
+        type=past_date,
+        metavar="YYYY-MM-DD",
+        help="judge freshness as of this day, counting only data up to it (default: today)",
+    )
     status.set_defaults(handler=cmd_status)
 
     refresh_cmd = sub.add_parser("refresh", help="fetch what is newer from the public sources")
@@ -100,16 +155,44 @@ def parser() -> argparse.ArgumentParser:
     refresh_cmd.add_argument(
         "--offline", action="store_true", help="no network: only make sure the seed is loaded"
     )
+    refresh_cmd.add_argument(
+        "--budget",
+        type=seconds,
+        default=REFRESH_BUDGET,
+        metavar="SECONDS",
+        help="time allowed for all sources together, which are asked side by side "
+        f"(default {REFRESH_BUDGET:.0f})",
+    )
     refresh_cmd.set_defaults(handler=cmd_refresh)
 
     backtest = sub.add_parser("backtest", help="replay the signal over history, day by day")
-    backtest.add_argument("--start", type=date.fromisoformat, default=date(1995, 1, 1))
-    backtest.add_argument("--end", type=date.fromisoformat, default=None, help="default: today")
-    backtest.add_argument("--csv", type=Path, help="write one row per business day here")
-    backtest.add_argument("--chart", type=Path, help="write the pressure/regime chart (PNG) here")
+    backtest.add_argument(
+        "--start",
+        type=past_date,
+        default=date(1995, 1, 1),
+        metavar="YYYY-MM-DD",
+        help="first day replayed (default 1995-01-01; the five years before warm it up)",
+    )
+    backtest.add_argument(
+        "--end",
+        type=past_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="last day replayed (default: today, or the last close in the data)",
+    )
+    backtest.add_argument(
+        "--csv", type=output_file, metavar="PATH", help="write one row per business day here"
+    )
+    backtest.add_argument(
+        "--chart",
+        type=output_file,
+        metavar="PATH",
+        help="write the pressure/regime chart (PNG) here",
+    )
     backtest.add_argument(
         "--raw",
-        type=Path,
+        type=raw_folder,
+        metavar="DIR",
         help="read a folder of raw public files (e.g. ../shared/data/raw, VIX included) "
         "instead of the store",
     )
@@ -127,9 +210,22 @@ def parser() -> argparse.ArgumentParser:
     seed = sub.add_parser("seed", help="build the offline seed from a folder of raw public files")
     seed_sub = seed.add_subparsers(dest="seed_command", required=True)
     seed_build = seed_sub.add_parser("build", help="parse the raw files and write the seed")
-    seed_build.add_argument("--raw", type=Path, required=True, help="folder of raw files")
-    seed_build.add_argument("--out", type=Path, default=DEFAULT_SEED_DIR, help="where to write")
+    seed_build.add_argument(
+        "--raw",
+        type=raw_folder,
+        required=True,
+        metavar="DIR",
+        help="folder of raw public files (e.g. ../shared/data/raw)",
+    )
+    seed_build.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_SEED_DIR,
+        metavar="DIR",
+        help="where to write seed.csv.gz and SEED.md (default: the package's analytics/data)",
+    )
     seed_build.set_defaults(handler=cmd_seed_build)
+    describe_subcommands(top)
     return top
 
 
@@ -185,12 +281,14 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(header)
     print("-" * len(header))
     for row in rows:
-        freshness = f"stale ({row.age_days}d)" if row.stale else "fresh"
+        freshness = "ended" if row.ended else f"stale ({row.age_days}d)" if row.stale else "fresh"
         print(
             f"{row.series:<24} {row.last_date:%Y-%m-%d} {_value(row.series, row.last_value):>10}  "
             f"{row.source:<11} {freshness:<14} {row.rows:>6}"
         )
-    if not rows:
+    if not rows and args.date:
+        print(f"(no series has data on or before {today})")
+    elif not rows:
         print("(no data yet: run `carrybot refresh`)")
     return 0
 
@@ -206,6 +304,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     """Fetch each source, then print a summary table; non-zero only if every source failed."""
     from analytics.refresh import SOURCE_NAMES, refresh
     from analytics.seed import open_seeded_store
+    from bot.brief_refresh import progress_printer
 
     store = open_seeded_store(need_seed=args.offline)
     if args.offline:
@@ -215,7 +314,11 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         return 0
     names = args.source or list(SOURCE_NAMES)
     results = refresh(
-        store, names, progress=lambda source, msg: print(f"[{source}] {msg}", flush=True)
+        store,
+        names,
+        progress=progress_printer(sys.stdout),
+        deadline=time.monotonic() + args.budget,
+        parallel=True,
     )
     print(_summary(results))
     return 1 if all(result.failed for result in results) else 0
@@ -237,13 +340,19 @@ def _summary(results: list[SourceResult]) -> str:
 def cmd_brief(args: argparse.Namespace) -> int:
     """Render the briefing as plain text in the terminal."""
     from analytics.seed import open_seeded_store
+    from bot.brief_refresh import refresh_before_brief
     from commands.carry import make_services
     from commands.render import render_text
     from commands.services import NoData
     from commands.snapshot_cmds import briefing
 
     store = open_seeded_store()
-    day = args.date or date.today()
+    today = date.today()
+    day = args.date or today
+    if day == today and not args.offline:
+        note = refresh_before_brief(store, today, args.budget, args.lang)
+        if note is not None:
+            print(render_text(note) + "\n")
     services = make_services(store, today=lambda: day)
     print(render_text(briefing(services, args.lang)))
     if args.chart:
@@ -252,7 +361,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
         except NoData:
             print("error: no data to chart yet; run `carrybot refresh`", file=sys.stderr)
             return 1
-        args.chart.write_bytes(chart.png)
+        write_output(args.chart, chart.png)
         print(f"\nChart written to {args.chart}")
     return 0
 
@@ -263,6 +372,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from bot.console import run_chat
     from commands.carry import make_services
 
+    problem = unwritable_folder(args.chart_dir)
+    if problem:
+        print(f"warning: charts cannot be saved: {problem}; use --chart-dir", file=sys.stderr)
     services = make_services(open_seeded_store())
     return run_chat(sys.stdin, sys.stdout, services, args.chart_dir)
 
@@ -286,6 +398,8 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from analytics import backtest, charts
+    from analytics.coverage import require_span
+    from analytics.errors import CarrybotError
     from analytics.panel import last_market_day
     from analytics.rawfiles import read_directory
     from analytics.seed import is_seed_source, open_seeded_store
@@ -304,6 +418,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         origin = f"the data store ({redact_url(database_url())})"
         if (obs["source"].map(is_seed_source)).any():
             origin += " — includes the bundled seed, which has no VIX (Cboe's terms)"
+    require_span(obs, args.start, end)
     last_close = last_market_day(obs, pd.Timestamp(end)).date()
     if last_close < end:
         print(f"Data ends on {last_close:%Y-%m-%d}: the backtest stops there.")
@@ -312,10 +427,13 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     print(f"Data: {origin}")
     print(backtest.format_report(result))
     if args.csv:
-        backtest.write_csv(result, args.csv)
+        try:
+            backtest.write_csv(result, args.csv)
+        except OSError as exc:
+            raise CarrybotError(f"cannot write {args.csv}: {exc.strerror or exc}") from exc
         print(f"CSV written to {args.csv} ({len(result.daily)} rows)")
     if args.chart:
-        args.chart.write_bytes(charts.pressure_chart(result.daily))
+        write_output(args.chart, charts.pressure_chart(result.daily))
         print(f"Chart written to {args.chart}")
     return 0
 

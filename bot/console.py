@@ -3,12 +3,14 @@
 The console is one local chat (platform ``console``, chat ``local``) stored in the same database
 as the real chats; its user moderates it. Lines come from a terminal (with a prompt) or from a
 pipe (``printf '/carry\\n' | carrybot chat``, each command echoed before its answer). Charts are
-written as PNG files and their paths printed.
+written as PNG files and their paths printed. A command that fails, or a chart that cannot be
+written, prints an ``error:`` line and the session goes on.
 """
 
 from __future__ import annotations
 
 import getpass
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +19,10 @@ from typing import TextIO
 from commands.carry import dispatch
 from commands.context import CommandContext
 from commands.render import render
+from commands.sanitize import echo
 from commands.services import Services
+
+log = logging.getLogger(__name__)
 
 PLATFORM = "console"
 CHAT_ID = "local"
@@ -63,7 +68,7 @@ def run_chat(
         if text.lower() in LEAVE:
             break
         if not interactive:
-            stdout.write(f"> {text}\n")
+            stdout.write(f"> {echo(text)}\n")
         ctx = CommandContext(
             platform=PLATFORM,
             chat_id=CHAT_ID,
@@ -73,15 +78,37 @@ def run_chat(
             chat_title="console",
             now=clock(),
         )
-        reply = dispatch(text, ctx, services)
-        for message in render(reply, "text"):
-            stdout.write(message.text.rstrip() + "\n")
-            if message.image is not None:
-                path = _save(chart_dir, message.filename or "carry-chart.png", message.image)
-                stdout.write(f"chart: {path}\n")
+        try:
+            _answer(text, ctx, services, chart_dir, stdout)
+        except Exception as exc:  # one failing command never ends the session
+            log.info("console command failed: %r", text, exc_info=True)  # shown with -v
+            stdout.write(f"error: that command failed ({type(exc).__name__}: {exc}); try another\n")
         stdout.write("\n")
         stdout.flush()
     return 0
+
+
+def _answer(
+    text: str, ctx: CommandContext, services: Services, chart_dir: Path, stdout: TextIO
+) -> None:
+    reply = dispatch(text, ctx, services)
+    for message in render(reply, "text"):
+        stdout.write(message.text.rstrip() + "\n")
+        if message.image is not None:
+            try:
+                path = _save(chart_dir, message.filename or "carry-chart.png", message.image)
+            except OSError as exc:
+                stdout.write(f"error: {chart_not_saved(chart_dir, exc)}\n")
+            else:
+                stdout.write(f"chart: {path}\n")
+
+
+def chart_not_saved(directory: Path, exc: OSError) -> str:
+    """Why a chart could not be written, and what to do about it."""
+    return (
+        f"cannot save the chart in {directory} ({exc.strerror or exc}); "
+        "start carrybot chat with --chart-dir set to a writable folder"
+    )
 
 
 def _save(directory: Path, filename: str, png: bytes) -> Path:

@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from analytics import pipeline
+from analytics.coverage import require_day
 from analytics.seed import is_seed_source
 from analytics.snapshot import build_snapshot
 from analytics.store import ObservationStore, observations_table
@@ -74,6 +75,7 @@ def snapshot_builder(
         if obs.empty or not obs["series"].str.startswith("fx.usdjpy").any():
             raise NoData("no USD/JPY observations stored")
         day = today()
+        require_day(obs, day)
         computation = pipeline.compute(obs, end=pd.Timestamp(day))
         latest = obs.sort_values("date").groupby("series")["source"].last()
         seed = bool(latest.map(is_seed_source).any())

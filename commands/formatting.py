@@ -109,14 +109,26 @@ class Formatter:
         return str(self.locale.date_formats[width].apply(day, self.locale))
 
     def datetime(self, value: Any, zone: tzinfo | None = None) -> str:
-        """A moment in the chat's time zone, to the minute."""
+        """A moment in the chat's time zone, to the minute, with the zone it is read in
+        (``12 Jun 2026, 18:30 JST``; ``UTC+04`` where a zone has no abbreviation)."""
         if not isinstance(value, datetime):
             return DASH
         local = value.astimezone(zone) if zone is not None and value.tzinfo else value
         day = self.locale.date_formats["medium"].apply(local, self.locale)
         clock = self.locale.time_formats["short"].apply(local, self.locale)
         glue = str(self.locale.datetime_formats["medium"])
-        return glue.replace("{1}", str(day)).replace("{0}", str(clock))
+        text = glue.replace("{1}", str(day)).replace("{0}", str(clock))
+        label = zone_label(local)
+        return f"{text} {label}" if label else text
+
+
+def zone_label(moment: datetime) -> str:
+    """The zone abbreviation of an aware moment (``JST``, ``BST``), or ``UTC+04`` for zones
+    that have none; empty for a naive one."""
+    name = moment.tzname()
+    if not name:
+        return ""
+    return f"UTC{name}" if name[0] in "+-" else name
 
 
 @cache

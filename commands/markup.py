@@ -15,33 +15,50 @@ from typing import Any, Literal
 
 from markupsafe import Markup, escape
 
+from commands.sanitize import clean
+
 Format = Literal["telegram_html", "discord", "text"]
 FORMATS: tuple[Format, ...] = ("telegram_html", "discord", "text")
 
 MARK = "\x02"  # starts a structural line; control characters are stripped from user text
 TITLE, HEADING, FOOTER = MARK + "T", MARK + "H", MARK + "F"
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # Discord markdown: the characters discord.py's escape_markdown escapes, plus line-start quotes
 # and headings, so a user's chat title can neither format nor break the reply.
 _DISCORD_SPECIAL = re.compile(r"([\\*_~`|\[\]()])")
 _DISCORD_LINE_START = re.compile(r"(?m)^(\s*)([>#-])")
-_MENTION = re.compile(r"@(everyone|here|[!&]?\d{15,21})")  # as discord.py's escape_mentions
+# Mentions: @everyone, @here and a bare @id (as discord.py's escape_mentions), and the markup
+# of user, role and channel mentions (<@id>, <@!id>, <@&id>, <#id>): a zero-width space after
+# the "@" or "<" leaves them as text.
+_MENTION = re.compile(r"@(everyone|here|[!&]?\d{15,21})")
+_MENTION_MARKUP = re.compile(r"<(?=[@#])")
 
 
-def clean(value: str) -> str:
-    """User-supplied text without control characters (they could forge structure lines)."""
-    return _CONTROL.sub(" ", value.replace("\r\n", "\n"))
+def defuse_mentions(value: str) -> str:
+    """Discord text in which no mention (of anyone, a role or a channel) can fire."""
+    return _MENTION_MARKUP.sub("<\u200b", _MENTION.sub("@\u200b\\1", value))
 
 
 def escape_discord(value: str) -> str:
-    """Discord markdown escaped and mass mentions defused."""
+    """Discord markdown escaped and mentions defused."""
     text = _DISCORD_SPECIAL.sub(r"\\\1", clean(value))
     text = _DISCORD_LINE_START.sub(r"\1\\\2", text)
-    return _MENTION.sub("@\u200b\\1", text)
+    return defuse_mentions(text)
 
 
 def _one_line(value: Any) -> str:
     return " ".join(clean(str(value)).split())
+
+
+class TelegramMarkup(Markup):
+    """Safe Telegram HTML: what is interpolated into it is cleaned, then HTML-escaped."""
+
+    __slots__ = ()
+
+    @classmethod
+    def escape(cls, s: Any) -> TelegramMarkup:
+        if hasattr(s, "__html__"):
+            return cls(s.__html__())
+        return cls(escape(clean(str(s))))
 
 
 class DiscordMarkup(Markup):
@@ -71,7 +88,7 @@ class PlainMarkup(Markup):
 def markup_class(fmt: Format) -> type[Markup]:
     """The safe-string type of a format: translated sentences are made of it, so the values
     interpolated into them are escaped the format's way."""
-    return {"telegram_html": Markup, "discord": DiscordMarkup}.get(fmt, PlainMarkup)
+    return {"telegram_html": TelegramMarkup, "discord": DiscordMarkup}.get(fmt, PlainMarkup)
 
 
 class Markup_:
@@ -133,9 +150,12 @@ class Markup_:
     def _plain(self, value: Any) -> Markup:
         # Titles, field names and footers are plain text on Discord: no markdown escaping there.
         if hasattr(value, "__html__"):
-            return Markup(" ".join(str(value).replace(MARK, "").split()))
+            text = " ".join(str(value).replace(MARK, "").split())
+            return Markup(defuse_mentions(text) if self.fmt == "discord" else text)
         text = _one_line(value)
-        return escape(text) if self.fmt == "telegram_html" else Markup(text)
+        if self.fmt == "telegram_html":
+            return escape(text)
+        return Markup(defuse_mentions(text) if self.fmt == "discord" else text)
 
 
 def finalize(fmt: Format) -> Any:

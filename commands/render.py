@@ -7,10 +7,20 @@ format through the ``m`` markup helper (``commands.markup``), and every locale t
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from dataclasses import replace
 from functools import cache
+from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+import jinja2
+from jinja2 import (
+    BytecodeCache,
+    Environment,
+    FileSystemBytecodeCache,
+    PackageLoader,
+    StrictUndefined,
+)
 from markupsafe import Markup
 
 from commands.formatting import available, formatter, normalise_language
@@ -42,15 +52,22 @@ def environment(fmt: Format, language: str) -> Environment:
     catalogue = translations(language)
     safe = markup_class(fmt)
 
-    # Translated sentences become the format's safe type, so ``%(value)s`` is escaped its way.
+    # Translated sentences become the format's safe type, so ``%(value)s`` is escaped its way
+    # (Jinja's own newstyle wrappers would turn them into plain Markup under autoescaping,
+    # which HTML-escapes but does not clean what is interpolated).
     @cache
-    def gettext(message: str) -> Markup:
+    def translate(message: str) -> Markup:
         return safe(catalogue.gettext(message))
 
-    def ngettext(singular: str, plural: str, n: int) -> Markup:
-        return safe(catalogue.ngettext(singular, plural, n))
+    def gettext(__message: str, **variables: Any) -> Markup:
+        return translate(__message) % variables
+
+    def ngettext(__singular: str, __plural: str, __num: int, **variables: Any) -> Markup:
+        variables.setdefault("num", __num)
+        return safe(catalogue.ngettext(__singular, __plural, __num)) % variables
 
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(gettext=gettext, ngettext=ngettext)  # already newstyle: no re-wrapping
     fmtr = formatter(language)
     env.globals.update(m=Markup_(fmt), fmt=fmt, lang=language, f=fmtr)
     env.filters.update(
@@ -63,7 +80,30 @@ def environment(fmt: Format, language: str) -> Environment:
     )
     env.filters["listing"] = lambda items: safe(fmtr.listing([str(i) for i in items]))
     env.tests["available"] = available
+    env.bytecode_cache = _bytecode_cache(env)
     return env
+
+
+def _bytecode_cache(env: Environment) -> BytecodeCache | None:
+    """Compiled templates kept between runs (a private per-user folder in the temp directory):
+    compiling the briefing's templates costs more than rendering them. Files are keyed by the
+    template's source and, through the file name, by the settings the compiled code depends
+    on, so an environment never loads code compiled for another."""
+    settings = (
+        jinja2.__version__,
+        env.globals["fmt"],  # constant output is finalized (escaped the format's way) in compiling
+        env.autoescape,
+        env.trim_blocks,
+        env.lstrip_blocks,
+        env.newstyle_gettext,  # type: ignore[attr-defined]
+        sorted(env.extensions),
+    )
+    digest = hashlib.sha256(repr(settings).encode()).hexdigest()[:16]
+    try:
+        return FileSystemBytecodeCache(pattern=f"carrybot-{digest}-%s.cache")
+    except OSError:
+        log.warning("no template bytecode cache: the temporary directory is not usable")
+        return None
 
 
 def render(reply: Reply, fmt: Format, locale: str | None = None) -> list[Message]:
@@ -86,10 +126,17 @@ def _render(reply: Reply, fmt: Format, language: str) -> list[Message]:
     template = env.get_template(f"replies/{reply.template}.j2")
     document = parse_document(template.render(**reply.context))
     if fmt == "telegram_html":
-        return telegram_messages(document, reply.image, reply.filename)
-    if fmt == "discord":
-        return discord_messages(document, reply.image, reply.filename, reply.ok)
-    return text_messages(document, reply.image, reply.filename)
+        messages = telegram_messages(document, reply.image, reply.filename)
+    elif fmt == "discord":
+        messages = discord_messages(document, reply.image, reply.filename, reply.ok)
+    else:
+        messages = text_messages(document, reply.image, reply.filename)
+    if not reply.ok and len(messages) > 1:
+        # An error is one message: a reply that floods a chat would be worse than the error.
+        log.warning("%s error reply cut to one of %d messages", fmt, len(messages))
+        first = messages[0]
+        messages = [replace(first, text=first.text + " …") if first.text else first]
+    return messages
 
 
 def render_text(reply: Reply, locale: str | None = None) -> str:

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from commands.sanitize import echo
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -27,5 +29,18 @@ class Reply:
 
     @classmethod
     def error(cls, code: str, locale: str = "en", **params: Any) -> Reply:
-        """An error or refusal explained by the ``error`` template's entry for ``code``."""
-        return cls("error", {"code": code, **params}, ok=False, ephemeral=True, locale=locale)
+        """An error or refusal explained by the ``error`` template's entry for ``code``.
+
+        Text parameters (often what the user typed) are quoted as ``echo`` makes them: clean,
+        one line, at most 64 characters, so an error reply never grows with its input.
+        """
+        quoted = {name: _quoted(value) for name, value in params.items()}
+        return cls("error", {"code": code, **quoted}, ok=False, ephemeral=True, locale=locale)
+
+
+def _quoted(value: Any) -> Any:
+    if isinstance(value, str):
+        return echo(value)
+    if isinstance(value, Mapping):
+        return {key: _quoted(item) for key, item in value.items()}
+    return value

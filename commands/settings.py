@@ -19,6 +19,7 @@ from zoneinfo import available_timezones
 
 from sqlalchemy import Engine, Table, delete, desc, insert, select, update
 
+from analytics.storage.engine import storable
 from analytics.storage.schema import chat_settings_table, settings_changes_table
 
 LANGUAGES = ("en", "ja", "zh")
@@ -247,7 +248,8 @@ class SettingsStore:
     ) -> ChatSettings:
         """Apply ``changes`` (setting name → value), validate, store and record what changed.
 
-        The changed settings are recorded as one change, in the order of ``changes``.
+        The changed settings are recorded as one change, in the order of ``changes``. When a
+        stored chat would not change, nothing is written.
         """
         unknown = set(changes) - set(SETTING_NAMES)
         if unknown:
@@ -256,6 +258,8 @@ class SettingsStore:
         with self.engine.begin() as conn:
             old = self._read(conn, key)
             new = validate(replace(old or DEFAULTS, **changes))  # type: ignore[arg-type]
+            if new == old:
+                return new
             values = {name: getattr(new, name) for name in SETTING_NAMES}
             t = chat_settings_table
             if old is None:
@@ -401,10 +405,10 @@ class SettingsStore:
                 chat_id=key.chat_id,
                 channel_id=key.channel_id,
                 field=name,
-                old_value=_text(old)[:128],
-                new_value=_text(new)[:128],
-                user_id=actor.user_id[:64],
-                user_name=actor.user_name[:128],
+                old_value=storable(_text(old), 128),
+                new_value=storable(_text(new), 128),
+                user_id=storable(actor.user_id, 64),
+                user_name=storable(actor.user_name, 128),
                 changed_at=stamp,
             )
         )

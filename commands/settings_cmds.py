@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from commands.registry import Arg, Command, Invocation
 from commands.reply import Reply
 from commands.settings import (
+    DEFAULTS,
     LANGUAGES,
     THRESHOLD_KINDS,
     ChatSettings,
@@ -52,7 +53,15 @@ def _change(
     inv: Invocation, what: str, changes: Mapping[str, object], reply_locale: str | None = None
 ) -> Reply:
     store = inv.services.settings
-    if "language" not in changes and store.find(inv.ctx.key) is None:
+    stored = store.find(inv.ctx.key)
+    current = stored or DEFAULTS
+    # A chat without settings is answered in each user's language: choosing one always pins it.
+    pins_language = stored is None and "language" in changes
+    if not pins_language and all(getattr(current, k) == v for k, v in changes.items()):
+        # Asking for what is already set changes nothing and records nothing.
+        context = {"what": what, "unchanged": True, **_settings_context(inv, current)}
+        return Reply("changed", context, locale=inv.locale)
+    if "language" not in changes and stored is None:
         # A chat's first setting keeps the language it has been answered in so far.
         changes = {**changes, "language": inv.locale}
     new = store.update(inv.ctx.key, changes, inv.ctx.actor, inv.ctx.now)
@@ -97,6 +106,9 @@ def lang(inv: Invocation) -> Reply:
 def reset(inv: Invocation) -> Reply:
     """Back to the defaults."""
     store = inv.services.settings
+    if store.find(inv.ctx.key) is None:  # already the defaults: nothing to reset or record
+        context = {"what": "reset", "unchanged": True, **_settings_context(inv, DEFAULTS)}
+        return Reply("changed", context, locale=inv.locale)
     new = store.reset(inv.ctx.key, inv.ctx.actor, inv.ctx.now)
     context = {"what": "reset", "before": inv.settings, **_settings_context(inv, new)}
     return Reply("changed", context, locale=new.language)

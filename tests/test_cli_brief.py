@@ -7,9 +7,16 @@ import re
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from analytics.refresh import SOURCE_NAMES
+from analytics.seed import open_seeded_store
+from analytics.sources import ecb, fred, mof
 from bot.cli import main
+from tests.support.http_server import LocalServer, SilentServer
+from tests.support.paths import RAW_DIR, raw_path
+from tests.support.raw_server import serve_real_files
 
 
 @pytest.fixture(autouse=True)
@@ -55,3 +62,61 @@ def test_piped_chat_answers_each_line(
     assert "threshold is now 55 (it was 65)" in out
     assert "Unwind pressure alert threshold: 55." in out
     assert "Use /carry threshold pressure 55." in out
+
+
+# -- refreshing first --------------------------------------------------------------------------
+
+
+def point_sources_at(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in SOURCE_NAMES:
+        monkeypatch.setenv(f"CARRYBOT_{name.upper()}_URL", url)
+
+
+def test_brief_refreshes_stale_sources_from_the_real_files_first(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with LocalServer() as server:
+        raw_path("DFF.csv")  # skips the test when ../shared/data/raw is not there
+        serve_real_files(server, RAW_DIR)
+        point_sources_at(server.url, monkeypatch)
+        assert main(["brief"]) == 0
+        asked = {hit.path for hit in server.hits()}
+    out, err = capsys.readouterr()
+    assert fred.PATH in asked and ecb.HISTORY_PATH in asked and mof.HISTORY_PATH in asked
+    assert "[fred] DEXJPUS" in err and "refresh done in" in err
+    h10 = open_seeded_store().load(["fx.usdjpy.h10"])
+    fetched = h10[h10["source"] == "fred"]
+    assert fetched["date"].max() == pd.Timestamp("2026-09-11")  # DEXJPUS_2025-2026.csv's last
+    # The BoJ and CFTC APIs and Treasury's yearly files have no real copy: they are named.
+    first = out.split("\n\n")[0]
+    assert first.startswith("Not refreshed: ")
+    assert "Bank of Japan (no usable answer)" in first and "CFTC (no usable answer)" in first
+    assert "Japan MoF (only partly: some requests failed)" in first
+    assert "FRED" not in first and "ECB" not in first
+    assert "Yen carry briefing" in out
+
+
+def test_brief_falls_back_to_the_store_when_sources_never_answer(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with SilentServer() as silent:
+        point_sources_at(silent.url, monkeypatch)
+        assert main(["brief", "--budget", "2"]) == 0
+    out, err = capsys.readouterr()
+    took = float(re.search(r"refresh done in ([\d.]+) s", err).group(1))  # type: ignore[union-attr]
+    assert took < 3.0
+    assert out.startswith("Not refreshed: FRED (no answer within 2 s), Japan MoF (no answer")
+    assert "This briefing uses the data already stored" in out
+    assert "Yen carry briefing" in out
+
+
+def test_brief_offline_or_for_a_past_day_asks_no_source(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with LocalServer() as server:
+        point_sources_at(server.url, monkeypatch)
+        assert main(["brief", "--offline"]) == 0
+        assert main(["brief", "--date", "2024-08-02"]) == 0
+        assert server.hits() == []
+    out, err = capsys.readouterr()
+    assert "Not refreshed" not in out and "refreshing" not in err

@@ -76,3 +76,21 @@ def test_committed_seed_is_reproduced_by_the_seed_command(tmp_path: Path) -> Non
     assert "| jp.30y | mof | 1999-09-02 | 2026-04-30 |" in note
     assert "| jp.40y | mof | 2007-11-06 | 2026-04-30 |" in note
     assert "vix" not in note.split("| raw file |")[0]
+
+
+def test_status_for_a_past_date_judges_freshness_on_that_date(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["status", "--date", "2024-08-02"]) == 0
+    out = capsys.readouterr().out
+    lines = {line.split()[0]: line.split() for line in out.splitlines() if "." in line[:8]}
+    # What the store knew on that day, not its latest rows (us.2y reaches Nov 2025).
+    assert lines["us.2y"][1:3] == ["2024-08-02", "3.880"] and lines["us.2y"][4] == "fresh"
+    assert lines["us.fed.upper"][1] == "2024-01-31" and lines["us.fed.upper"][4] == "stale"
+    assert lines["us.fed.target"][4] == "ended"  # discontinued in 2008, not stale
+    assert "cftc.jpy.noncomm_long" not in lines  # its first report in the seed is from 2025
+
+
+def test_status_before_any_data_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["status", "--date", "1985-01-01"]) == 0
+    assert "(no series has data on or before 1985-01-01)" in capsys.readouterr().out

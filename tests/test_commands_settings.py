@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from commands.carry import dispatch
 from commands.render import render_text
 from commands.services import Services
-from commands.settings import ChatKey
+from commands.settings import ChatKey, settings_changes_table
 from tests.support.chat import MakeContext
 
 KEY = ChatKey("telegram", "-1001")
@@ -37,7 +38,7 @@ def test_settings_shows_who_changed_what_last(services: Services, context: MakeC
     dispatch("/carry threshold fuel 80", context(), services)
     text = render_text(dispatch("/carry settings", context(user_name="Ben"), services))
     assert "Carry fuel alert threshold: 80." in text
-    assert "Aiko changed the carry fuel threshold from 70 to 80 on 12 Jun 2026, 18:30." in text
+    assert "Aiko changed the carry fuel threshold from 70 to 80 on 12 Jun 2026, 18:30 JST." in text
 
 
 def test_non_moderator_cannot_change_threshold(services: Services, context: MakeContext) -> None:
@@ -77,7 +78,7 @@ def test_refusal_says_who_may_do_it(
 def test_subscribe_with_time_and_zone(services: Services, context: MakeContext) -> None:
     text = render_text(dispatch("/carry subscribe 07:30 Europe/London", context(), services))
     assert "every day at 07:30 Europe/London" in text
-    assert "The next one: 13 Jun 2026, 07:30." in text
+    assert "The next one: 13 Jun 2026, 07:30 BST." in text
     stored = services.settings.get(KEY)
     assert (stored.briefing, stored.briefing_time, stored.timezone) == (
         True,
@@ -90,7 +91,7 @@ def test_subscribe_keeps_the_zone_when_none_is_given(
     services: Services, context: MakeContext
 ) -> None:
     text = render_text(dispatch("/carry subscribe 19:00", context(), services))
-    assert "at 19:00 Asia/Tokyo" in text and "12 Jun 2026, 19:00" in text
+    assert "at 19:00 Asia/Tokyo" in text and "12 Jun 2026, 19:00 JST" in text
 
 
 def test_subscribe_with_a_malformed_time(services: Services, context: MakeContext) -> None:
@@ -203,3 +204,59 @@ def test_discord_channels_are_separate_chats(services: Services, context: MakeCo
     dispatch("/carry lang zh", context(platform="discord", chat_id="900", channel_id="1"), services)
     assert services.settings.get(ChatKey("discord", "900", "1")).language == "zh"
     assert services.settings.get(ChatKey("discord", "900", "2")).language == "en"
+
+
+def _audit_rows(services: Services) -> int:
+    with services.settings.engine.connect() as conn:
+        return len(conn.execute(select(settings_changes_table)).all())
+
+
+def test_setting_a_threshold_to_its_current_value_answers_unchanged(
+    services: Services, context: MakeContext
+) -> None:
+    dispatch("/carry threshold pressure 55", context(), services)
+    rows = _audit_rows(services)
+    reply = dispatch("/carry threshold pressure 55", context(user_name="Ben"), services)
+    text = render_text(reply)
+    assert reply.ok
+    assert "Unchanged: the unwind pressure alert threshold is already 55." in text
+    assert "is now" not in text
+    assert _audit_rows(services) == rows
+    change = services.settings.last_change(KEY)
+    assert change is not None and change.user_name == "Aiko"  # Ben changed nothing
+
+
+UNCHANGED = {
+    "/carry threshold pressure 65": "the unwind pressure alert threshold is already 65",
+    "/carry threshold fuel 70": "the carry fuel alert threshold is already 70",
+    "/carry alerts off": "alerts are already off here",
+    "/carry unsubscribe": "the daily briefing is already off here",
+    "/carry reset": "every setting is already at its default",
+}
+
+
+@pytest.mark.parametrize("line", sorted(UNCHANGED))
+def test_asking_a_new_chat_for_a_default_writes_nothing(
+    line: str, services: Services, context: MakeContext
+) -> None:
+    text = render_text(dispatch(line, context(), services))
+    assert f"Unchanged: {UNCHANGED[line]}." in text
+    assert services.settings.find(KEY) is None and _audit_rows(services) == 0
+
+
+def test_an_unchanged_subscription_names_the_next_briefing(
+    services: Services, context: MakeContext
+) -> None:
+    dispatch("/carry subscribe 08:00 Asia/Tokyo", context(), services)
+    text = render_text(dispatch("/carry subscribe 08:00 Asia/Tokyo", context(), services))
+    assert "Unchanged: the daily briefing is already posted here every day at 08:00" in text
+    assert "The next one: 13 Jun 2026, 08:00 JST." in text
+
+
+def test_last_change_times_carry_their_zone(services: Services, context: MakeContext) -> None:
+    dispatch("/carry threshold fuel 80", context(), services)
+    text = render_text(dispatch("/carry settings", context(), services))
+    assert "from 70 to 80 on 12 Jun 2026, 18:30 JST." in text
+    dispatch("/carry subscribe 09:00 Europe/London", context(), services)
+    text = render_text(dispatch("/carry settings", context(), services))
+    assert "on 12 Jun 2026, 10:30 BST." in text  # the chat's zone, named

@@ -79,3 +79,10 @@ def test_a_terminal_gets_a_prompt_and_no_echo(services: Services, tmp_path: Path
     assert text.startswith("carrybot chat: type /carry help")
     assert "carry> Settings of this chat" in text
     assert "> /carry settings" not in text
+
+
+def test_a_huge_piped_line_is_echoed_cut(services: Services, tmp_path: Path) -> None:
+    output = chat(services, "/carry lang " + "9" * 100_000 + "\x1b[2J\n", tmp_path)
+    first = output.splitlines()[0]
+    assert first == "> /carry lang " + "9" * 51 + "…" and len(first) == 2 + 64
+    assert "\x1b" not in output and len(output) < 1000

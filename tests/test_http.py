@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from analytics.errors import FetchError
 from analytics.http import USER_AGENT, RetryPolicy, fetch
-from tests.support.http_server import LocalServer, Reply
+from tests.support.http_server import LocalServer, Reply, SilentServer
 
 FAST = RetryPolicy(attempts=3, backoff=0.5, connect_timeout=2.0, read_timeout=0.3)
 CSV = b"observation_date,DGS2\n2024-08-05,3.89\n"
@@ -123,3 +125,37 @@ def test_fault_helpers(http_server: LocalServer) -> None:
 def test_handler_sees_the_request(http_server: LocalServer) -> None:
     http_server.route("/echo", lambda hit: Reply(200, hit.query["q"].upper().encode()))
     assert fetch("t", http_server.url + "/echo", {"q": "yen"}).body == b"YEN"
+
+
+# -- the deadline ------------------------------------------------------------------------------
+
+
+def test_a_host_that_never_answers_costs_at_most_the_deadline() -> None:
+    slow_policy = RetryPolicy(attempts=4, backoff=1.0, connect_timeout=10.0, read_timeout=60.0)
+    with SilentServer() as silent:
+        started = time.monotonic()
+        with pytest.raises(FetchError, match="within the time budget") as err:
+            fetch(
+                "fred",
+                silent.url + "/graph/fredgraph.csv",
+                policy=slow_policy,
+                deadline=started + 1.0,
+            )
+        elapsed = time.monotonic() - started
+    assert err.value.out_of_time and not err.value.unreachable
+    assert 0.9 <= elapsed < 1.6
+
+
+def test_no_retry_starts_that_the_deadline_would_cut(
+    http_server: LocalServer, sleeps: list[float]
+) -> None:
+    http_server.route("/data.csv", Reply(503, b"busy"))
+    with pytest.raises(FetchError, match=r"within the time budget.*HTTP 503"):
+        fetch(
+            "ecb",
+            http_server.url + "/data.csv",
+            policy=RetryPolicy(attempts=4, backoff=5.0),
+            sleep=sleeps.append,
+            deadline=time.monotonic() + 3.0,
+        )
+    assert len(http_server.hits()) == 1 and sleeps == []  # a 5 s backoff would pass the deadline

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 import zipfile
 from datetime import date
 
@@ -10,12 +11,21 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
+from analytics import observations
 from analytics.http import RetryPolicy
 from analytics.rawfiles import RAW_FILES, read_file
-from analytics.refresh import SOURCE_NAMES, refresh
+from analytics.refresh import (
+    GRACE_SECONDS,
+    OUT_OF_TIME,
+    SOURCE_NAMES,
+    UNREACHABLE,
+    refresh,
+    stale_sources,
+)
+from analytics.series import CATALOGUE
 from analytics.sources import ecb, fred, mof
 from analytics.store import ObservationStore
-from tests.support.http_server import LocalServer, Reply
+from tests.support.http_server import LocalServer, Reply, SilentServer, TricklingServer
 from tests.support.paths import raw_path
 
 TODAY = date(2026, 11, 24)
@@ -42,7 +52,7 @@ def zipped(name: str, payload: bytes) -> bytes:
     return buffer.getvalue()
 
 
-def point_sources_at(server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def point_sources_at(server: LocalServer | SilentServer, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in SOURCE_NAMES:
         monkeypatch.setenv(f"CARRYBOT_{name.upper()}_URL", server.url)
 
@@ -194,3 +204,94 @@ def test_treasury_only_fills_dates_fred_lacks(
     two = store.load(["us.2y"]).set_index("date")
     assert two.loc["2024-08-05", "value"] == 3.89 and two.loc["2024-08-05", "source"] == "fred"
     assert two.loc["2024-08-06", "value"] == 3.95 and two.loc["2024-08-06", "source"] == "treasury"
+
+
+# -- one time budget ---------------------------------------------------------------------------
+
+PATIENT = RetryPolicy()  # the production policy: 4 attempts, 60 s read timeout
+
+
+def test_a_silent_host_costs_at_most_the_budget_and_the_others_still_refresh(
+    http_server: LocalServer, monkeypatch: pytest.MonkeyPatch, store: ObservationStore
+) -> None:
+    hist = raw_path("eurofxref-hist.csv").read_bytes()
+    http_server.serve_bytes(ecb.HISTORY_PATH, zipped("eurofxref-hist.csv", hist), "application/zip")
+    monkeypatch.setenv("CARRYBOT_ECB_URL", http_server.url)
+    with SilentServer() as silent:
+        monkeypatch.setenv("CARRYBOT_FRED_URL", silent.url)
+        started = time.monotonic()
+        results = refresh(
+            store,
+            ["fred", "ecb"],
+            today=TODAY,
+            policy=PATIENT,
+            deadline=started + 2.0,
+            parallel=True,
+        )
+        elapsed = time.monotonic() - started
+    by_source = {r.source: r for r in results}
+    assert elapsed < 3.0
+    assert by_source["ecb"].ok and by_source["ecb"].inserted > 7000
+    fred_result = by_source["fred"]
+    assert fred_result.failed and fred_result.reason == OUT_OF_TIME
+    assert fred_result.requests == 1  # the first request used the budget; the others never ran
+    assert "within the time budget" in fred_result.errors[0]
+    skipped = len(fred.LIVE_CODES) - 1
+    assert f"skipped {skipped} more request(s), time budget used up" in fred_result.errors[1]
+
+
+def test_sequential_sources_share_one_deadline(
+    monkeypatch: pytest.MonkeyPatch, store: ObservationStore
+) -> None:
+    with SilentServer() as silent:
+        point_sources_at(silent, monkeypatch)
+        started = time.monotonic()
+        results = refresh(
+            store, ["fred", "mof", "ecb"], today=TODAY, policy=PATIENT, deadline=started + 1.5
+        )
+        elapsed = time.monotonic() - started
+    assert elapsed < 2.5  # not 1.5 s per source
+    assert all(r.failed and r.reason == OUT_OF_TIME for r in results)
+
+
+def test_a_download_that_never_finishes_is_left_behind_at_the_budget(
+    monkeypatch: pytest.MonkeyPatch, store: ObservationStore
+) -> None:
+    with TricklingServer() as trickling:
+        monkeypatch.setenv("CARRYBOT_FRED_URL", trickling.url)
+        monkeypatch.setenv("CARRYBOT_ECB_URL", "http://127.0.0.1:9")  # refused at once
+        started = time.monotonic()
+        results = refresh(
+            store,
+            ["fred", "ecb"],
+            today=TODAY,
+            policy=PATIENT,
+            deadline=started + 1.0,
+            parallel=True,
+        )
+        elapsed = time.monotonic() - started
+    assert elapsed < 1.0 + GRACE_SECONDS + 0.5
+    fred_result, ecb_result = results
+    assert fred_result.reason == OUT_OF_TIME
+    assert any("still busy when the time budget ran out" in e for e in fred_result.errors)
+    assert ecb_result.reason == UNREACHABLE
+
+
+def test_stale_sources_are_those_with_a_stale_or_missing_live_series(
+    store: ObservationStore,
+) -> None:
+    today = date(2026, 11, 24)
+    fresh = [s for s in CATALOGUE if s not in {"us.2y", "jp.call"} and not CATALOGUE[s].ended]
+    store.upsert(
+        pd.concat(
+            [
+                observations.frame(fresh, [today] * len(fresh), [1.0] * len(fresh)),
+                observations.frame(["us.2y"], [date(2026, 11, 2)], [3.5]),
+                observations.frame(["us.fed.target"], [date(2008, 12, 15)], [1.0]),
+            ]
+        ),
+        source="test",
+    )
+    # us.2y is stale (FRED, and Treasury fills it), jp.call is missing (BoJ); the Fed's single
+    # target ended in 2008 and is never asked for.
+    assert stale_sources(store, today) == ["fred", "treasury", "boj"]

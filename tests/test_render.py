@@ -262,3 +262,35 @@ def test_caption_limit_applies_to_the_first_chunk_only() -> None:
     text = "\n\n".join("p" * 900 for _ in range(3))
     chunks = split(text, 4096, first_limit=1024)
     assert size(chunks[0]) <= 1024 and len(chunks) == 2
+
+
+def test_compiled_templates_kept_between_runs_never_cross_formats(
+    services: Services,
+    context: MakeContext,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The bytecode cache outlives the process: a fresh environment of one format must not load
+    what another format compiled (plain-text macros would be escaped twice in Telegram HTML)."""
+    import tempfile
+    from itertools import permutations
+
+    from commands.render import FORMATS, environment
+
+    reply = dispatch("/carry explain", context(), services)
+    compiled_afresh = {}
+    for fmt in FORMATS:
+        environment.cache_clear()
+        environment(fmt, "en").bytecode_cache = None
+        compiled_afresh[fmt] = render(reply, fmt)
+    try:
+        for first, second in permutations(FORMATS, 2):
+            folder = tmp_path / f"{first}-{second}"
+            folder.mkdir()
+            monkeypatch.setattr(tempfile, "tempdir", str(folder))  # an empty bytecode cache
+            environment.cache_clear()
+            render(reply, first)  # compiles and keeps its bytecode
+            environment.cache_clear()  # as in a new process: only the files remain
+            assert render(reply, second) == compiled_afresh[second], (first, second)
+    finally:
+        environment.cache_clear()

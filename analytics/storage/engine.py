@@ -6,6 +6,7 @@ engine made here directly has no such checks.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import URL, Engine, Table, create_engine, event
@@ -66,6 +67,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(value: str, length: int) -> str:
+    """Text every database accepts in a ``String(length)`` column: NUL removed (PostgreSQL
+    refuses it in text, and a user's name may carry one), lone surrogates removed (no UTF-8
+    encoder takes them) and cut to the column's length."""
+    return _UNSTORABLE.sub("", value)[:length]
 
 
 def insert(bind: Engine | Any, table: Table) -> Any:

@@ -33,7 +33,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, func, or_, select, update
 
-from analytics.storage.engine import insert
+from analytics.storage.engine import insert, storable
 from analytics.storage.schema import deliveries_table
 
 QUEUED, CLAIMED, SENDING = "queued", "claimed", "sending"
@@ -200,7 +200,7 @@ class DeliveryQueue:
             "attempts": 0,
             "sent_at": None,
             "message_id": None,
-            "error": item.error[:512],
+            "error": storable(item.error, 512),
             "updated_at": stamp,
         }
 
@@ -267,8 +267,8 @@ class DeliveryQueue:
             SENT,
             now,
             stamped=("sent_at",),
-            message_id=",".join(message_ids)[:256],
-            snapshot_version=snapshot_version[:64],
+            message_id=storable(",".join(message_ids), 256),
+            snapshot_version=storable(snapshot_version, 64),
             error="",
         )
 
@@ -284,7 +284,7 @@ class DeliveryQueue:
         if state not in (FAILED, SKIPPED, AMBIGUOUS):
             raise ValueError(f"cannot finish a delivery as {state!r}")
         return self._transition(
-            delivery_id, worker, (CLAIMED, SENDING), state, now, error=reason[:512]
+            delivery_id, worker, (CLAIMED, SENDING), state, now, error=storable(reason, 512)
         )
 
     def retry(
@@ -305,7 +305,7 @@ class DeliveryQueue:
             claimed_by=None,
             claimed_at=None,
             not_before=utc(not_before),
-            error=reason[:512],
+            error=storable(reason, 512),
         )
 
     def _transition(

@@ -9,6 +9,7 @@ headers, so tests can assert what a client sent (the User-Agent, the date range)
 from __future__ import annotations
 
 import mimetypes
+import socket
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -220,6 +221,72 @@ class LocalServer:
 
     def _wait(self, seconds: float) -> None:
         self._stopping.wait(seconds)
+
+
+class SilentServer:
+    """A host that accepts TCP connections and never answers: it listens but never reads.
+
+    The kernel completes each handshake from the listen backlog, so a client connects, sends its
+    request and then waits for a reply that never comes (a hung server or a black-holing proxy).
+    """
+
+    def __init__(self) -> None:
+        self._socket: socket.socket | None = None
+
+    def __enter__(self) -> SilentServer:
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.listen(128)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._socket is not None:
+            self._socket.close()
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT``."""
+        if self._socket is None:
+            raise RuntimeError("the server is not started")
+        host, port = self._socket.getsockname()[:2]
+        return f"http://{host}:{port}"
+
+
+class TricklingServer(SilentServer):
+    """A host that answers every request with headers and then one byte every ``interval``
+    seconds, never finishing the body (a saturated link, a broken proxy)."""
+
+    def __init__(self, interval: float = 0.2) -> None:
+        super().__init__()
+        self.interval = interval
+        self._stopping = threading.Event()
+
+    def __enter__(self) -> TricklingServer:
+        super().__enter__()
+        threading.Thread(target=self._accept, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stopping.set()
+        super().__exit__(*exc)
+
+    def _accept(self) -> None:
+        while not self._stopping.is_set() and self._socket is not None:
+            try:
+                conn, _ = self._socket.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._trickle, args=(conn,), daemon=True).start()
+
+    def _trickle(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10000000\r\n\r\n")
+                while not self._stopping.wait(self.interval):
+                    conn.sendall(b"0")
+            except OSError:
+                return
 
 
 class _QuietServer(ThreadingHTTPServer):
