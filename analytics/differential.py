@@ -1,8 +1,8 @@
 """US-minus-Japan rate gaps in basis points: levels, changes, distance from the 3-year peak.
 
 Three gaps: the policy rate (Fed target midpoint minus the BoJ rate, from the decision tables),
-the 2-year and the 10-year yield. Each leg keeps its own as-of date; when the two legs of a gap
-come from different days the block says so in a plain sentence.
+the 2-year and the 10-year yield. Each leg keeps its own as-of date, so a reply can say when
+the two legs of a gap come from different days.
 """
 
 from __future__ import annotations
@@ -19,20 +19,17 @@ PEAK_WINDOW = 756  # 3 years of business days
 
 @dataclass(frozen=True)
 class GapSpec:
-    """One gap: its key, the panel columns of its legs and how people name them."""
+    """One gap: its key and the panel columns of its US and Japanese legs."""
 
     key: str
     us: str
     jp: str
-    us_label: str
-    jp_label: str
-    label: str
 
 
 GAPS = (
-    GapSpec("policy", "us_policy", "jp_policy", "Fed target", "BoJ policy rate", "policy-rate gap"),
-    GapSpec("2y", "us_2y", "jp_2y", "US 2-year Treasury", "JGB 2-year", "2-year gap"),
-    GapSpec("10y", "us_10y", "jp_10y", "US 10-year Treasury", "JGB 10-year", "10-year gap"),
+    GapSpec("policy", "us_policy", "jp_policy"),
+    GapSpec("2y", "us_2y", "jp_2y"),
+    GapSpec("10y", "us_10y", "jp_10y"),
 )
 
 
@@ -40,7 +37,6 @@ GAPS = (
 class Leg:
     """One side of a gap: its yield or rate (%) and the date that value was observed."""
 
-    label: str
     value_pct: float | None
     as_of: date | None
     stale: bool
@@ -51,7 +47,6 @@ class GapBlock:
     """A gap on one day: level and changes in bp, distance from its 3-year peak, both legs."""
 
     key: str
-    label: str
     level_bp: float | None
     change_1w_bp: float | None
     change_1m_bp: float | None
@@ -62,7 +57,6 @@ class GapBlock:
     from_peak_bp: float | None
     us: Leg
     jp: Leg
-    statement: str | None
 
     @property
     def as_of(self) -> date | None:
@@ -109,20 +103,17 @@ def block(spec: GapSpec, values: pd.DataFrame, asof: pd.DataFrame, stale: pd.Dat
     peak = _num(window.max()) if len(window) else None
     peak_date = window.idxmax().date() if len(window) else None
     us = Leg(
-        spec.us_label,
         _num(values[spec.us].iloc[-1]),
         _day(asof[spec.us].iloc[-1]),
         bool(stale[spec.us].iloc[-1]),
     )
     jp = Leg(
-        spec.jp_label,
         _num(values[spec.jp].iloc[-1]),
         _day(asof[spec.jp].iloc[-1]),
         bool(stale[spec.jp].iloc[-1]),
     )
     return GapBlock(
         key=spec.key,
-        label=spec.label,
         level_bp=level,
         change_1w_bp=changes["1w"],
         change_1m_bp=changes["1m"],
@@ -133,20 +124,6 @@ def block(spec: GapSpec, values: pd.DataFrame, asof: pd.DataFrame, stale: pd.Dat
         from_peak_bp=None if level is None or peak is None else level - peak,
         us=us,
         jp=jp,
-        statement=legs_statement(spec, us, jp),
-    )
-
-
-def legs_statement(spec: GapSpec, us: Leg, jp: Leg) -> str | None:
-    """A plain sentence when the two legs were observed on different days, else None."""
-    if us.as_of is None or jp.as_of is None:
-        missing = spec.us_label if us.as_of is None else spec.jp_label
-        return f"The {spec.label} cannot be computed: no {missing} value is available."
-    if us.as_of == jp.as_of:
-        return None
-    return (
-        f"The {spec.label} mixes days: {spec.us_label} as of {_fmt(us.as_of)}, "
-        f"{spec.jp_label} as of {_fmt(jp.as_of)}."
     )
 
 
@@ -156,7 +133,3 @@ def _num(value: float) -> float | None:
 
 def _day(value: object) -> date | None:
     return None if pd.isna(value) else pd.Timestamp(value).date()
-
-
-def _fmt(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"

@@ -27,15 +27,12 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from analytics.notes import PolicyTableDisagrees
+
 BANKS = ("fed", "boj")
 STATUSES = frozenset({"confirmed", "unconfirmed", "unchecked"})
 TABLE_COLUMNS = ["decision_date", "lower", "upper", "status", "note"]
 MEETING_COLUMNS = ["bank", "date", "status", "note"]
-_NAMES = {"fed": "Fed", "boj": "BoJ"}
-_LIVE_NAMES = {
-    "fed": "the midpoint of the Fed funds target range",
-    "boj": "the overnight call rate",
-}
 
 
 @dataclass(frozen=True)
@@ -238,9 +235,9 @@ def confirm_with_live(
 
 def table_disagrees(
     bank: str, live: pd.Series, tolerance_bp: float = 15, days: int = 5
-) -> str | None:
-    """A plain sentence when the last ``days`` live observations all sit more than
-    ``tolerance_bp`` away from the table's rate (the table probably misses a decision), else None.
+) -> PolicyTableDisagrees | None:
+    """A note when the last ``days`` live observations all sit more than ``tolerance_bp`` away
+    from the table's rate (the table probably misses a decision), else None.
     """
     series = _clean(live)
     if len(series) < days:
@@ -255,12 +252,14 @@ def table_disagrees(
     last_day = recent.index[-1].date()
     latest = last_decision(bank, last_day, confirmed_by=confirmed)
     assert latest is not None  # expected has no NaN, so a decision exists
-    return (
-        f"The {_NAMES[bank]} policy table may be out of date: {_LIVE_NAMES[bank]} averaged "
-        f"{recent.mean():.2f}% over the last {days} observations (to {last_day:%d %b %Y}), "
-        f"but the table's latest decision ({latest.decision_date:%d %b %Y}) sets "
-        f"{latest.describe()}. Until analytics/data/policy_{bank}.csv gets the missing "
-        "decision, the policy-rate gap should not be trusted."
+    return PolicyTableDisagrees(
+        bank=bank,
+        live_mean_pct=float(recent.mean()),
+        observations=days,
+        live_last=last_day,
+        decision_date=latest.decision_date,
+        lower=latest.lower,
+        upper=latest.upper,
     )
 
 

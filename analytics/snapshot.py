@@ -3,15 +3,15 @@
 ``build_snapshot(obs, today)`` runs the live computation (``analytics.pipeline``) on a long
 observation frame (``ObservationStore.load()``) and freezes its last day: the three gaps, the
 USD/JPY block, CFTC positioning, pillars with their components, unwind pressure, carry fuel,
-the regime and why, per-series freshness, policy rates with their last decision, and notes
-(dropped components, a policy table that disagrees with live rates, offline or seed data).
+the regime and the rule that set it, per-series freshness, policy rates with their last
+decision, and notes (a policy table that disagrees with live rates, offline data). Everything is
+codes, dates and numbers (``analytics.notes``); the reply templates word it per language.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -19,40 +19,14 @@ import numpy as np
 import pandas as pd
 
 from analytics import anchors, differential, pipeline, policy, regime, signal
+from analytics.notes import InputAge, Note, Offline
 from analytics.panel import last_market_day
+from analytics.regime import Rule
 from analytics.series import CATALOGUE
-from analytics.usdjpy import SOURCE_LABELS
 
 if TYPE_CHECKING:
     from analytics.store import ObservationStore
 
-PILLAR_NAMES = {"A": "carry incentive", "B": "crowding", "C": "unwind pressure"}
-BANK_NAMES = {"fed": "Fed", "boj": "BoJ"}
-# Panel columns behind each component, for the as-of date and the reason a component is dropped.
-SOURCE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "A1": ("us_2y", "jp_2y"),
-    "A2": ("us_2y", "jp_2y", "usdjpy"),
-    "A3": ("us_2y", "jp_2y"),
-    "B1": ("cftc_net_pct_oi",),
-    "B2": ("lev_pctile",),
-    "B3": ("usdjpy",),
-    "B4": ("usdjpy",),
-    "C1": ("usdjpy",),
-    "C2": ("usdjpy",),
-    "C3": ("usdjpy",),
-    "C4": ("vix", "usdjpy"),
-    "C5": ("cftc_flush_pp",),
-}
-COLUMN_NAMES = {
-    "us_2y": "US 2-year yield",
-    "jp_2y": "JGB 2-year yield",
-    "usdjpy": "USD/JPY",
-    "vix": "VIX",
-    "cftc_net_pct_oi": "CFTC non-commercial positions",
-    "cftc_flush_pp": "CFTC non-commercial positions",
-    "lev_pctile": "CFTC leveraged-funds positions",
-}
-OLD_CLOSE_DAYS = 5  # a long weekend; beyond it the whole snapshot is out of date
 STRESS = {regime.Regime.UNWINDING, regime.Regime.ELEVATED, regime.Regime.RESET}
 
 
@@ -63,7 +37,6 @@ class FxBlock:
     level: float | None
     as_of: date | None
     source: str
-    source_label: str
     stale: bool
     change_1d_pct: float | None
     change_1w_pct: float | None
@@ -94,20 +67,22 @@ class PositioningBlock:
 
 @dataclass(frozen=True)
 class ComponentReading:
-    """One component: its plain quantity, score, nominal and effective weight, status and why."""
+    """One component: its raw quantity, score, nominal and effective weight, status and why.
+
+    ``status`` is ``ok``, ``stale`` (``stale_inputs`` names them) or ``missing``
+    (``missing_inputs`` names the inputs never observed; empty means too little history).
+    """
 
     key: str
     pillar: str
-    quantity: str
-    unit: str
     raw: float | None
     score: float | None
     weight: float
     effective_weight: float | None
     status: str
-    why: str | None
+    stale_inputs: tuple[InputAge, ...]
+    missing_inputs: tuple[str, ...]
     as_of: date | None
-    description: str | None
 
 
 @dataclass(frozen=True)
@@ -115,7 +90,6 @@ class PillarReading:
     """A pillar's score (renormalised over its available components) and its components."""
 
     key: str
-    name: str
     score: float | None
     components: tuple[ComponentReading, ...]
 
@@ -125,15 +99,31 @@ class PillarReading:
 
 
 @dataclass(frozen=True)
+class RuleInputs:
+    """What the regime rules read on the as-of day (None where it is not current)."""
+
+    c: float | None
+    b: float | None
+    fuel: float | None
+    fx_ret_1d_pct: float | None
+    fx_ret_63d_pct: float | None
+    b_change_8w: float | None
+    gap_2y_3m_bp: float | None
+
+
+@dataclass(frozen=True)
 class RegimeReading:
-    """The regime, since when, the rule that set it, and a one-line reason."""
+    """The regime, since when, the rule that set it, its strongest components, the numbers its
+    rules read, and the last day unwind pressure could be computed (``computed_on``; None when
+    it never could)."""
 
     regime: str
     since: date | None
-    trigger: str
+    rule: Rule
     previous: str | None
-    reason: str
     drivers: tuple[str, ...]
+    computed_on: date | None
+    inputs: RuleInputs
 
 
 @dataclass(frozen=True)
@@ -154,9 +144,9 @@ class PolicyReading:
     """A central bank's policy rate in force (midpoint, %) and the decision that set it."""
 
     bank: str
-    name: str
     rate_pct: float | None
-    described: str | None
+    lower: float | None
+    upper: float | None
     decided: date | None
     status: str | None
     next_meeting: date | None
@@ -175,11 +165,12 @@ class Snapshot:
     pillars: tuple[PillarReading, ...]
     unwind_pressure: float | None
     carry_fuel: float | None
-    carry_fuel_note: str | None
+    fuel_without_crowding: bool
+    a1_policy_gap: bool
     regime: RegimeReading
     freshness: tuple[SeriesFreshness, ...]
     policy: tuple[PolicyReading, ...]
-    notes: tuple[str, ...]
+    notes: tuple[Note, ...]
 
     def gap(self, key: str) -> differential.GapBlock:
         """The gap block ``policy``, ``2y`` or ``10y``."""
@@ -210,15 +201,13 @@ def build_snapshot(
     computation: pipeline.Computation | None = None,
     thresholds: regime.Thresholds | None = None,
     offline: bool = False,
-    seed: bool = False,
-    extra_notes: Iterable[str] = (),
 ) -> Snapshot:
     """The snapshot for ``today`` from a long observation frame (e.g. ``store.load()``).
 
     It is computed up to the last business day with a market close (``panel.last_market_day``),
     so ``as_of`` may be before ``today``; freshness is measured against ``today``.
-    ``computation`` reuses an up-to-date run (e.g. from ``pipeline.advance``); ``offline`` and
-    ``seed`` add a note that live sources could not be reached or the data is the bundled seed.
+    ``computation`` reuses an up-to-date run (e.g. from ``pipeline.advance``); ``offline`` adds
+    a note that live sources could not be reached.
     """
     end = last_market_day(obs, pd.Timestamp(today))
     result = computation or pipeline.compute(obs, end=end, thresholds=thresholds)
@@ -228,32 +217,7 @@ def build_snapshot(
     row = s.iloc[-1]
     gaps = tuple(differential.block(g, values, asof, stale) for g in differential.GAPS)
     pillars = _pillars(row, asof.iloc[-1], stale.iloc[-1], day)
-    regime_reading = _regime(result, pillars)
-    fuel_note = (
-        "Carry fuel uses carry incentive alone: every crowding component is missing or stale."
-        if bool(row["fuel_without_b"])
-        else None
-    )
-    policies = _policy(today)
-    notes = [
-        *(_dropped_note(c) for p_ in pillars for c in p_.components if c.status != "ok"),
-        *([fuel_note] if fuel_note else []),
-        *(
-            ["A1 and A2 use the policy-rate gap: the 2-year gap is missing or stale."]
-            if bool(row["a1_policy_gap"])
-            else []
-        ),
-        *_age_notes(day.date(), today),
-        *_regime_notes(result),
-        *_policy_notes(obs),
-        *(
-            ["Live sources could not be reached: figures are the last stored data."]
-            if offline
-            else []
-        ),
-        *(["Figures come from the bundled seed data, not a live refresh."] if seed else []),
-        *extra_notes,
-    ]
+    notes: list[Note] = [*_policy_notes(obs), *([Offline()] if offline else [])]
     return Snapshot(
         as_of=day.date(),
         today=today,
@@ -264,19 +228,18 @@ def build_snapshot(
         pillars=pillars,
         unwind_pressure=_num(row["C"]),
         carry_fuel=_num(row["fuel"]),
-        carry_fuel_note=fuel_note,
-        regime=regime_reading,
+        fuel_without_crowding=bool(row["fuel_without_b"]),
+        a1_policy_gap=bool(row["a1_policy_gap"]),
+        regime=_regime(result, pillars),
         freshness=freshness(obs, today),
-        policy=policies,
+        policy=_policy(today),
         notes=tuple(notes),
     )
 
 
-def snapshot_from_store(
-    store: ObservationStore, today: date, offline: bool = False, seed: bool = False
-) -> Snapshot:
+def snapshot_from_store(store: ObservationStore, today: date, offline: bool = False) -> Snapshot:
     """``build_snapshot`` on everything an ``ObservationStore`` holds."""
-    return build_snapshot(store.load(), today, offline=offline, seed=seed)
+    return build_snapshot(store.load(), today, offline=offline)
 
 
 def freshness(obs: pd.DataFrame, today: date) -> tuple[SeriesFreshness, ...]:
@@ -315,7 +278,6 @@ def _fx(result: pipeline.Computation) -> FxBlock:
         level=level,
         as_of=_day(p.asof["usdjpy"].iloc[-1]),
         source=source,
-        source_label=SOURCE_LABELS.get(source, "none"),
         stale=bool(p.stale["usdjpy"].iloc[-1]),
         change_1d_pct=_change_pct(fx, 1),
         change_1w_pct=_change_pct(fx, 5),
@@ -364,6 +326,7 @@ def _pillars(
     row: pd.Series, asof: pd.Series, stale: pd.Series, day: pd.Timestamp
 ) -> tuple[PillarReading, ...]:
     table = anchors.load()
+    policy_gap = bool(row["a1_policy_gap"])
     out = []
     for key in signal.PILLARS:
         members = table.pillar(key)
@@ -371,85 +334,38 @@ def _pillars(
         components = []
         for a in members:
             status = signal.STATUS_NAMES[int(row[f"{a.component}_status"])]
-            columns = SOURCE_COLUMNS[a.component]
-            if a.component in ("A1", "A2") and bool(row["a1_policy_gap"]):
-                columns = ("us_policy", "jp_policy", *signal.INPUTS[a.component])
+            columns = signal.inputs_of(a.component, policy_gap)
             dates = [_day(asof[c]) for c in columns]
             known = [d for d in dates if d is not None]
+            stale_inputs: tuple[InputAge, ...] = ()
+            missing: tuple[str, ...] = ()
+            if status == "stale":
+                stale_inputs = tuple(
+                    _age(c, asof[c], day) for c in signal.drop_inputs(a.component) if stale[c]
+                )
+            elif status == "missing":
+                missing = tuple(c for c in columns if pd.isna(asof[c]))
             components.append(
                 ComponentReading(
                     key=a.component,
                     pillar=key,
-                    quantity=a.quantity,
-                    unit=a.unit,
                     raw=_num(row[f"{a.component}_raw"]),
                     score=_num(row[f"{a.component}_score"]),
                     weight=a.weight,
                     effective_weight=a.weight / present if status == "ok" and present else None,
                     status=status,
-                    why=_why(a.component, status, asof, stale, day),
+                    stale_inputs=stale_inputs,
+                    missing_inputs=missing,
                     as_of=min(known) if known else None,
-                    description=describe(a.component, row),
                 )
             )
-        out.append(PillarReading(key, PILLAR_NAMES[key], _num(row[key]), tuple(components)))
+        out.append(PillarReading(key, _num(row[key]), tuple(components)))
     return tuple(out)
 
 
-def _why(
-    component: str, status: str, asof: pd.Series, stale: pd.Series, day: pd.Timestamp
-) -> str | None:
-    if status == "ok":
-        return None
-    columns = SOURCE_COLUMNS[component]
-    if status == "stale":
-        old = [c for c in signal.INPUTS[component] if bool(stale[c])]
-        parts = []
-        for column in old:
-            seen = pd.Timestamp(asof[column])
-            parts.append(
-                f"{COLUMN_NAMES.get(column, column)} last observed {_fmt(seen.date())} "
-                f"({(day - seen).days} days old)"
-            )
-        return "; ".join(parts) or "an input is stale"
-    absent = [c for c in columns if pd.isna(asof[c])]
-    if absent:
-        names = sorted({COLUMN_NAMES.get(c, c) for c in absent})
-        return f"no {', '.join(names)} data"
-    return "not enough history for its window"
-
-
-def describe(component: str, row: pd.Series) -> str | None:
-    """The component's quantity in a few plain words (None when it has no value)."""
-    x = _num(row[f"{component}_raw"])
-    if x is None:
-        return None
-    texts = {
-        "A1": f"US–Japan {'policy-rate' if bool(row['a1_policy_gap']) else '2-year'} gap {x:.0f} bp",
-        "A2": f"carry-to-risk {x:.2f} (gap ÷ 63-day volatility)",
-        "A3": f"2-year gap {x:+.0f} bp over 3 months",
-        "B1": f"speculators' net yen position {x:+.0f}% of open interest",
-        "B2": f"leveraged funds shorter yen than {x:.0f}% of the last 5 years",
-        "B3": f"USD/JPY {x:+.1f}% over 126 days",
-        "B4": f"63-day volatility {x:.2f}× its 3-year median",
-        "C1": f"USD/JPY {x:+.1f}% from its 60-day high",
-        "C2": f"20-day move {x:+.1f}σ",
-        "C3": f"20-day volatility {x:.1f}× its 1-year median",
-        "C4": _describe_c4(row),
-        "C5": f"speculators' net yen position {x:+.1f} pp over two reports",
-    }
-    return texts[component]
-
-
-def _describe_c4(row: pd.Series) -> str:
-    vix, change = _num(row["vix"]), _num(row["vix_5d_change"])
-    gated = float(row["c4_gate"]) < 1
-    text = (
-        f"VIX {vix:.1f} ({change:+.1f} in 5 days)"
-        if vix is not None and change is not None
-        else "VIX"
-    )
-    return text + (", yen not rising (gated ×0.3)" if gated else ", yen rising")
+def _age(column: str, seen: object, day: pd.Timestamp) -> InputAge:
+    when = _day(seen)
+    return InputAge(column, when, None if when is None else (day.date() - when).days)
 
 
 def _regime(result: pipeline.Computation, pillars: tuple[PillarReading, ...]) -> RegimeReading:
@@ -468,17 +384,13 @@ def _regime(result: pipeline.Computation, pillars: tuple[PillarReading, ...]) ->
         reverse=True,
     )
     drivers = tuple(c.key for c in ranked[:2] if (c.score or 0) > 0)
-    c = next(p.score for p in pillars if p.key == "C")
-    since = state.since_date
-    head = current.value.replace("_", " ").lower()
-    lead = f"{head.capitalize()} since {_fmt(since)}" if since else head.capitalize()
-    lead += f" ({state.trigger})" if state.trigger and state.trigger != "start" else ""
-    pressure = f"unwind pressure {c:.0f}" if c is not None else "unwind pressure unavailable"
-    named = "; ".join(
-        f"{c_.description} ({c_.key} {c_.score:.0f})" for c_ in ranked[:2] if c_.key in drivers
+    valid = result.signal["C"].dropna()
+    computed_on = valid.index[-1].date() if len(valid) else None
+    last = regime.inputs_frame(result.signal.iloc[-(regime.EIGHT_WEEKS + 1) :]).iloc[-1]
+    inputs = RuleInputs(**{f.name: _num(last[f.name]) for f in fields(RuleInputs)})
+    return RegimeReading(
+        current.value, state.since_date, state.trigger, previous, drivers, computed_on, inputs
     )
-    reason = f"{lead}: {pressure}" + (f"; strongest: {named}" if named else "") + "."
-    return RegimeReading(current.value, since, state.trigger, previous, reason, drivers)
 
 
 def _policy(today: date) -> tuple[PolicyReading, ...]:
@@ -489,9 +401,9 @@ def _policy(today: date) -> tuple[PolicyReading, ...]:
         out.append(
             PolicyReading(
                 bank,
-                BANK_NAMES[bank],
                 decision.mid if decision else None,
-                decision.describe() if decision else None,
+                decision.lower if decision else None,
+                decision.upper if decision else None,
                 decision.decision_date if decision else None,
                 decision.status if decision else None,
                 upcoming.get(bank),
@@ -512,47 +424,14 @@ def live_policy_rates(obs: pd.DataFrame) -> dict[str, pd.Series]:
     return {"fed": fed, "boj": series("jp.call")}
 
 
-def _policy_notes(obs: pd.DataFrame) -> list[str]:
-    notes = []
+def _policy_notes(obs: pd.DataFrame) -> list[Note]:
+    notes: list[Note] = []
     for bank, live in live_policy_rates(obs).items():
         if len(live):
-            message = policy.table_disagrees(bank, live)
-            if message:
-                notes.append(message)
+            disagreement = policy.table_disagrees(bank, live)
+            if disagreement:
+                notes.append(disagreement)
     return notes
-
-
-def _age_notes(as_of: date, today: date) -> list[str]:
-    if (today - as_of).days <= OLD_CLOSE_DAYS:
-        return []
-    return [
-        f"The latest market close in the data is {_fmt(as_of)}, {(today - as_of).days} days "
-        "before today: every figure is as of that day."
-    ]
-
-
-def _regime_notes(result: pipeline.Computation) -> list[str]:
-    c = result.signal["C"]
-    if not np.isnan(c.iloc[-1]):
-        return []
-    valid = c.dropna()
-    if not len(valid):
-        return ["Unwind pressure cannot be computed: no USD/JPY history."]
-    return [
-        "Unwind pressure cannot be computed today; the regime is the one of "
-        f"{_fmt(valid.index[-1].date())}, the last day it could be."
-    ]
-
-
-def _fmt(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
-
-
-def _dropped_note(component: ComponentReading) -> str:
-    return (
-        f"{component.key} ({component.quantity}) dropped as {component.status}: "
-        f"{component.why}; {PILLAR_NAMES[component.pillar]} is renormalised over the rest."
-    )
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -582,6 +461,7 @@ __all__ = [
     "PolicyReading",
     "PositioningBlock",
     "RegimeReading",
+    "RuleInputs",
     "SeriesFreshness",
     "Snapshot",
     "build_snapshot",

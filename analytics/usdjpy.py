@@ -20,7 +20,6 @@ from analytics.align import align
 H10 = "fx.usdjpy.h10"
 ECB = "fx.usdjpy.ecb"
 SPLICE_DAYS = 20
-SOURCE_LABELS = {"h10": "FRED H.10 (New York noon)", "ecb": "ECB reference cross, level-adjusted"}
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from analytics import pipeline
-from analytics.seed import is_seed_source
 from analytics.snapshot import build_snapshot
 from analytics.store import ObservationStore, observations_table
 from commands import (
@@ -66,9 +65,7 @@ def snapshot_builder(
             raise NoData("no USD/JPY observations stored")
         day = today()
         computation = pipeline.compute(obs, end=pd.Timestamp(day))
-        latest = obs.sort_values("date").groupby("series")["source"].last()
-        seed = bool(latest.map(is_seed_source).any())
-        snapshot = build_snapshot(obs, day, computation=computation, seed=seed)
+        snapshot = build_snapshot(obs, day, computation=computation)
         return snapshot, computation.daily()
 
     return build

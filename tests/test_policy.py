@@ -221,18 +221,18 @@ def test_fed_target_range_midpoint_confirms_the_holds() -> None:
 
 def test_table_disagrees_when_the_live_rate_moved_without_a_table_row() -> None:
     call = live({("2026-06-17", "2026-09-18"): 0.977, ("2026-09-21", "2026-09-30"): 1.227})
-    message = policy.table_disagrees("boj", call)
-    assert message is not None
-    assert message.startswith("The BoJ policy table may be out of date:")
-    assert "1.23%" in message and "1.00%" in message and "16 Jun 2026" in message
+    note = policy.table_disagrees("boj", call)
+    assert note is not None and note.code == "policy_table_disagrees" and note.bank == "boj"
+    assert note.live_mean_pct == pytest.approx(1.227)
+    assert (note.lower, note.upper) == (1.0, 1.0)
+    assert note.decision_date == date(2026, 6, 16) and note.live_last == date(2026, 9, 30)
 
 
 def test_table_disagrees_names_the_fed_and_its_range() -> None:
     midpoint = live({("2026-06-01", "2026-07-29"): 3.625, ("2026-07-30", "2026-08-14"): 3.375})
-    message = policy.table_disagrees("fed", midpoint)
-    assert message is not None
-    assert message.startswith("The Fed policy table may be out of date:")
-    assert "3.50–3.75%" in message
+    note = policy.table_disagrees("fed", midpoint)
+    assert note is not None and note.bank == "fed"
+    assert (note.lower, note.upper) == (3.5, 3.75)
 
 
 def test_table_stays_quiet_for_the_usual_call_rate_spread() -> None:

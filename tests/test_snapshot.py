@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine
 
 from analytics import observations, pipeline, snapshot
+from analytics.notes import PolicyTableDisagrees
 from analytics.store import ObservationStore
 from tests.support import market
 
@@ -64,8 +65,9 @@ def test_regime_reading_names_the_regime_its_start_and_the_strongest_components(
     assert reading.regime in {"UNWINDING", "ELEVATED"}
     assert reading.since is not None and reading.since <= TODAY
     assert reading.drivers and all(d.startswith("C") for d in reading.drivers)
-    assert reading.reason.startswith(reading.regime.replace("_", " ").capitalize())
-    assert f"unwind pressure {snap.unwind_pressure:.0f}" in reading.reason
+    assert reading.rule.code in {"c_at_least", "fx_shock", "c_on_days", "b_with_c"}
+    assert reading.computed_on == snap.as_of
+    assert reading.inputs.c == snap.unwind_pressure
 
 
 def test_the_snapshot_stops_at_the_last_market_close_not_at_today(obs: pd.DataFrame) -> None:
@@ -91,15 +93,17 @@ def test_version_changes_only_with_the_inputs(obs: pd.DataFrame) -> None:
     assert snapshot.inputs_version(obs, date(2019, 3, 25)) != first
 
 
-def test_notes_say_offline_seed_and_a_policy_table_that_disagrees(obs: pd.DataFrame) -> None:
+def test_notes_say_offline_and_a_policy_table_that_disagrees(obs: pd.DataFrame) -> None:
     days = pd.bdate_range("2019-03-04", TODAY)
     call = observations.frame(["jp.call"] * len(days), days, np.full(len(days), 1.5))
     with_live = pd.concat([obs, call.assign(source="boj")], ignore_index=True)
-    snap = snapshot.build_snapshot(with_live, TODAY, offline=True, seed=True)
-    assert any("BoJ policy table may be out of date" in n for n in snap.notes)
-    assert any("could not be reached" in n for n in snap.notes)
-    assert any("seed" in n for n in snap.notes)
-    assert any(n.startswith("B1 (") for n in snap.notes)
+    snap = snapshot.build_snapshot(with_live, TODAY, offline=True)
+    codes = {n.code: n for n in snap.notes}
+    assert set(codes) == {"policy_table_disagrees", "offline"}
+    assert isinstance(codes["policy_table_disagrees"], PolicyTableDisagrees)
+    assert codes["policy_table_disagrees"].bank == "boj"
+    b1 = next(c for c in snap.pillar("B").components if c.key == "B1")
+    assert b1.status == "missing" and b1.missing_inputs == ("cftc_net_pct_oi",)
 
 
 def test_a_precomputed_run_gives_the_same_snapshot(obs: pd.DataFrame) -> None:
