@@ -6,6 +6,13 @@ USD/JPY block, CFTC positioning, pillars with their components, unwind pressure,
 the regime and the rule that set it, per-series freshness, policy rates with their last
 decision, and notes (a policy table that disagrees with live rates, offline data). Everything is
 codes, dates and numbers (``analytics.notes``); the reply templates word it per language.
+
+Time of day: the snapshot of day D is taken after D's US close (06:00–07:00 Tokyo time on
+D + 1). A gap on D pairs the US close of D with the JGB close of D, because Japan's MoF
+publishes the JGB yields of D the same Tokyo evening, before the US close; the ECB cross of D
+is fixed at 14:15 CET, also before it. So every figure of D was public when the snapshot of D
+is taken (no look-ahead), and the backtest, which runs the same panel, follows the same rule.
+A source that has not published D yet leaves its leg on its last date, and the reply says so.
 """
 
 from __future__ import annotations

@@ -53,18 +53,39 @@ def test_changes_and_distance_from_three_year_peak() -> None:
     assert block.from_peak_bp == pytest.approx(values[-1] - 500.0)
 
 
-def test_japan_leg_arrives_next_business_day_and_the_block_says_the_legs_differ() -> None:
+def test_a_gap_pairs_the_closes_of_the_same_day() -> None:
     series = market.calm(300)
     p = build(series)
     block = differential.block(differential.GAPS[1], *_frames(p))
-    friday_obs = series["jp.2y"].index[-1]
-    assert p.index[-1] > friday_obs  # the panel runs one day past the last JGB date
-    assert block.jp.as_of == friday_obs.date()
-    assert block.us.as_of == series["us.2y"].index[-1].date()
-    same_day = build(series, end=str(series["us.2y"].index[-1].date()))
-    block = differential.block(differential.GAPS[1], *_frames(same_day))
+    last = series["jp.2y"].index[-1]
+    assert p.index[-1] == last  # the JGB close counts on its own day, like the US close
+    assert block.jp.as_of == block.us.as_of == last.date()
+    us, jp = series["us.2y"].iloc[-1], series["jp.2y"].iloc[-1]
+    assert block.level_bp == pytest.approx(100 * (us - jp))
+
+
+def test_a_leg_not_yet_published_keeps_its_own_date() -> None:
+    series = market.calm(300)
+    series["jp.2y"] = series["jp.2y"].iloc[:-1]  # MoF has not published the last day yet
+    block = differential.block(differential.GAPS[1], *_frames(build(series)))
     assert block.us.as_of != block.jp.as_of
-    assert block.as_of == block.jp.as_of
+    assert block.as_of == block.jp.as_of == series["jp.2y"].index[-1].date()
+
+
+def test_5_august_2024_pairs_the_us_and_jgb_closes_of_that_day() -> None:
+    from analytics import backtest, rawfiles, snapshot
+    from tests.support.paths import raw_path
+
+    obs = rawfiles.read_directory(raw_path("jgbcme_all.csv").parent)
+    snap = snapshot.build_snapshot(obs, date(2024, 8, 5))
+    ten = snap.gap("10y")
+    assert ten.us.as_of == ten.jp.as_of == date(2024, 8, 5)
+    assert (ten.us.value_pct, ten.jp.value_pct) == (3.78, 0.781)
+    assert ten.level_bp == pytest.approx(299.9)  # not 281: the JGB close of 2 Aug
+    two = snap.gap("2y")
+    assert two.jp.as_of == date(2024, 8, 5) and two.level_bp == pytest.approx(389 - 26.5)
+    daily = backtest.run_backtest(obs, date(2024, 7, 1), date(2024, 8, 9)).daily
+    assert daily.loc["2024-08-05", "gap_10y_bp"] == pytest.approx(299.9)
 
 
 def test_policy_gap_legs_share_the_day() -> None:
