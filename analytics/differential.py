@@ -2,7 +2,8 @@
 
 Three gaps: the policy rate (Fed target midpoint minus the BoJ rate, from the decision tables),
 the 2-year and the 10-year yield. Each leg keeps its own as-of date, so a reply can say when
-the two legs of a gap come from different days.
+the two legs of a gap come from different days. Changes run over calendar horizons
+(``analytics.horizons``: 1 week, 1, 3 and 12 months) and the peak over three calendar years.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-HORIZONS = {"1w": 5, "1m": 21, "3m": 63, "12m": 252}
-PEAK_WINDOW = 756  # 3 years of business days
+from analytics.horizons import Change, changes
+
+HORIZONS = ("1w", "1m", "3m", "12m")
+PEAK_YEARS = 3
 
 
 @dataclass(frozen=True)
@@ -48,10 +51,7 @@ class GapBlock:
 
     key: str
     level_bp: float | None
-    change_1w_bp: float | None
-    change_1m_bp: float | None
-    change_3m_bp: float | None
-    change_12m_bp: float | None
+    changes: tuple[Change, ...]
     peak_3y_bp: float | None
     peak_3y_date: date | None
     from_peak_bp: float | None
@@ -63,6 +63,10 @@ class GapBlock:
         """The older of the two legs' dates: the gap is no fresher than that."""
         dates = [d for d in (self.us.as_of, self.jp.as_of) if d is not None]
         return min(dates) if dates else None
+
+    def change(self, horizon: str) -> float | None:
+        """The change in bp over ``horizon`` (``1w``, ``1m``, ``3m``, ``12m``)."""
+        return next(c.value for c in self.changes if c.horizon == horizon)
 
 
 def gap_column(key: str) -> str:
@@ -78,28 +82,14 @@ def gaps(values: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def history(values: pd.DataFrame) -> pd.DataFrame:
-    """Gaps with their 1w/1m/3m/12m changes and distance from the 3-year peak, every day."""
-    levels = gaps(values)
-    out = {}
-    for column in levels.columns:
-        gap = levels[column]
-        out[column] = gap
-        for name, days in HORIZONS.items():
-            out[f"{column}_{name}"] = gap - gap.shift(days)
-        out[f"{column}_from_peak"] = gap - gap.rolling(PEAK_WINDOW, min_periods=1).max()
-    return pd.DataFrame(out, index=values.index)
-
-
 def block(spec: GapSpec, values: pd.DataFrame, asof: pd.DataFrame, stale: pd.DataFrame) -> GapBlock:
     """The block of one gap on the last day of the panel frames given."""
     gap = 100.0 * (values[spec.us] - values[spec.jp])
     level = _num(gap.iloc[-1])
-    changes = {
-        name: _num(gap.iloc[-1] - gap.iloc[-1 - days]) if len(gap) > days else None
-        for name, days in HORIZONS.items()
-    }
-    window = gap.iloc[-PEAK_WINDOW:].dropna()
+    observed = np.minimum(asof[spec.us], asof[spec.jp])
+    moves = changes(gap, observed, stale[spec.us] | stale[spec.jp], HORIZONS)
+    day = gap.index[-1]
+    window = gap[gap.index > day - pd.DateOffset(years=PEAK_YEARS)].dropna()
     peak = _num(window.max()) if len(window) else None
     peak_date = window.idxmax().date() if len(window) else None
     us = Leg(
@@ -115,10 +105,7 @@ def block(spec: GapSpec, values: pd.DataFrame, asof: pd.DataFrame, stale: pd.Dat
     return GapBlock(
         key=spec.key,
         level_bp=level,
-        change_1w_bp=changes["1w"],
-        change_1m_bp=changes["1m"],
-        change_3m_bp=changes["3m"],
-        change_12m_bp=changes["12m"],
+        changes=moves,
         peak_3y_bp=peak,
         peak_3y_date=peak_date,
         from_peak_bp=None if level is None or peak is None else level - peak,

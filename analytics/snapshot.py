@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import anchors, differential, pipeline, policy, regime, signal
+from analytics.horizons import Change, changes
 from analytics.notes import InputAge, Note, Offline
 from analytics.panel import last_market_day
 from analytics.regime import Rule
@@ -34,6 +35,7 @@ from analytics.series import CATALOGUE
 if TYPE_CHECKING:
     from analytics.store import ObservationStore
 
+FX_HORIZONS = ("1d", "1w", "1m")
 STRESS = {regime.Regime.UNWINDING, regime.Regime.ELEVATED, regime.Regime.RESET}
 
 
@@ -45,9 +47,7 @@ class FxBlock:
     as_of: date | None
     source: str
     stale: bool
-    change_1d_pct: float | None
-    change_1w_pct: float | None
-    change_1m_pct: float | None
+    changes: tuple[Change, ...]
     high_60d: float | None
     high_60d_date: date | None
     drawdown_60d_pct: float | None
@@ -286,9 +286,9 @@ def _fx(result: pipeline.Computation) -> FxBlock:
         as_of=_day(p.asof["usdjpy"].iloc[-1]),
         source=source,
         stale=bool(p.stale["usdjpy"].iloc[-1]),
-        change_1d_pct=_change_pct(fx, 1),
-        change_1w_pct=_change_pct(fx, 5),
-        change_1m_pct=_change_pct(fx, 21),
+        changes=changes(
+            p.values["usdjpy"], p.asof["usdjpy"], p.stale["usdjpy"], FX_HORIZONS, percent=True
+        ),
         high_60d=_num(window.max()) if len(window) else None,
         high_60d_date=window.idxmax().date() if len(window) else None,
         drawdown_60d_pct=_num(s["C1_raw"].iloc[-1]),
@@ -442,12 +442,6 @@ def _policy_notes(obs: pd.DataFrame) -> list[Note]:
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-
-def _change_pct(series: pd.Series, days: int) -> float | None:
-    if len(series) <= days:
-        return None
-    return _num(100 * (series.iloc[-1] / series.iloc[-1 - days] - 1))
 
 
 def _num(value: object) -> float | None:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import differential, panel, usdjpy
+from analytics import differential, horizons, panel, usdjpy
 from tests.support import market
 
 
@@ -34,7 +34,7 @@ def test_gaps_are_us_minus_japan_in_basis_points() -> None:
     )
 
 
-def test_changes_and_distance_from_three_year_peak() -> None:
+def test_changes_run_over_calendar_horizons_and_the_peak_over_three_years() -> None:
     index = market.days(900)
     rise, fall = np.linspace(3.0, 5.0, 600), np.linspace(5.0, 4.0, 301)[1:]
     us = pd.Series(np.concatenate([rise, fall]), index)  # peak at position 599
@@ -42,15 +42,45 @@ def test_changes_and_distance_from_three_year_peak() -> None:
     series["us.2y"] = us
     series["jp.2y"] = pd.Series(0.0, index)
     block = differential.block(differential.GAPS[1], *_frames(build(series, str(index[-1].date()))))
-    values = 100 * us.to_numpy()
-    assert block.level_bp == pytest.approx(values[-1])
-    assert block.change_1w_bp == pytest.approx(values[-1] - values[-6])
-    assert block.change_1m_bp == pytest.approx(values[-1] - values[-22])
-    assert block.change_3m_bp == pytest.approx(values[-1] - values[-64])
-    assert block.change_12m_bp == pytest.approx(values[-1] - values[-253])
+    values = 100 * us
+    day = index[-1]
+    for horizon, offset in (
+        ("1w", pd.DateOffset(days=7)),
+        ("1m", pd.DateOffset(months=1)),
+        ("3m", pd.DateOffset(months=3)),
+        ("12m", pd.DateOffset(years=1)),
+    ):
+        base = values[values.index <= day - offset]
+        assert block.change(horizon) == pytest.approx(values.iloc[-1] - base.iloc[-1]), horizon
     assert block.peak_3y_bp == pytest.approx(500.0)
     assert block.peak_3y_date == index[599].date()
-    assert block.from_peak_bp == pytest.approx(values[-1] - 500.0)
+    assert block.from_peak_bp == pytest.approx(values.iloc[-1] - 500.0)
+
+
+def test_a_year_is_a_calendar_year_not_252_weekdays() -> None:
+    from analytics import rawfiles
+    from tests.support.paths import raw_path
+
+    obs = rawfiles.read_directory(raw_path("DGS2_1990-2025.csv").parent)
+    p = panel.build_panel(obs, start=pd.Timestamp("2024-01-01"), end=pd.Timestamp("2026-12-01"))
+    block = differential.block(differential.GAPS[0], *_frames(p))
+    year = next(c for c in block.changes if c.horizon == "12m")
+    # 1 Dec 2025: Fed 3.75-4.00%, BoJ 0.50% (337.5 bp); 1 Dec 2026: 3.50-3.75%, 0.75%.
+    assert year.nominal == date(2025, 12, 1) and year.base == date(2025, 12, 1)
+    assert year.value == pytest.approx(-50.0)  # 252 weekdays back (15 Dec 2025) gave -25
+
+
+def test_a_base_on_a_weekend_names_the_day_it_was_observed() -> None:
+    series = market.calm(300)
+    p = build(series)  # ends on a weekday; a month before it may be a weekend
+    day = p.index[-1]
+    block = differential.block(differential.GAPS[1], *_frames(p))
+    for change in block.changes:
+        nominal = (day - horizons.OFFSETS[change.horizon]).date()
+        assert change.nominal == nominal
+        observed = series["us.2y"].index[series["us.2y"].index <= pd.Timestamp(nominal)][-1]
+        assert change.base == observed.date()
+        assert change.dated == (observed.date() != nominal)
 
 
 def test_a_gap_pairs_the_closes_of_the_same_day() -> None:
@@ -150,14 +180,6 @@ def test_cftc_positions_count_from_their_release_date() -> None:
     assert p.asof.loc["2016-02-05", "cftc_net_pct_oi"] == report
     assert bool(p.stale.loc["2016-02-12", "cftc_net_pct_oi"]) is False
     assert bool(p.stale.loc["2016-02-16", "cftc_net_pct_oi"]) is True
-
-
-def test_history_has_every_gap_change_and_peak_column() -> None:
-    frame = differential.history(build(market.calm(300)).values)
-    for key in ("policy", "2y", "10y"):
-        for suffix in ("", "_1w", "_1m", "_3m", "_12m", "_from_peak"):
-            assert f"gap_{key}_bp{suffix}" in frame.columns
-    assert (frame["gap_2y_bp_from_peak"].dropna() <= 1e-9).all()
 
 
 def _frames(p: panel.Panel) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

@@ -39,7 +39,7 @@ def test_snapshot_from_the_store_carries_every_block_with_dates(store: Observati
     assert snap.fx.as_of == LAST_CLOSE
     assert [g.key for g in snap.differentials] == ["policy", "2y", "10y"]
     two = snap.gap("2y")
-    assert two.level_bp is not None and two.change_3m_bp is not None
+    assert two.level_bp is not None and two.change("3m") is not None
     assert two.us.as_of is not None and two.jp.as_of is not None
     assert snap.fx.level is not None and snap.fx.as_of is not None
     assert snap.fx.source == "h10"
