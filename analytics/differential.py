@@ -59,6 +59,11 @@ class GapBlock:
     jp: Leg
 
     @property
+    def stale(self) -> bool:
+        """True when a leg has no new value within its series' age limit (no changes then)."""
+        return self.us.stale or self.jp.stale
+
+    @property
     def as_of(self) -> date | None:
         """The older of the two legs' dates: the gap is no fresher than that."""
         dates = [d for d in (self.us.as_of, self.jp.as_of) if d is not None]
@@ -108,7 +113,9 @@ def block(spec: GapSpec, values: pd.DataFrame, asof: pd.DataFrame, stale: pd.Dat
         changes=moves,
         peak_3y_bp=peak,
         peak_3y_date=peak_date,
-        from_peak_bp=None if level is None or peak is None else level - peak,
+        from_peak_bp=None
+        if level is None or peak is None or us.stale or jp.stale
+        else level - peak,
         us=us,
         jp=jp,
     )

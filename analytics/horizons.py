@@ -3,7 +3,9 @@
 
 The base is the last value on or before that calendar day, so a horizon never means "so many
 rows"; ``Change.base`` is the date that value was observed, which a reply names whenever it is
-not the calendar day itself (a weekend, a holiday, a gap in the source).
+not the calendar day itself (a weekend, a holiday, a gap in the source). A value that is stale
+today, or was stale on the base day, has no change: a difference between two forward-filled
+copies of one old close would read as "unchanged" when nothing is known.
 """
 
 from __future__ import annotations
@@ -54,11 +56,12 @@ def changes(
     """Changes of the last value of ``values`` (a daily, forward-filled panel column).
 
     ``observed`` holds each row's observation date and ``stale`` whether that row's value was
-    too old to count; a stale or missing base gives no change. ``percent``: relative change in %.
+    too old to count; a stale last value, or a stale or missing base, gives no change.
+    ``percent``: relative change in %.
     """
     index = pd.DatetimeIndex(values.index)
     day = index[-1]
-    now = float(values.iloc[-1])
+    now = float("nan") if bool(stale.iloc[-1]) else float(values.iloc[-1])
     out = []
     for horizon in horizons:
         nominal = nominal_day(day, horizon)

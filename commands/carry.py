@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from analytics import pipeline
+from analytics.panel import last_market_day
 from analytics.snapshot import build_snapshot
 from analytics.store import ObservationStore, observations_table
 from commands import (
@@ -64,7 +65,9 @@ def snapshot_builder(
         if obs.empty or not obs["series"].str.startswith("fx.usdjpy").any():
             raise NoData("no USD/JPY observations stored")
         day = today()
-        computation = pipeline.compute(obs, end=pd.Timestamp(day))
+        # Up to the last market close, not to ``day``: a row carried forward past it would
+        # present yesterday's close as today's.
+        computation = pipeline.compute(obs, end=last_market_day(obs, pd.Timestamp(day)))
         snapshot = build_snapshot(obs, day, computation=computation)
         return snapshot, computation.daily()
 

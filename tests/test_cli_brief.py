@@ -38,6 +38,29 @@ def test_brief_today_names_its_stale_inputs(capsys: pytest.CaptureFixture[str]) 
     assert "Stale inputs:" in text and "JGB 2-year yield (30 Apr 2026)" in text
 
 
+def test_a_stale_input_is_never_shown_as_current(capsys: pytest.CaptureFixture[str]) -> None:
+    """The seed's last close is 30 Oct 2026 (ECB); the US 2-year stops on 13 Nov 2025."""
+    assert main(["brief", "--date", "2026-12-01"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    text = "\n".join(lines)
+    assert lines[0] == "Yen carry briefing, 1 Dec 2026"
+    assert lines[2].startswith(
+        "No market close yet for 1 Dec 2026: the latest close in the data is that of 30 Oct 2026"
+    )
+    assert "scores as of 30 Oct 2026" in text
+    two = next(line for line in lines if line.startswith("The US–Japan 2-year yield gap"))
+    assert "Not current: no new US close since 13 Nov 2025" in two
+    assert "Changes:" not in two and " bp 1w" not in two
+    ten = next(line for line in lines if line.startswith("The 10-year gap"))
+    assert "no new US close since 30 Jul 2026" in ten and "Changes:" not in ten
+    fx = next(line for line in lines if line.startswith("USD/JPY stood at"))
+    assert "on 30 Oct 2026" in fx and "0.00%" not in fx
+    # Positioning is described only from a current report; the lede claims only scored facts.
+    assert "were net long the yen" not in text and "shorter the yen than in" not in text
+    assert "Positioning is not described" in lines[2]
+    assert "positioning is not building up fast" not in text.lower()
+
+
 def test_brief_in_japanese(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["brief", "--date", "2024-08-02", "--lang", "ja"]) == 0
     text = capsys.readouterr().out

@@ -113,3 +113,25 @@ def test_a_precomputed_run_gives_the_same_snapshot(obs: pd.DataFrame) -> None:
     )
     daily = run.daily()
     assert {"regime", "unwind_pressure", "gap_2y_bp", "gap_policy_bp", "usdjpy"} <= set(daily)
+
+
+def test_without_a_current_usd_jpy_the_lede_says_pressure_cannot_be_computed() -> None:
+    from analytics.lede import PressureUnavailable, RegimeClaim, lede
+    from commands.render import render_text
+    from commands.reply import Reply
+    from commands.views import view
+
+    series = market.calm(1100, seed=4)
+    series["fx.usdjpy.h10"] = series["fx.usdjpy.h10"].iloc[:-15]  # US yields go on 3 weeks
+    obs = market.long_frame(series)
+    last_fx = series["fx.usdjpy.h10"].index[-1].date()
+    snap = snapshot.build_snapshot(obs, TODAY)
+    assert snap.as_of == LAST_CLOSE and snap.unwind_pressure is None and snap.fx.stale
+    claims = lede(snap)
+    assert not any(isinstance(c, RegimeClaim) for c in claims)
+    unavailable = next(c for c in claims if isinstance(c, PressureUnavailable))
+    assert unavailable.fx_as_of == last_fx
+    text = render_text(Reply("brief", {"v": view(snap)}))
+    assert "Unwind pressure cannot be computed: USD/JPY has no new close since" in text
+    assert "Carry is stable" not in text and "no sign of an unwind" not in text
+    assert "Moves:" not in text
