@@ -46,3 +46,27 @@ class PolicyTableDisagrees(Note):
     decision_date: date
     lower: float
     upper: float
+
+
+@dataclass(frozen=True)
+class PolicyTableBehind(Note):
+    """Meetings were held after the decision table's last row: their decisions may be missing."""
+
+    code: ClassVar[str] = "policy_table_behind"
+    bank: str
+    recorded: date
+    lower: float
+    upper: float
+    meetings: int
+    last_meeting: date
+
+
+@dataclass(frozen=True)
+class LiveCheckUnavailable(Note):
+    """A decision table could not be checked against its live series (``series``: ``us.fed.range``,
+    ``us.fed.target`` or ``jp.call``): none stored, or the last one (``last_seen``) is too old."""
+
+    code: ClassVar[str] = "live_check_unavailable"
+    bank: str
+    series: str
+    last_seen: date | None

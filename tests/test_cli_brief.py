@@ -78,3 +78,45 @@ def test_piped_chat_answers_each_line(
     assert "threshold is now 55 (it was 65)" in out
     assert "Unwind pressure alert threshold: 55." in out
     assert "Use /carry threshold pressure 55." in out
+
+
+def test_policy_rates_name_the_last_change_the_last_hold_and_what_the_table_misses(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["brief", "--date", "2026-12-01"]) == 0
+    text = capsys.readouterr().out
+    assert (
+        "The Fed's target range is 3.50–3.75%, set on 10 Dec 2025 and unchanged at the "
+        "meeting of 18 Mar 2026." in text
+    )
+    assert (
+        "The BoJ's policy rate is 0.75%, set on 19 Dec 2025 and unchanged at the meeting of "
+        "23 Jan 2026." in text
+    )
+    assert "decision table of the Fed ends with its decision of 18 Mar 2026" in text
+    assert "5 meetings have been held since, the last on 28 Oct 2026" in text
+    assert "decision table of the BoJ ends with its decision of 23 Jan 2026" in text
+    assert "6 meetings have been held since, the last on 30 Oct 2026" in text
+    # The live cross-checks say why they could not run.
+    assert (
+        "could not be checked against FRED's Fed funds target range (DFEDTARU/DFEDTARL): "
+        "its latest value is of 31 Jan 2024" in text
+    )
+    assert "could not be checked against the BoJ's overnight call rate: none is stored" in text
+
+
+def test_a_past_briefing_names_the_meetings_and_the_single_fed_target_of_then(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["brief", "--date", "2006-08-01"]) == 0
+    text = capsys.readouterr().out
+    assert "The Fed's target is 5.25%, set on 29 Jun 2006." in text
+    assert "target range" not in text
+    assert "the FOMC decision on 8 Aug 2006" in text and "the BoJ decision on 11 Aug 2006" in text
+    assert "FRED's Fed funds target (DFEDTAR)" not in text  # the check ran: DFEDTAR is current
+    assert main(["brief", "--date", "2024-08-05"]) == 0
+    text = capsys.readouterr().out
+    assert "set on 26 Jul 2023 and unchanged at the meeting of 31 Jul 2024" in text
+    assert (
+        "the FOMC decision on 18 Sept 2024" in text and "the BoJ decision on 20 Sept 2024" in text
+    )

@@ -128,6 +128,11 @@ SAMPLE_NOTES: list[notes.Note] = [
     notes.Offline(),
     notes.PolicyTableDisagrees("boj", 1.227, 5, date(2026, 9, 30), date(2026, 6, 16), 1.0, 1.0),
     notes.PolicyTableDisagrees("fed", 3.38, 5, date(2026, 8, 14), date(2026, 3, 18), 3.5, 3.75),
+    notes.PolicyTableBehind("fed", date(2026, 3, 18), 3.5, 3.75, 5, date(2026, 10, 28)),
+    notes.PolicyTableBehind("boj", date(2026, 1, 23), 0.75, 0.75, 1, date(2026, 3, 19)),
+    notes.LiveCheckUnavailable("fed", "us.fed.range", date(2024, 1, 31)),
+    notes.LiveCheckUnavailable("fed", "us.fed.target", None),
+    notes.LiveCheckUnavailable("boj", "jp.call", None),
 ]
 
 

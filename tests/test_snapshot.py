@@ -99,7 +99,8 @@ def test_notes_say_offline_and_a_policy_table_that_disagrees(obs: pd.DataFrame) 
     with_live = pd.concat([obs, call.assign(source="boj")], ignore_index=True)
     snap = snapshot.build_snapshot(with_live, TODAY, offline=True)
     codes = {n.code: n for n in snap.notes}
-    assert set(codes) == {"policy_table_disagrees", "offline"}
+    assert set(codes) == {"policy_table_disagrees", "offline", "live_check_unavailable"}
+    assert codes["live_check_unavailable"].bank == "fed"  # no FRED target range stored
     assert isinstance(codes["policy_table_disagrees"], PolicyTableDisagrees)
     assert codes["policy_table_disagrees"].bank == "boj"
     b1 = next(c for c in snap.pillar("B").components if c.key == "B1")
