@@ -29,7 +29,9 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from analytics.signal import FX_TREND_DAYS
+from analytics.signal import COMPONENTS, FX_TREND_DAYS, OK
+
+CROWDING = tuple(c for c in COMPONENTS if c.startswith("B"))  # the components of pillar B
 
 
 class Regime(enum.StrEnum):
@@ -217,8 +219,21 @@ class RegimeState:
 
 
 def inputs_frame(signal: pd.DataFrame) -> pd.DataFrame:
-    """The machine's daily inputs from a signal frame (see ``analytics.signal.compute``)."""
+    """The machine's daily inputs from a signal frame (see ``analytics.signal.compute``).
+
+    Only current inputs: the 2-year gap's 3-month change only where its component (A3) is
+    current, USD/JPY returns only where USD/JPY is (the signal masks them), and a change of
+    crowding only between two days whose crowding rests on the same current components, so a
+    component that goes stale or returns cannot move B by dropping out of or into its mean.
+    """
     b = signal["B"]
+    members = signal[[f"{c}_status" for c in CROWDING]].to_numpy() == OK
+    basis = pd.Series((members * (1 << np.arange(len(CROWDING)))).sum(axis=1), index=b.index)
+
+    def change(days: int) -> pd.Series:
+        return (b - b.shift(days)).where(basis == basis.shift(days))
+
+    gap_change = signal["A3_raw"].where(signal["A3_status"] == OK)
     return pd.DataFrame(
         {
             "c": signal["C"],
@@ -226,9 +241,9 @@ def inputs_frame(signal: pd.DataFrame) -> pd.DataFrame:
             "fuel": signal["fuel"],
             "fx_ret_1d_pct": signal["fx_ret_1d_pct"],
             "fx_ret_63d_pct": signal["fx_ret_63d_pct"],
-            "b_change_8w": b - b.shift(EIGHT_WEEKS),
-            "b_change_1w": b - b.shift(ONE_WEEK),
-            "gap_2y_3m_bp": signal["A3_raw"],
+            "b_change_8w": change(EIGHT_WEEKS),
+            "b_change_1w": change(ONE_WEEK),
+            "gap_2y_3m_bp": gap_change,
             "weekly": signal.index.day_of_week == 4,
         },
         index=signal.index,
@@ -268,7 +283,13 @@ def building_holds(x: DayInputs, t: Thresholds) -> bool:
 
 
 def step(state: RegimeState, x: DayInputs, t: Thresholds) -> RegimeState:
-    """The state after one more close."""
+    """The state after one more close.
+
+    A close without unwind pressure (no current USD/JPY) leaves the state as it was: no rule
+    can enter, hold or leave a label on it, and the reply names the last day it was computed.
+    """
+    if np.isnan(x.c):
+        return state
     high_c_days = state.high_c_days + 1 if x.c >= t.elevated_c else 0
     found = entries(x, high_c_days, t)
     current = state.regime

@@ -139,8 +139,12 @@ def compute(panel: Panel, table: anchor_table.AnchorTable | None = None) -> pd.D
     columns["fuel_without_b"] = np.isnan(b) & ~np.isnan(a)
     columns["a1_policy_gap"] = ~two_year_ok & ~np.isnan(gap_used)
     columns["usdjpy"] = fx
-    columns["fx_ret_1d_pct"] = (fx / _shift(fx, 1) - 1) * 100
-    columns["fx_ret_63d_pct"] = (log_fx - _shift(log_fx, FX_TREND_DAYS)) * 100
+    # Regime-rule inputs: NaN where USD/JPY is stale, so an old rate can neither enter nor hold.
+    fx_current = ~stale["usdjpy"]
+    columns["fx_ret_1d_pct"] = np.where(fx_current, (fx / _shift(fx, 1) - 1) * 100, np.nan)
+    columns["fx_ret_63d_pct"] = np.where(
+        fx_current, (log_fx - _shift(log_fx, FX_TREND_DAYS)) * 100, np.nan
+    )
     columns["vol_20d_pct"] = vol_short
     columns["vol_63d_pct"] = vol_mid
     columns["vix"] = vix
