@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics.rawfiles import RAW_FILES, read_directory
+from analytics.rawfiles import known_files, read_directory
 from analytics.series import CATALOGUE
 from analytics.store import ObservationStore
 
@@ -26,6 +26,28 @@ NOTE_NAME = "SEED.md"
 SEED_START = date(1990, 1, 1)
 SEED_MARK = "seed_sha256"
 SEED_LABEL = "seed"
+# The raw files the committed seed was built from (``SEED.md``). Newer exports in the same
+# folder (``DEXJPUS_2021-2026.csv``, ``VIXCLS_2025-2026.csv``, …) are read by the backtest
+# (``analytics.rawfiles``) but change the seed only when this list does, on purpose.
+SEED_FILES = (
+    "DFEDTAR.csv",
+    "DFEDTARU.csv",
+    "DFEDTARL.csv",
+    "DFF_legacy_1954-2023.csv",
+    "DFF.csv",
+    "DGS2.csv",
+    "DGS2_1990-2025.csv",
+    "DGS10.csv",
+    "DGS10_1962-2026.csv",
+    "DEXJPUS.csv",
+    "DEXJPUS_2015-2025.csv",
+    "VIXCLS.csv",
+    "jgbcme_all.csv",
+    "eurofxref-hist.csv",
+    "CFTC_legacy_FO_2025_JPY_rows.txt",
+    "CFTC_TFF_FO_2017-2021_JPY_rows.txt",
+    "CFTC_TFF_FO_2025_JPY_rows.txt",
+)
 
 
 @dataclass(frozen=True)
@@ -39,7 +61,7 @@ class SeedInfo:
 
 def build(raw_dir: Path, out_dir: Path) -> pd.DataFrame:
     """Parse ``raw_dir`` and write the seed and its provenance note into ``out_dir``."""
-    obs = read_directory(raw_dir)
+    obs = read_directory(raw_dir, names=SEED_FILES)
     keep = [s for s, spec in CATALOGUE.items() if spec.redistributable]
     obs = obs[obs["series"].isin(keep) & (obs["date"] >= pd.Timestamp(SEED_START))]
     obs = obs.sort_values(["series", "date"], ignore_index=True)
@@ -121,10 +143,8 @@ def _provenance(obs: pd.DataFrame, raw_dir: Path, payload: bytes) -> str:
             f"{group['date'].min():%Y-%m-%d} | {group['date'].max():%Y-%m-%d} | {len(group)} |"
         )
     lines += ["", "| raw file | SHA-256 |", "|---|---|"]
-    for raw in RAW_FILES:
-        path = raw_dir / raw.name
-        if path.exists():
-            lines.append(f"| {raw.name} | `{hashlib.sha256(path.read_bytes()).hexdigest()[:16]}` |")
+    for path, _ in known_files(raw_dir, SEED_FILES):
+        lines.append(f"| {path.name} | `{hashlib.sha256(path.read_bytes()).hexdigest()[:16]}` |")
     return "\n".join(lines) + "\n"
 
 

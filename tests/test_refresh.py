@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine
 
 from analytics.http import RetryPolicy
-from analytics.rawfiles import RAW_FILES, read_file
+from analytics.rawfiles import read_file
 from analytics.refresh import SOURCE_NAMES, refresh
 from analytics.sources import ecb, fred, mof
 from analytics.store import ObservationStore
@@ -45,8 +45,7 @@ def point_sources_at(server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def parsed(name: str) -> pd.DataFrame:
-    raw = next(r for r in RAW_FILES if r.name == name)
-    return read_file(raw_path(name), raw)
+    return read_file(raw_path(name))
 
 
 def as_dict(obs: pd.DataFrame) -> dict[tuple[str, str], float]:
