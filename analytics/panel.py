@@ -247,17 +247,11 @@ def _append_fx(
     splice = panel.splice
     if len(h10) > 1 or len(ecb) > 1:
         raise NeedsFullRecompute("several USD/JPY values on one day")
-    if len(h10) and len(ecb):
-        ratio = pd.Series([h10.iloc[0] / ecb.iloc[0]], index=h10.index)
-        ratios = pd.concat([splice.ratios, ratio]).iloc[-usdjpy.SPLICE_DAYS :]
-        splice = usdjpy.SpliceInfo(h10.index[0], ratios)
-    elif len(h10):
-        splice = usdjpy.SpliceInfo(h10.index[0], splice.ratios)
     if len(h10):
+        splice = usdjpy.SpliceInfo(h10.index[0])
         values["usdjpy"], asof["usdjpy"], source = h10.to_numpy(), h10.index.to_numpy(), "h10"
     elif len(ecb):
-        values["usdjpy"] = ecb.to_numpy() * splice.factor
-        asof["usdjpy"], source = ecb.index.to_numpy(), "ecb"
+        values["usdjpy"], asof["usdjpy"], source = ecb.to_numpy(), ecb.index.to_numpy(), "ecb"
     else:
         values["usdjpy"] = np.array([row["usdjpy"]])
         asof["usdjpy"] = np.array([row_asof["usdjpy"]], dtype="datetime64[ns]")

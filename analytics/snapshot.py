@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from analytics import anchors, differential, pipeline, policy, regime, signal
+from analytics import anchors, differential, pipeline, policy, regime, signal, usdjpy
+from analytics.align import align
 from analytics.horizons import Change, changes
 from analytics.notes import (
     InputAge,
@@ -47,7 +48,12 @@ STRESS = {regime.Regime.UNWINDING, regime.Regime.ELEVATED, regime.Regime.RESET}
 
 @dataclass(frozen=True)
 class FxBlock:
-    """USD/JPY on the snapshot day: level, moves, where it came from, drawdown from 60-day high."""
+    """USD/JPY on the snapshot day as its source published it (``source``: ``h10`` or ``ecb``).
+
+    ``changes`` compare it with earlier rates of the same source, so no move mixes the New York
+    noon rate with the 14:15 CET cross; the 60-day high and the drawdown from it are the ones the
+    signal reads (C1), with the source of that high.
+    """
 
     level: float | None
     as_of: date | None
@@ -56,9 +62,20 @@ class FxBlock:
     changes: tuple[Change, ...]
     high_60d: float | None
     high_60d_date: date | None
+    high_60d_source: str
     drawdown_60d_pct: float | None
     h10_last: date | None
-    splice_factor: float | None
+
+
+@dataclass(frozen=True)
+class VixBlock:
+    """The VIX close on the snapshot day, its date and source (``fred``, ``cboe``; "" if none)."""
+
+    level: float | None
+    as_of: date | None
+    source: str
+    stale: bool
+    changes: tuple[Change, ...]
 
 
 @dataclass(frozen=True)
@@ -179,6 +196,7 @@ class Snapshot:
     version: str
     differentials: tuple[differential.GapBlock, ...]
     fx: FxBlock
+    vix: VixBlock
     positioning: PositioningBlock
     pillars: tuple[PillarReading, ...]
     unwind_pressure: float | None
@@ -241,7 +259,8 @@ def build_snapshot(
         today=today,
         version=inputs_version(obs, today),
         differentials=gaps,
-        fx=_fx(result),
+        fx=_fx(result, obs),
+        vix=_vix(result, obs),
         positioning=_positioning(result),
         pillars=pillars,
         unwind_pressure=_num(row["C"]),
@@ -286,25 +305,62 @@ def freshness(obs: pd.DataFrame, today: date) -> tuple[SeriesFreshness, ...]:
 # --- blocks ---------------------------------------------------------------------------------
 
 
-def _fx(result: pipeline.Computation) -> FxBlock:
+def _fx(result: pipeline.Computation, obs: pd.DataFrame) -> FxBlock:
     p, s = result.panel, result.signal
     fx = s["usdjpy"]
-    level = _num(fx.iloc[-1])
     window = fx.iloc[-signal.HIGH_WINDOW :].dropna()
     source = str(p.fx_source.iloc[-1])
+    stale = bool(p.stale["usdjpy"].iloc[-1])
+    moves: tuple[Change, ...] = ()
+    if source in usdjpy.SOURCES:
+        values, observed, too_old = _one_source(obs, usdjpy.SOURCES[source], p.index)
+        moves = changes(values, observed, too_old | stale, FX_HORIZONS, percent=True)
+    high_day = window.idxmax() if len(window) else None
     return FxBlock(
-        level=level,
+        level=_num(fx.iloc[-1]),
         as_of=_day(p.asof["usdjpy"].iloc[-1]),
         source=source,
-        stale=bool(p.stale["usdjpy"].iloc[-1]),
-        changes=changes(
-            p.values["usdjpy"], p.asof["usdjpy"], p.stale["usdjpy"], FX_HORIZONS, percent=True
-        ),
+        stale=stale,
+        changes=moves,
         high_60d=_num(window.max()) if len(window) else None,
-        high_60d_date=window.idxmax().date() if len(window) else None,
+        high_60d_date=_day(p.asof["usdjpy"].loc[high_day]) if high_day is not None else None,
+        high_60d_source=str(p.fx_source.loc[high_day]) if high_day is not None else "",
         drawdown_60d_pct=_num(s["C1_raw"].iloc[-1]),
         h10_last=p.splice.h10_last.date() if p.splice.h10_last is not None else None,
-        splice_factor=p.splice.factor if source == "ecb" else None,
+    )
+
+
+def _vix(result: pipeline.Computation, obs: pd.DataFrame) -> VixBlock:
+    p = result.panel
+    seen = p.asof["vix"].iloc[-1]
+    source = ""
+    if not pd.isna(seen) and "source" in obs:
+        rows = obs[(obs["series"] == "vix") & (obs["date"] == seen)]
+        source = str(rows["source"].iloc[-1]) if len(rows) else ""
+    return VixBlock(
+        level=_num(p.values["vix"].iloc[-1]),
+        as_of=_day(seen),
+        source=source,
+        stale=bool(p.stale["vix"].iloc[-1]),
+        changes=changes(p.values["vix"], p.asof["vix"], p.stale["vix"], ("1w",)),
+    )
+
+
+def _one_source(
+    obs: pd.DataFrame, series: str, index: pd.DatetimeIndex
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """One series' own values, observation dates and staleness on the last 13 months of days."""
+    days = index[index >= index[-1] - pd.DateOffset(months=13)]
+    rows = obs[obs["series"] == series]
+    own = usdjpy.clean(pd.Series(rows["value"].to_numpy(), index=pd.DatetimeIndex(rows["date"])))
+    values, observed = align(own.index, own.index, own.to_numpy(), days)
+    age = (days.to_numpy() - observed) / np.timedelta64(1, "D")
+    with np.errstate(invalid="ignore"):
+        too_old = ~(age <= CATALOGUE[series].max_age_days)
+    return (
+        pd.Series(values, index=days),
+        pd.Series(observed, index=days),
+        pd.Series(too_old, index=days),
     )
 
 
@@ -518,6 +574,7 @@ __all__ = [
     "RuleInputs",
     "SeriesFreshness",
     "Snapshot",
+    "VixBlock",
     "build_snapshot",
     "freshness",
     "inputs_version",

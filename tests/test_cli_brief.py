@@ -120,3 +120,13 @@ def test_a_past_briefing_names_the_meetings_and_the_single_fed_target_of_then(
     assert (
         "the FOMC decision on 18 Sept 2024" in text and "the BoJ decision on 20 Sept 2024" in text
     )
+
+
+def test_usd_jpy_names_its_source_and_the_ecb_cross_is_shown_as_published(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["brief", "--date", "2026-12-01"]) == 0
+    text = capsys.readouterr().out
+    # ECB, 30 Oct 2026: 175.68 JPY and 1.1172 USD per euro, so 157.25 (not a rescaled 157.18).
+    assert "USD/JPY stood at 157.25 on 30 Oct 2026 (ECB reference cross, fixed 14:15 CET)." in text
+    assert "The VIX is missing: no VIX close is stored" in text  # the seed carries no VIX

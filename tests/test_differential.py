@@ -131,19 +131,32 @@ def test_a_missing_leg_is_stated_plainly() -> None:
     assert block.jp.as_of is None and block.us.as_of is not None
 
 
-def test_splice_uses_h10_then_the_level_adjusted_ecb_cross_without_a_jump() -> None:
+def test_splice_uses_h10_then_the_ecb_cross_as_published() -> None:
     index = pd.bdate_range("2025-01-01", periods=80)
     true = pd.Series(150 * np.exp(np.linspace(0, 0.05, 80)), index)
     h10 = true.iloc[:50].drop(index[20])  # a US holiday inside the H.10 range
-    ecb = true * 1.004  # a different fixing time: a steady level difference
+    ecb = true * 1.004  # a different fixing time: the cross differs from the noon rate
     spliced = usdjpy.splice(h10, ecb, index)
     assert spliced.source.iloc[49] == "h10"
     assert (spliced.source.iloc[50:] == "ecb").all()
     assert spliced.source.iloc[20] == "ecb"
-    np.testing.assert_allclose(spliced.values.to_numpy(), true.to_numpy(), rtol=1e-12)
+    expected = true.copy()
+    expected.iloc[50:] = ecb.iloc[50:]
+    expected.iloc[20] = ecb.iloc[20]
+    np.testing.assert_allclose(spliced.values.to_numpy(), expected.to_numpy(), rtol=1e-12)
     assert spliced.info.h10_last == index[49]
-    assert spliced.info.factor == pytest.approx(1 / 1.004)
     assert spliced.as_of.iloc[-1] == index[-1]
+
+
+def test_the_ecb_cross_is_not_rescaled_on_real_data() -> None:
+    from analytics import rawfiles
+    from tests.support.paths import raw_path
+
+    obs = rawfiles.read_directory(raw_path("eurofxref-hist.csv").parent)
+    p = panel.build_panel(obs, start=pd.Timestamp("2026-09-01"), end=pd.Timestamp("2026-10-30"))
+    assert p.fx_source.iloc[-1] == "ecb"  # H.10 (DEXJPUS) ends on 11 Sep 2026
+    ecb = obs[(obs["series"] == usdjpy.ECB) & (obs["date"] == "2026-10-30")]["value"].iloc[0]
+    assert p.values["usdjpy"].iloc[-1] == ecb
 
 
 def test_splice_is_point_in_time() -> None:

@@ -136,3 +136,36 @@ def test_without_a_current_usd_jpy_the_lede_says_pressure_cannot_be_computed() -
     assert "Unwind pressure cannot be computed: USD/JPY has no new close since" in text
     assert "Carry is stable" not in text and "no sign of an unwind" not in text
     assert "Moves:" not in text
+
+
+@pytest.fixture(scope="module")
+def real() -> pd.DataFrame:
+    from analytics import rawfiles
+    from tests.support.paths import raw_path
+
+    return rawfiles.read_directory(raw_path("VIX_cboe_daily.csv").parent)
+
+
+def test_the_vix_and_usd_jpy_carry_their_date_and_source(real: pd.DataFrame) -> None:
+    from commands.render import render_text
+    from commands.reply import Reply
+    from commands.views import view
+
+    snap = snapshot.build_snapshot(real, date(2024, 8, 5))
+    assert (snap.vix.level, snap.vix.as_of, snap.vix.source) == (38.57, date(2024, 8, 5), "cboe")
+    assert snap.fx.source == "h10" and snap.fx.level == 143.95
+    for template in ("brief", "carry"):
+        text = render_text(Reply(template, {"v": view(snap)}))
+        assert "38.57 on 5 Aug 2024 (Cboe)" in text
+        assert "143.95 on 5 Aug 2024 (Fed H.10 noon rate, via FRED" in text
+
+
+def test_the_ecb_cross_is_the_published_rate_and_its_moves_compare_ecb_with_ecb(
+    real: pd.DataFrame,
+) -> None:
+    snap = snapshot.build_snapshot(real, date(2026, 10, 30))
+    assert snap.fx.source == "ecb" and snap.fx.as_of == date(2026, 10, 30)
+    assert snap.fx.level == pytest.approx(175.68 / 1.1172, abs=5e-5)  # the cross, to 4 dp
+    week = next(c for c in snap.fx.changes if c.horizon == "1w")
+    assert week.base == date(2026, 10, 23)
+    assert week.value == pytest.approx(100 * ((175.68 / 1.1172) / (175.51 / 1.1193) - 1), abs=1e-4)
