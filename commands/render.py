@@ -8,10 +8,20 @@ format through the ``m`` markup helper (``commands.markup``), and every locale t
 from __future__ import annotations
 
 import logging
+import os
 from functools import cache
+from pathlib import Path
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import (
+    BytecodeCache,
+    Environment,
+    FileSystemBytecodeCache,
+    PackageLoader,
+    StrictUndefined,
+)
+from jinja2.bccache import Bucket
 from markupsafe import Markup
+from platformdirs import user_cache_dir
 
 from commands.formatting import available, formatter, normalise_language
 from commands.i18n import translations
@@ -22,6 +32,36 @@ from commands.reply import Reply
 log = logging.getLogger(__name__)
 
 __all__ = ["FORMATS", "Format", "Message", "environment", "render", "render_text"]
+
+
+class _TemplateCache(FileSystemBytecodeCache):
+    """Compiled templates on disk, so a fresh process skips Jinja's compile (about 0.3 s for the
+    briefing); a cache that cannot be read or written is simply not used."""
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except OSError:
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            log.debug("template cache not writable: %s", self.directory)
+
+
+@cache
+def template_cache(fmt: Format) -> BytecodeCache | None:
+    """One compiled-template cache per format (autoescaping changes the compiled code)."""
+    home = os.environ.get("CARRYBOT_HOME", "").strip()
+    root = Path(home).expanduser() / "cache" if home else Path(user_cache_dir("carrybot"))
+    directory = root / "templates" / fmt
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return _TemplateCache(str(directory))
 
 
 @cache
@@ -38,6 +78,7 @@ def environment(fmt: Format, language: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
+        bytecode_cache=template_cache(fmt),
     )
     catalogue = translations(language)
     safe = markup_class(fmt)

@@ -262,3 +262,22 @@ def test_caption_limit_applies_to_the_first_chunk_only() -> None:
     text = "\n\n".join("p" * 900 for _ in range(3))
     chunks = split(text, 4096, first_limit=1024)
     assert size(chunks[0]) <= 1024 and len(chunks) == 2
+
+
+def test_compiled_templates_are_cached_on_disk_and_a_bad_cache_is_ignored(tmp_path: Path) -> None:
+    from jinja2 import Environment, PackageLoader
+
+    from commands.render import _TemplateCache
+
+    def env(directory: Path) -> Environment:
+        loader = PackageLoader("templates", ".")
+        cache = _TemplateCache(str(directory))
+        return Environment(loader=loader, bytecode_cache=cache, extensions=["jinja2.ext.do"])
+
+    good = tmp_path / "cache"
+    good.mkdir()
+    env(good).get_template("replies/help.j2")
+    assert list(good.iterdir())  # written once, read by the next process
+    not_a_directory = tmp_path / "file"
+    not_a_directory.write_text("x")
+    assert env(not_a_directory).get_template("replies/help.j2") is not None
