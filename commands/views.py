@@ -12,8 +12,9 @@ from datetime import date
 from analytics.differential import GapBlock
 from analytics.lede import Claim, lede
 from analytics.notes import Note
+from analytics.policy_status import PolicyReading
 from analytics.seed import is_seed_source
-from analytics.snapshot import ComponentReading, PolicyReading, SeriesFreshness, Snapshot
+from analytics.snapshot import ComponentReading, SeriesFreshness, Snapshot
 
 
 @dataclass(frozen=True)
