@@ -156,7 +156,6 @@ class SeriesFreshness:
     """The last observation of one stored series and whether it is older than its limit."""
 
     series: str
-    name: str
     source: str
     as_of: date | None
     age_days: int | None
@@ -268,7 +267,6 @@ def freshness(obs: pd.DataFrame, today: date) -> tuple[SeriesFreshness, ...]:
         out.append(
             SeriesFreshness(
                 series_id,
-                spec.name,
                 str(sources.get(series_id, spec.source)),
                 as_of,
                 age,
