@@ -3,7 +3,7 @@
 Three gaps: the policy rate (Fed target midpoint minus the BoJ rate, from the decision tables),
 the 2-year and the 10-year yield. Each leg keeps its own as-of date, so a reply can say when
 the two legs of a gap come from different days. Changes run over calendar horizons
-(``analytics.horizons``: 1 week, 1, 3 and 12 months) and the peak over three calendar years.
+(``analytics.panel_changes``: 1 week, 1, 3 and 12 months) and the peak over three calendar years.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from analytics.horizons import Change, changes
+from analytics.panel_changes import Change, changes
 
 HORIZONS = ("1w", "1m", "3m", "12m")
 PEAK_YEARS = 3

@@ -27,9 +27,9 @@ import pandas as pd
 
 from analytics import anchors, differential, pipeline, policy_status, regime, signal, usdjpy
 from analytics.align import align
-from analytics.horizons import Change, changes
 from analytics.notes import InputAge, Note, Offline
 from analytics.panel import last_market_day
+from analytics.panel_changes import Change, changes
 from analytics.policy_status import PolicyReading
 from analytics.regime import Rule
 from analytics.series import CATALOGUE

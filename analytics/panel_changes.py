@@ -1,5 +1,6 @@
-"""Changes over calendar horizons, measured back from a day: 1d = the previous business day,
-1w = 7 days, 1m = one calendar month, 3m = three months, 12m = one calendar year.
+"""Changes of a point-in-time panel column over calendar horizons, measured back from its last
+day: 1d = the previous business day, 1w = 7 days, 1m = one calendar month, 3m = three months,
+12m = one calendar year.
 
 The base is the last value on or before that calendar day, so a horizon never means "so many
 rows"; ``Change.base`` is the date that value was observed, which a reply names whenever it is
