@@ -2,9 +2,9 @@
 
 The backtest runs exactly what the bot runs live (``analytics.pipeline.compute``: a point-in-time
 panel, the vectorised signal and the regime machine stepped day by day); a test proves that
-this equals advancing one day at a time. An UNWINDING entry is a false alarm when USD/JPY
-shows no peak-to-trough fall of at least ``ALARM_DRAWDOWN_PCT`` within ±``ALARM_WINDOW`` business
-days of it.
+this equals advancing one day at a time. An entry into UNWINDING or UNWINDING_GRADUAL is a
+false alarm when USD/JPY shows no peak-to-trough fall of at least ``ALARM_DRAWDOWN_PCT`` within
+±``ALARM_WINDOW`` business days of it; the two labels are counted separately.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from analytics.panel import PolicyRate
 CALIBRATION_END = date(2012, 12, 31)  # anchors calibrated on 1990–2012, checked after it
 ALARM_WINDOW = 20
 ALARM_DRAWDOWN_PCT = 5.0
+ALARM_LABELS = (regime.Regime.UNWINDING.value, regime.Regime.UNWINDING_GRADUAL.value)
 WARMUP = pd.DateOffset(years=5)
 CSV_COLUMNS = [
     "date",
@@ -77,20 +78,32 @@ class EpisodeResult:
 
 
 @dataclass(frozen=True)
+class AlarmCount:
+    """Entries into one alarm label over a span, and how many were false."""
+
+    label: str
+    entries: int
+    false_alarms: int
+    per_year: float
+
+
+@dataclass(frozen=True)
 class Stats:
-    """False alarms and label changes over a span of the backtest."""
+    """False alarms (per alarm label) and label changes over a span of the backtest."""
 
     start: date
     end: date
     years: float
-    unwinding_entries: int
-    false_alarms: int
-    false_alarms_per_year: float
+    alarms: tuple[AlarmCount, ...]
     quarters: int
     changes: int
     mean_changes_per_quarter: float
     max_changes_per_quarter: int
     max_quarter: str | None
+
+    def alarm(self, label: str) -> AlarmCount:
+        """The count of ``UNWINDING`` or ``UNWINDING_GRADUAL``."""
+        return next(a for a in self.alarms if a.label == label)
 
 
 @dataclass(frozen=True)
@@ -130,7 +143,7 @@ def run_backtest(
         table=table,
     )
     full = result.daily()
-    alarms = unwinding_alarms(full)
+    alarms = entry_alarms(full)
     daily = full.loc[pd.Timestamp(start) : pd.Timestamp(end)]
     alarms = alarms[(alarms.index >= pd.Timestamp(start)) & (alarms.index <= pd.Timestamp(end))]
     first, last = daily.index[0].date(), daily.index[-1].date()
@@ -169,26 +182,29 @@ def max_drawdown_pct(prices: np.ndarray) -> float:
     return float(100 * (1 - (values / np.maximum.accumulate(values)).min()))
 
 
-def unwinding_alarms(daily: pd.DataFrame) -> pd.DataFrame:
-    """Every entry into UNWINDING with the largest USD/JPY drawdown within ±20 business days."""
-    labels = daily["regime"].to_numpy()
-    unwinding = labels == regime.Regime.UNWINDING.value
-    entering = np.flatnonzero(unwinding & ~np.concatenate([[False], unwinding[:-1]]))
+def entry_alarms(daily: pd.DataFrame, labels: tuple[str, ...] = ALARM_LABELS) -> pd.DataFrame:
+    """Every entry into one of ``labels`` with the largest USD/JPY drawdown within ±20 days."""
+    regimes = daily["regime"].to_numpy()
     fx = daily["usdjpy"].to_numpy(dtype="float64")
     rows = []
-    for i in entering:
-        window = fx[max(0, i - ALARM_WINDOW) : i + ALARM_WINDOW + 1]
-        drawdown = max_drawdown_pct(window)
-        rows.append(
-            {
-                "date": daily.index[i],
-                "unwind_pressure": float(daily["unwind_pressure"].iloc[i]),
-                "drawdown_pct": drawdown,
-                "false_alarm": not drawdown >= ALARM_DRAWDOWN_PCT,
-            }
-        )
-    frame = pd.DataFrame(rows, columns=["date", "unwind_pressure", "drawdown_pct", "false_alarm"])
-    return frame.set_index(pd.DatetimeIndex(frame.pop("date")))  # a DatetimeIndex even if empty
+    for label in labels:
+        inside = regimes == label
+        for i in np.flatnonzero(inside & ~np.concatenate([[False], inside[:-1]])):
+            window = fx[max(0, i - ALARM_WINDOW) : i + ALARM_WINDOW + 1]
+            drawdown = max_drawdown_pct(window)
+            rows.append(
+                {
+                    "date": daily.index[i],
+                    "regime": label,
+                    "unwind_pressure": float(daily["unwind_pressure"].iloc[i]),
+                    "drawdown_pct": drawdown,
+                    "false_alarm": not drawdown >= ALARM_DRAWDOWN_PCT,
+                }
+            )
+    columns = ["date", "regime", "unwind_pressure", "drawdown_pct", "false_alarm"]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame = frame.set_index(pd.DatetimeIndex(frame.pop("date")))  # a DatetimeIndex even if empty
+    return frame.sort_index(kind="stable")
 
 
 def episode_result(daily: pd.DataFrame, episode: Episode) -> EpisodeResult:
@@ -216,14 +232,16 @@ def _stats(daily: pd.DataFrame, alarms: pd.DataFrame, start: date, end: date) ->
     changed = labels.ne(labels.shift()).iloc[1:] if len(labels) else labels
     quarters = pd.PeriodIndex(part.index, freq="Q")
     per_quarter = changed.groupby(quarters[1:]).sum().reindex(quarters.unique(), fill_value=0)
-    false = int(hits["false_alarm"].sum())
+    counts = []
+    for label in ALARM_LABELS:
+        mine = hits[hits["regime"] == label]
+        false = int(mine["false_alarm"].sum())
+        counts.append(AlarmCount(label, len(mine), false, false / years if years else float("nan")))
     return Stats(
         start=part.index[0].date(),
         end=part.index[-1].date(),
         years=years,
-        unwinding_entries=len(hits),
-        false_alarms=false,
-        false_alarms_per_year=false / years if years else float("nan"),
+        alarms=tuple(counts),
         quarters=len(per_quarter),
         changes=int(per_quarter.sum()),
         mean_changes_per_quarter=float(per_quarter.mean()) if len(per_quarter) else 0.0,
@@ -264,9 +282,13 @@ def format_report(result: BacktestResult, extra: dict[str, Stats] | None = None)
         f"Backtest {result.start:%Y-%m-%d} to {result.end:%Y-%m-%d} "
         f"({len(result.daily)} business days, {s.years:.1f} years)",
         "",
-        f"UNWINDING entries: {s.unwinding_entries}; false alarms: {s.false_alarms} "
-        f"({s.false_alarms_per_year:.2f} per year; false = no USD/JPY fall of "
-        f"≥{ALARM_DRAWDOWN_PCT:g}% within ±{ALARM_WINDOW} business days)",
+        *(
+            f"{a.label} entries: {a.entries}; false alarms: {a.false_alarms} "
+            f"({a.per_year:.2f} per year)"
+            for a in s.alarms
+        ),
+        f"(false alarm = no USD/JPY fall of ≥{ALARM_DRAWDOWN_PCT:g}% within ±{ALARM_WINDOW} "
+        "business days of the entry)",
         f"Regime changes: {s.changes} over {s.quarters} quarters "
         f"(mean {s.mean_changes_per_quarter:.2f}, max {s.max_changes_per_quarter}"
         f"{f' in {s.max_quarter}' if s.max_quarter else ''})",
@@ -274,8 +296,9 @@ def format_report(result: BacktestResult, extra: dict[str, Stats] | None = None)
     for label, stats in (extra or {}).items():
         lines.append(
             f"{label}: {stats.start:%Y-%m-%d}–{stats.end:%Y-%m-%d}: false alarms "
-            f"{stats.false_alarms} ({stats.false_alarms_per_year:.2f}/year), changes per quarter "
-            f"mean {stats.mean_changes_per_quarter:.2f}, max {stats.max_changes_per_quarter}"
+            + ", ".join(f"{a.label} {a.false_alarms} ({a.per_year:.2f}/year)" for a in stats.alarms)
+            + f"; changes per quarter mean {stats.mean_changes_per_quarter:.2f}, "
+            f"max {stats.max_changes_per_quarter}"
         )
     lines += ["", "Regime timeline (periods)"]
     for row in result.periods.itertuples(index=False):
@@ -293,17 +316,27 @@ def format_report(result: BacktestResult, extra: dict[str, Stats] | None = None)
             f"  {e.episode.name:<42} {_d(e.first_elevated):>10}  {_d(e.first_unwinding):>10}  "
             f"{_f(e.peak_c):>6} {_d(e.peak_c_date):>10}  {_f(e.usdjpy_drawdown_pct, '%'):>7}"
         )
-    lines += ["", "UNWINDING entries (date, C, largest USD/JPY fall within ±20 days, verdict)"]
+    lines += [
+        "",
+        "UNWINDING and UNWINDING_GRADUAL entries (date, label, C, largest USD/JPY fall within "
+        f"±{ALARM_WINDOW} days, verdict)",
+    ]
     for day, row in result.alarms.iterrows():
         verdict = "FALSE ALARM" if row["false_alarm"] else "confirmed"
         lines.append(
-            f"  {pd.Timestamp(day):%Y-%m-%d}  C {row['unwind_pressure']:5.1f}  "
+            f"  {pd.Timestamp(day):%Y-%m-%d}  {row['regime']:<17}  C {row['unwind_pressure']:5.1f}  "
             f"fall {row['drawdown_pct']:5.1f}%  {verdict}"
         )
     lines += ["", "False alarms per year"]
-    years = result.alarms.groupby(result.alarms.index.year)["false_alarm"].agg(["size", "sum"])
-    for year, row in years.iterrows():
-        lines.append(f"  {year}: {int(row['sum'])} of {int(row['size'])} UNWINDING entries")
+    alarms = result.alarms
+    for year in sorted(set(alarms.index.year)):
+        of_year = alarms[alarms.index.year == year]
+        counts = []
+        for label in ALARM_LABELS:
+            mine = of_year[of_year["regime"] == label]
+            if len(mine):
+                counts.append(f"{int(mine['false_alarm'].sum())} of {len(mine)} {label} entries")
+        lines.append(f"  {year}: " + "; ".join(counts))
     lines += ["", "Regime changes per quarter (quarters with changes)"]
     labels = result.daily["regime"]
     changed = labels.ne(labels.shift()).iloc[1:]

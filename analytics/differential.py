@@ -1,8 +1,9 @@
 """US-minus-Japan rate gaps in basis points: levels, changes, distance from the 3-year peak.
 
 Three gaps: the policy rate (Fed target midpoint minus the BoJ rate, from the decision tables),
-the 2-year and the 10-year yield. Each leg keeps its own as-of date; when the two legs of a gap
-come from different days the block says so in a plain sentence.
+the 2-year and the 10-year yield. Each leg keeps its own as-of date, so a reply can say when
+the two legs of a gap come from different days. Changes run over calendar horizons
+(``analytics.panel_changes``: 1 week, 1, 3 and 12 months) and the peak over three calendar years.
 """
 
 from __future__ import annotations
@@ -13,26 +14,25 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-HORIZONS = {"1w": 5, "1m": 21, "3m": 63, "12m": 252}
-PEAK_WINDOW = 756  # 3 years of business days
+from analytics.panel_changes import Change, changes
+
+HORIZONS = ("1w", "1m", "3m", "12m")
+PEAK_YEARS = 3
 
 
 @dataclass(frozen=True)
 class GapSpec:
-    """One gap: its key, the panel columns of its legs and how people name them."""
+    """One gap: its key and the panel columns of its US and Japanese legs."""
 
     key: str
     us: str
     jp: str
-    us_label: str
-    jp_label: str
-    label: str
 
 
 GAPS = (
-    GapSpec("policy", "us_policy", "jp_policy", "Fed target", "BoJ policy rate", "policy-rate gap"),
-    GapSpec("2y", "us_2y", "jp_2y", "US 2-year Treasury", "JGB 2-year", "2-year gap"),
-    GapSpec("10y", "us_10y", "jp_10y", "US 10-year Treasury", "JGB 10-year", "10-year gap"),
+    GapSpec("policy", "us_policy", "jp_policy"),
+    GapSpec("2y", "us_2y", "jp_2y"),
+    GapSpec("10y", "us_10y", "jp_10y"),
 )
 
 
@@ -40,7 +40,6 @@ GAPS = (
 class Leg:
     """One side of a gap: its yield or rate (%) and the date that value was observed."""
 
-    label: str
     value_pct: float | None
     as_of: date | None
     stale: bool
@@ -51,24 +50,28 @@ class GapBlock:
     """A gap on one day: level and changes in bp, distance from its 3-year peak, both legs."""
 
     key: str
-    label: str
     level_bp: float | None
-    change_1w_bp: float | None
-    change_1m_bp: float | None
-    change_3m_bp: float | None
-    change_12m_bp: float | None
+    changes: tuple[Change, ...]
     peak_3y_bp: float | None
     peak_3y_date: date | None
     from_peak_bp: float | None
     us: Leg
     jp: Leg
-    statement: str | None
+
+    @property
+    def stale(self) -> bool:
+        """True when a leg has no new value within its series' age limit (no changes then)."""
+        return self.us.stale or self.jp.stale
 
     @property
     def as_of(self) -> date | None:
         """The older of the two legs' dates: the gap is no fresher than that."""
         dates = [d for d in (self.us.as_of, self.jp.as_of) if d is not None]
         return min(dates) if dates else None
+
+    def change(self, horizon: str) -> float | None:
+        """The change in bp over ``horizon`` (``1w``, ``1m``, ``3m``, ``12m``)."""
+        return next(c.value for c in self.changes if c.horizon == horizon)
 
 
 def gap_column(key: str) -> str:
@@ -84,69 +87,37 @@ def gaps(values: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def history(values: pd.DataFrame) -> pd.DataFrame:
-    """Gaps with their 1w/1m/3m/12m changes and distance from the 3-year peak, every day."""
-    levels = gaps(values)
-    out = {}
-    for column in levels.columns:
-        gap = levels[column]
-        out[column] = gap
-        for name, days in HORIZONS.items():
-            out[f"{column}_{name}"] = gap - gap.shift(days)
-        out[f"{column}_from_peak"] = gap - gap.rolling(PEAK_WINDOW, min_periods=1).max()
-    return pd.DataFrame(out, index=values.index)
-
-
 def block(spec: GapSpec, values: pd.DataFrame, asof: pd.DataFrame, stale: pd.DataFrame) -> GapBlock:
     """The block of one gap on the last day of the panel frames given."""
     gap = 100.0 * (values[spec.us] - values[spec.jp])
     level = _num(gap.iloc[-1])
-    changes = {
-        name: _num(gap.iloc[-1] - gap.iloc[-1 - days]) if len(gap) > days else None
-        for name, days in HORIZONS.items()
-    }
-    window = gap.iloc[-PEAK_WINDOW:].dropna()
+    observed = np.minimum(asof[spec.us], asof[spec.jp])
+    moves = changes(gap, observed, stale[spec.us] | stale[spec.jp], HORIZONS)
+    day = gap.index[-1]
+    window = gap[gap.index > day - pd.DateOffset(years=PEAK_YEARS)].dropna()
     peak = _num(window.max()) if len(window) else None
     peak_date = window.idxmax().date() if len(window) else None
     us = Leg(
-        spec.us_label,
         _num(values[spec.us].iloc[-1]),
         _day(asof[spec.us].iloc[-1]),
         bool(stale[spec.us].iloc[-1]),
     )
     jp = Leg(
-        spec.jp_label,
         _num(values[spec.jp].iloc[-1]),
         _day(asof[spec.jp].iloc[-1]),
         bool(stale[spec.jp].iloc[-1]),
     )
     return GapBlock(
         key=spec.key,
-        label=spec.label,
         level_bp=level,
-        change_1w_bp=changes["1w"],
-        change_1m_bp=changes["1m"],
-        change_3m_bp=changes["3m"],
-        change_12m_bp=changes["12m"],
+        changes=moves,
         peak_3y_bp=peak,
         peak_3y_date=peak_date,
-        from_peak_bp=None if level is None or peak is None else level - peak,
+        from_peak_bp=None
+        if level is None or peak is None or us.stale or jp.stale
+        else level - peak,
         us=us,
         jp=jp,
-        statement=legs_statement(spec, us, jp),
-    )
-
-
-def legs_statement(spec: GapSpec, us: Leg, jp: Leg) -> str | None:
-    """A plain sentence when the two legs were observed on different days, else None."""
-    if us.as_of is None or jp.as_of is None:
-        missing = spec.us_label if us.as_of is None else spec.jp_label
-        return f"The {spec.label} cannot be computed: no {missing} value is available."
-    if us.as_of == jp.as_of:
-        return None
-    return (
-        f"The {spec.label} mixes days: {spec.us_label} as of {_fmt(us.as_of)}, "
-        f"{spec.jp_label} as of {_fmt(jp.as_of)}."
     )
 
 
@@ -156,7 +127,3 @@ def _num(value: float) -> float | None:
 
 def _day(value: object) -> date | None:
     return None if pd.isna(value) else pd.Timestamp(value).date()
-
-
-def _fmt(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"

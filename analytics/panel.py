@@ -1,11 +1,13 @@
 """Long observations → the business-day (Mon–Fri) panel the signal reads, point in time.
 
-Each day holds the last value *available* that day and the observation date it came from:
-market prices on their own date, MoF JGB yields from the next business day (MoF publishes
-them then), CFTC positions from their release date, policy rates from the decision date (the
-decision tables of ``analytics.policy``). USD/JPY is spliced by ``analytics.usdjpy``. Values
-are carried forward without limit; a value older than its series' maximum age is flagged
-stale (``Panel.stale``) and the signal drops it.
+Each day holds the last value *available* that day and the observation date it came from.
+A day's row is taken after that day's US close (about 06:00–07:00 Tokyo time the next
+morning), so it holds everything published by then: US yields, VIX and USD/JPY of the day, the
+ECB cross fixed at 14:15 CET, and the JGB yields of the same day, which Japan's MoF publishes
+that Tokyo evening, before the US close. CFTC positions count from their release date, policy
+rates from the decision date (the decision tables of ``analytics.policy``). USD/JPY comes from
+``analytics.usdjpy``. Values are carried forward without limit; a value older than its series'
+maximum age is flagged stale (``Panel.stale``) and the signal drops it.
 """
 
 from __future__ import annotations
@@ -26,20 +28,22 @@ PolicyRate = Callable[[str, pd.DatetimeIndex], pd.Series]
 
 @dataclass(frozen=True)
 class PriceColumn:
-    """A panel column fed by one observed series, available ``lag`` business days after its date."""
+    """A panel column fed by one observed series, usable on its own observation date."""
 
     name: str
     series: str
-    lag: int = 0
 
 
 PRICE_COLUMNS = (
     PriceColumn("us_2y", "us.2y"),
-    PriceColumn("jp_2y", "jp.2y", lag=1),
+    PriceColumn("jp_2y", "jp.2y"),
     PriceColumn("us_10y", "us.10y"),
-    PriceColumn("jp_10y", "jp.10y", lag=1),
+    PriceColumn("jp_10y", "jp.10y"),
     PriceColumn("vix", "vix"),
 )
+# Series closing in New York or fixed that European afternoon: a day with one of them has a
+# market close to report (JGB yields alone, on a US holiday, do not make a new snapshot day).
+CLOSE_SERIES = frozenset({"us.2y", "us.10y", "vix", usdjpy.H10, usdjpy.ECB})
 POLICY_COLUMNS = {"us_policy": "fed", "jp_policy": "boj"}
 # Daily panel column → per-report column of analytics.positioning, and the series whose
 # catalogue age limit applies (legacy report vs. TFF report).
@@ -101,14 +105,10 @@ def default_policy_rate(bank: str, index: pd.DatetimeIndex) -> pd.Series:
 
 
 def availability(obs: pd.DataFrame) -> pd.Series:
-    """The day each observation became usable: publication lag for prices, release for CFTC."""
+    """The day each observation became usable: its own date for prices, release for CFTC."""
     series = obs["series"].to_numpy()
     dates = obs["date"].to_numpy(dtype="datetime64[ns]")
     out = dates.copy()
-    for column in PRICE_COLUMNS:
-        if column.lag:
-            rows = series == column.series
-            out[rows] = _business_days_after(dates[rows], column.lag)
     cftc = np.isin(series, list(positioning.SERIES))
     if cftc.any():
         released = obs["released"].to_numpy(dtype="datetime64[ns]")[cftc]
@@ -123,8 +123,7 @@ def last_market_day(obs: pd.DataFrame, today: pd.Timestamp | None = None) -> pd.
     The live bot computes up to this day, not up to ``today``: a row carried forward from
     yesterday would count yesterday's close twice in the regime rules.
     """
-    same_day = {c.series for c in PRICE_COLUMNS if c.lag == 0} | {usdjpy.H10, usdjpy.ECB}
-    dates = obs.loc[obs["series"].isin(same_day), "date"]
+    dates = obs.loc[obs["series"].isin(CLOSE_SERIES), "date"]
     if today is not None:
         dates = dates[dates <= pd.Timestamp(today)]
     if dates.empty:
@@ -248,17 +247,11 @@ def _append_fx(
     splice = panel.splice
     if len(h10) > 1 or len(ecb) > 1:
         raise NeedsFullRecompute("several USD/JPY values on one day")
-    if len(h10) and len(ecb):
-        ratio = pd.Series([h10.iloc[0] / ecb.iloc[0]], index=h10.index)
-        ratios = pd.concat([splice.ratios, ratio]).iloc[-usdjpy.SPLICE_DAYS :]
-        splice = usdjpy.SpliceInfo(h10.index[0], ratios)
-    elif len(h10):
-        splice = usdjpy.SpliceInfo(h10.index[0], splice.ratios)
     if len(h10):
+        splice = usdjpy.SpliceInfo(h10.index[0])
         values["usdjpy"], asof["usdjpy"], source = h10.to_numpy(), h10.index.to_numpy(), "h10"
     elif len(ecb):
-        values["usdjpy"] = ecb.to_numpy() * splice.factor
-        asof["usdjpy"], source = ecb.index.to_numpy(), "ecb"
+        values["usdjpy"], asof["usdjpy"], source = ecb.to_numpy(), ecb.index.to_numpy(), "ecb"
     else:
         values["usdjpy"] = np.array([row["usdjpy"]])
         asof["usdjpy"] = np.array([row_asof["usdjpy"]], dtype="datetime64[ns]")
@@ -324,8 +317,3 @@ def _stale(asof: pd.DataFrame, fx_source: pd.Series) -> pd.DataFrame:
 def _series(obs: pd.DataFrame, series: str) -> pd.Series:
     rows = obs[obs["series"] == series]
     return pd.Series(rows["value"].to_numpy(), index=pd.DatetimeIndex(rows["date"]), name=series)
-
-
-def _business_days_after(dates: np.ndarray, lag: int) -> np.ndarray:
-    shifted = np.busday_offset(dates.astype("datetime64[D]"), lag, roll="backward")
-    return shifted.astype("datetime64[ns]")

@@ -27,15 +27,16 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from analytics.notes import PolicyTableDisagrees
+
 BANKS = ("fed", "boj")
 STATUSES = frozenset({"confirmed", "unconfirmed", "unchecked"})
 TABLE_COLUMNS = ["decision_date", "lower", "upper", "status", "note"]
-MEETING_COLUMNS = ["bank", "date", "status", "note"]
-_NAMES = {"fed": "Fed", "boj": "BoJ"}
-_LIVE_NAMES = {
-    "fed": "the midpoint of the Fed funds target range",
-    "boj": "the overnight call rate",
-}
+MEETING_COLUMNS = ["bank", "date", "kind", "status", "note"]
+# scheduled: on the calendar published in advance; unscheduled: an intermeeting or extraordinary
+# decision, known only when it happened; cancelled: on the calendar, then moved or shortened.
+MEETING_KINDS = frozenset({"scheduled", "unscheduled", "cancelled"})
+REPLACEMENT_WINDOW = timedelta(days=14)  # a moved meeting's replacement lies this close before it
 
 
 @dataclass(frozen=True)
@@ -62,12 +63,36 @@ class Decision:
 
 @dataclass(frozen=True)
 class Meeting:
-    """A scheduled decision day (the last day of a meeting)."""
+    """A decision day (the last day of a meeting): ``kind`` is one of ``MEETING_KINDS``."""
 
     bank: str
     date: date
+    kind: str
     status: str
     note: str
+
+    @property
+    def held(self) -> bool:
+        """True when a decision was taken that day (not a cancelled calendar entry)."""
+        return self.kind != "cancelled"
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A bank's policy rate on a day as its decision table knows it.
+
+    ``decision`` is the latest decision in use on or before the day and ``changed`` the one that
+    set that rate (the last change); ``held_at`` the latest meeting after the change that left the
+    rate unchanged, where the table is known to be complete; ``recorded`` the table's last row in
+    use; ``unrecorded`` the meetings held after that row, on or before the day (the table may miss
+    their decisions).
+    """
+
+    decision: Decision
+    changed: Decision
+    held_at: date | None
+    recorded: Decision
+    unrecorded: tuple[Meeting, ...]
 
 
 # --- loading --------------------------------------------------------------------------------
@@ -113,14 +138,17 @@ def parse_meetings(text: str, name: str = "meetings") -> tuple[Meeting, ...]:
     meetings_: list[Meeting] = []
     for line, row in _csv_rows(text, MEETING_COLUMNS, name):
         bank = row["bank"].strip()
+        kind = row["kind"].strip()
         status = row["status"].strip()
-        if bank not in BANKS or status not in STATUSES:
-            raise ValueError(f"{name} line {line}: unknown bank {bank!r} or status {status!r}")
+        if bank not in BANKS or status not in STATUSES or kind not in MEETING_KINDS:
+            raise ValueError(
+                f"{name} line {line}: unknown bank {bank!r}, kind {kind!r} or status {status!r}"
+            )
         try:
             day = date.fromisoformat(row["date"].strip())
         except ValueError as exc:
             raise ValueError(f"{name} line {line}: {exc}") from None
-        meetings_.append(Meeting(bank, day, status, (row["note"] or "").strip()))
+        meetings_.append(Meeting(bank, day, kind, status, (row["note"] or "").strip()))
     return tuple(sorted(meetings_, key=lambda meeting: (meeting.date, meeting.bank)))
 
 
@@ -206,6 +234,33 @@ def last_decision(
     return earlier[-1] if earlier else None
 
 
+def standing(bank: str, on: date, confirmed_by: set[date] | None = None) -> Standing | None:
+    """The rate in force on ``on``, when it was set, the last known hold, and the meetings the
+    table has no row for yet (None before the table starts)."""
+    rows = decisions(bank, confirmed_by=confirmed_by)
+    earlier = [row for row in rows if row.decision_date <= on]
+    if not earlier:
+        return None
+    decision = earlier[-1]
+    changed = decision
+    for row in reversed(earlier[:-1]):
+        if (row.lower, row.upper) != (decision.lower, decision.upper):
+            break
+        changed = row
+    recorded = rows[-1]
+    complete_to = min(on, recorded.decision_date)
+    held = [
+        m.date
+        for m in meetings()
+        if m.bank == bank and m.held and changed.decision_date < m.date <= complete_to
+    ]
+    held += [row.decision_date for row in earlier if row.decision_date > changed.decision_date]
+    unrecorded = tuple(
+        m for m in meetings() if m.bank == bank and m.held and recorded.decision_date < m.date <= on
+    )
+    return Standing(decision, changed, max(held) if held else None, recorded, unrecorded)
+
+
 def confirm_with_live(
     bank: str, live: pd.Series, tolerance_bp: float = 15, days: int = 5
 ) -> set[date]:
@@ -238,9 +293,9 @@ def confirm_with_live(
 
 def table_disagrees(
     bank: str, live: pd.Series, tolerance_bp: float = 15, days: int = 5
-) -> str | None:
-    """A plain sentence when the last ``days`` live observations all sit more than
-    ``tolerance_bp`` away from the table's rate (the table probably misses a decision), else None.
+) -> PolicyTableDisagrees | None:
+    """A note when the last ``days`` live observations all sit more than ``tolerance_bp`` away
+    from the table's rate (the table probably misses a decision), else None.
     """
     series = _clean(live)
     if len(series) < days:
@@ -255,12 +310,14 @@ def table_disagrees(
     last_day = recent.index[-1].date()
     latest = last_decision(bank, last_day, confirmed_by=confirmed)
     assert latest is not None  # expected has no NaN, so a decision exists
-    return (
-        f"The {_NAMES[bank]} policy table may be out of date: {_LIVE_NAMES[bank]} averaged "
-        f"{recent.mean():.2f}% over the last {days} observations (to {last_day:%d %b %Y}), "
-        f"but the table's latest decision ({latest.decision_date:%d %b %Y}) sets "
-        f"{latest.describe()}. Until analytics/data/policy_{bank}.csv gets the missing "
-        "decision, the policy-rate gap should not be trusted."
+    return PolicyTableDisagrees(
+        bank=bank,
+        live_mean_pct=float(recent.mean()),
+        observations=days,
+        live_last=last_day,
+        decision_date=latest.decision_date,
+        lower=latest.lower,
+        upper=latest.upper,
     )
 
 
@@ -269,21 +326,36 @@ NEXT_MEETING_HORIZON = timedelta(days=100)
 
 
 def next_meetings(on: date, include_unchecked: bool = True) -> list[Meeting]:
-    """Each bank's next scheduled decision day on or after ``on``, soonest first.
+    """Each bank's next decision day on or after ``on`` as the calendar stood then, soonest first.
 
-    A bank is missing when the file holds no date within ``NEXT_MEETING_HORIZON`` (its schedule
-    for that period is not entered, e.g. when replaying a past date).
+    Unscheduled decisions are left out (nobody knew them in advance); a cancelled calendar entry
+    counts until the meeting that replaced it. A bank is missing when the file holds no date within
+    ``NEXT_MEETING_HORIZON`` (its schedule for that period is not entered).
     """
     upcoming: dict[str, Meeting] = {}
     for meeting in meetings():
         if meeting.date < on or meeting.date > on + NEXT_MEETING_HORIZON:
             continue
-        if meeting.bank in upcoming:
+        if meeting.bank in upcoming or meeting.kind == "unscheduled":
+            continue
+        if meeting.kind == "cancelled" and not on < _replaced_on(meeting):
             continue
         if meeting.status == "unchecked" and not include_unchecked:
             continue
         upcoming[meeting.bank] = meeting
     return sorted(upcoming.values(), key=lambda meeting: (meeting.date, meeting.bank))
+
+
+def _replaced_on(cancelled: Meeting) -> date:
+    """The day of the meeting held instead of a cancelled one (itself when none is found)."""
+    held = [
+        m.date
+        for m in meetings()
+        if m.bank == cancelled.bank
+        and m.held
+        and cancelled.date - REPLACEMENT_WINDOW <= m.date < cancelled.date
+    ]
+    return max(held) if held else cancelled.date
 
 
 def _clean(live: pd.Series) -> pd.Series:

@@ -13,19 +13,25 @@ Severity: UNWINDING > ELEVATED > UNWINDING_GRADUAL > RESET > BUILDING > STABLE. 
 applies at once; a step down waits for the current label's exit rule and at least
 ``min_hold_days`` days in the label; it goes to the worst label whose entry then holds, and not
 below RESET once an UNWINDING has ended (until RESET has run). One ``step`` function serves
-the live bot and the backtest; ``run`` loops it over history.
+the live bot and the backtest; ``run`` loops it over history. The rule that set a label is a
+``Rule``: a code and its numbers, which the reply templates word in the chat's language.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+
+from analytics.signal import COMPONENTS, FX_TREND_DAYS, OK
+
+CROWDING = tuple(c for c in COMPONENTS if c.startswith("B"))  # the components of pillar B
 
 
 class Regime(enum.StrEnum):
@@ -113,6 +119,72 @@ EIGHT_WEEKS = 40  # business days
 ONE_WEEK = 5
 
 
+@dataclass(frozen=True)
+class Rule:
+    """The rule that set a regime: a code (``c_at_least``, ``gradual``, …) and its numbers."""
+
+    code: str
+    numbers: tuple[tuple[str, float], ...] = ()
+
+    @classmethod
+    def of(cls, code: str, **numbers: float) -> Rule:
+        return cls(code, tuple(numbers.items()))
+
+    @property
+    def params(self) -> Mapping[str, float]:
+        """The numbers by name (``rule.params["c"]``)."""
+        return dict(self.numbers)
+
+    def __str__(self) -> str:
+        """``c_at_least c=65``: compact and unambiguous, for the backtest CSV and report."""
+        text = " ".join(f"{name}={value:g}" for name, value in self.numbers)
+        return f"{self.code} {text}".strip()
+
+
+START = Rule("start")
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Every rule of one set of thresholds, made once (the machine runs daily over decades)."""
+
+    c_at_least: Rule
+    fx_shock: Rule
+    c_on_days: Rule
+    b_with_c: Rule
+    gradual: Rule
+    building: Rule
+    unwind_exit: Rule
+    elevated_exit: Rule
+    gradual_failed: Rule
+    building_failed: Rule
+    reset_over: Rule
+
+
+@cache
+def rules(t: Thresholds) -> Rules:
+    """The rules of ``t`` with their numbers."""
+    return Rules(
+        c_at_least=Rule.of("c_at_least", c=t.unwind_c),
+        fx_shock=Rule.of("fx_shock", fall_pct=t.unwind_shock_pct, c=t.unwind_shock_c),
+        c_on_days=Rule.of("c_on_days", c=t.elevated_c, days=t.elevated_days),
+        b_with_c=Rule.of("b_with_c", b=t.elevated_b, c=t.elevated_b_c),
+        gradual=Rule.of(
+            "gradual",
+            b_drop=t.gradual_b_drop,
+            weeks=EIGHT_WEEKS / ONE_WEEK,
+            gap_3m_bp=t.gradual_gap_3m_bp,
+            days=FX_TREND_DAYS,
+        ),
+        building=Rule.of("building", fuel=t.building_fuel, c=t.building_c),
+        unwind_exit=Rule.of("c_below", c=t.unwind_exit_c, days=t.unwind_exit_days),
+        elevated_exit=Rule.of("c_below", c=t.elevated_exit_c, days=t.elevated_exit_days),
+        gradual_failed=Rule.of("gradual_failed", days=t.gradual_exit_days),
+        building_failed=Rule.of("building_failed", readings=t.building_exit_readings),
+        reset_over=Rule.of("reset_over", days=t.reset_days, b=t.reset_b),
+    )
+
+
 class DayInputs(NamedTuple):
     """What the machine reads on one close (NaN where unknown; NaN never satisfies a rule)."""
 
@@ -135,7 +207,7 @@ class RegimeState:
     regime: Regime = Regime.STABLE
     since: np.datetime64 | None = None
     held: int = 0
-    trigger: str = "start"
+    trigger: Rule = START
     high_c_days: int = 0
     exit_days: int = 0
     failed_readings: int = 0
@@ -147,8 +219,21 @@ class RegimeState:
 
 
 def inputs_frame(signal: pd.DataFrame) -> pd.DataFrame:
-    """The machine's daily inputs from a signal frame (see ``analytics.signal.compute``)."""
+    """The machine's daily inputs from a signal frame (see ``analytics.signal.compute``).
+
+    Only current inputs: the 2-year gap's 3-month change only where its component (A3) is
+    current, USD/JPY returns only where USD/JPY is (the signal masks them), and a change of
+    crowding only between two days whose crowding rests on the same current components, so a
+    component that goes stale or returns cannot move B by dropping out of or into its mean.
+    """
     b = signal["B"]
+    members = signal[[f"{c}_status" for c in CROWDING]].to_numpy() == OK
+    basis = pd.Series((members * (1 << np.arange(len(CROWDING)))).sum(axis=1), index=b.index)
+
+    def change(days: int) -> pd.Series:
+        return (b - b.shift(days)).where(basis == basis.shift(days))
+
+    gap_change = signal["A3_raw"].where(signal["A3_status"] == OK)
     return pd.DataFrame(
         {
             "c": signal["C"],
@@ -156,32 +241,31 @@ def inputs_frame(signal: pd.DataFrame) -> pd.DataFrame:
             "fuel": signal["fuel"],
             "fx_ret_1d_pct": signal["fx_ret_1d_pct"],
             "fx_ret_63d_pct": signal["fx_ret_63d_pct"],
-            "b_change_8w": b - b.shift(EIGHT_WEEKS),
-            "b_change_1w": b - b.shift(ONE_WEEK),
-            "gap_2y_3m_bp": signal["A3_raw"],
+            "b_change_8w": change(EIGHT_WEEKS),
+            "b_change_1w": change(ONE_WEEK),
+            "gap_2y_3m_bp": gap_change,
             "weekly": signal.index.day_of_week == 4,
         },
         index=signal.index,
     )
 
 
-def entries(x: DayInputs, high_c_days: int, t: Thresholds) -> dict[Regime, str]:
+def entries(x: DayInputs, high_c_days: int, t: Thresholds) -> dict[Regime, Rule]:
     """The labels whose entry rule holds today, with the rule that fired."""
-    found: dict[Regime, str] = {}
+    r = rules(t)
+    found: dict[Regime, Rule] = {}
     if x.c >= t.unwind_c:
-        found[Regime.UNWINDING] = f"C ≥ {t.unwind_c:g}"
+        found[Regime.UNWINDING] = r.c_at_least
     elif x.fx_ret_1d_pct <= t.unwind_shock_pct and x.c >= t.unwind_shock_c:
-        found[Regime.UNWINDING] = (
-            f"one-day USD/JPY fall ≤ {t.unwind_shock_pct:g}% with C ≥ {t.unwind_shock_c:g}"
-        )
+        found[Regime.UNWINDING] = r.fx_shock
     if high_c_days >= t.elevated_days:
-        found[Regime.ELEVATED] = f"C ≥ {t.elevated_c:g} on {t.elevated_days} days"
+        found[Regime.ELEVATED] = r.c_on_days
     elif x.b >= t.elevated_b and x.c >= t.elevated_b_c:
-        found[Regime.ELEVATED] = f"B ≥ {t.elevated_b:g} with C ≥ {t.elevated_b_c:g}"
+        found[Regime.ELEVATED] = r.b_with_c
     if gradual_holds(x, t):
-        found[Regime.UNWINDING_GRADUAL] = "B falling, 2y gap narrowing, USD/JPY down over 63 days"
+        found[Regime.UNWINDING_GRADUAL] = r.gradual
     if x.weekly and building_holds(x, t):
-        found[Regime.BUILDING] = "carry fuel high and crowding rising"
+        found[Regime.BUILDING] = r.building
     return found
 
 
@@ -199,7 +283,13 @@ def building_holds(x: DayInputs, t: Thresholds) -> bool:
 
 
 def step(state: RegimeState, x: DayInputs, t: Thresholds) -> RegimeState:
-    """The state after one more close."""
+    """The state after one more close.
+
+    A close without unwind pressure (no current USD/JPY) leaves the state as it was: no rule
+    can enter, hold or leave a label on it, and the reply names the last day it was computed.
+    """
+    if np.isnan(x.c):
+        return state
     high_c_days = state.high_c_days + 1 if x.c >= t.elevated_c else 0
     found = entries(x, high_c_days, t)
     current = state.regime
@@ -229,36 +319,33 @@ def step(state: RegimeState, x: DayInputs, t: Thresholds) -> RegimeState:
 
 
 def _enter(
-    state: RegimeState, regime: Regime, why: str, day: np.datetime64, high_c: int, pending: bool
+    state: RegimeState, regime: Regime, why: Rule, day: np.datetime64, high_c: int, pending: bool
 ) -> RegimeState:
     pending = pending and regime is not Regime.RESET
     return RegimeState(regime, day, 1, why, high_c, 0, 0, pending)
 
 
-def _exit_rule(state: RegimeState, x: DayInputs, t: Thresholds) -> tuple[int, int, bool, str]:
+def _exit_rule(state: RegimeState, x: DayInputs, t: Thresholds) -> tuple[int, int, bool, Rule]:
     """Updated exit counters, whether the current label's exit rule is met, and why."""
+    r = rules(t)
     regime, days, failed = state.regime, state.exit_days, state.failed_readings
     if regime is Regime.UNWINDING:
         days = days + 1 if x.c < t.unwind_exit_c else 0
-        why = f"C < {t.unwind_exit_c:g} for {t.unwind_exit_days} days"
-        return days, failed, days >= t.unwind_exit_days, why
+        return days, failed, days >= t.unwind_exit_days, r.unwind_exit
     if regime is Regime.ELEVATED:
         days = days + 1 if x.c < t.elevated_exit_c else 0
-        why = f"C < {t.elevated_exit_c:g} for {t.elevated_exit_days} days"
-        return days, failed, days >= t.elevated_exit_days, why
+        return days, failed, days >= t.elevated_exit_days, r.elevated_exit
     if regime is Regime.UNWINDING_GRADUAL:
         days = 0 if gradual_holds(x, t) else days + 1
-        why = f"gradual-unwind conditions failed for {t.gradual_exit_days} days"
-        return days, failed, days >= t.gradual_exit_days, why
+        return days, failed, days >= t.gradual_exit_days, r.gradual_failed
     if regime is Regime.BUILDING:
         if x.weekly:
             failed = 0 if building_holds(x, t) else failed + 1
-        why = f"{t.building_exit_readings} weekly readings without building"
-        return days, failed, failed >= t.building_exit_readings, why
+        return days, failed, failed >= t.building_exit_readings, r.building_failed
     if regime is Regime.RESET:
         done = state.held >= t.reset_days or x.b < t.reset_b
-        return days, failed, done, f"reset over ({t.reset_days} days or B < {t.reset_b:g})"
-    return days, failed, False, ""
+        return days, failed, done, r.reset_over
+    return days, failed, False, START
 
 
 @dataclass(frozen=True)

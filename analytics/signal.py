@@ -29,6 +29,7 @@ HIGH_WINDOW = 60
 SPEED_DAYS = 20
 TREND_DAYS = 126
 GAP_CHANGE_DAYS = 63
+FX_TREND_DAYS = 63  # the 63-day USD/JPY return the gradual-unwind rule reads
 COMPLACENCY_MEDIAN = 756  # 3 years
 SURPRISE_MEDIAN = 252
 VIX_DAYS = 5
@@ -37,10 +38,12 @@ C5_START_BELOW = -10.0  # a flush counts only from a net short of more than 10% 
 # The longest look-back any last-day value needs (3-year median of a 63-day vol, plus margin).
 LOOKBACK_DAYS = COMPLACENCY_MEDIAN + VOL_MID + 41
 
-# Panel columns each component reads; a stale one drops the component.
+# Panel columns each component reads: their dates are the component's as-of date, and a stale
+# one drops the component, except the 2-year legs of the components in POLICY_FALLBACK, which
+# then read the policy-rate gap instead.
 INPUTS: dict[str, tuple[str, ...]] = {
-    "A1": (),  # 2-year gap, or the policy gap when a 2-year leg is missing or stale
-    "A2": ("usdjpy",),
+    "A1": ("us_2y", "jp_2y"),
+    "A2": ("us_2y", "jp_2y", "usdjpy"),
     "A3": ("us_2y", "jp_2y"),
     "B1": ("cftc_net_pct_oi",),
     "B2": ("lev_pctile",),
@@ -49,9 +52,28 @@ INPUTS: dict[str, tuple[str, ...]] = {
     "C1": ("usdjpy",),
     "C2": ("usdjpy",),
     "C3": ("usdjpy",),
-    "C4": ("usdjpy", "vix"),
+    "C4": ("vix", "usdjpy"),
     "C5": ("cftc_flush_pp",),
 }
+TWO_YEAR_LEGS = ("us_2y", "jp_2y")
+POLICY_LEGS = ("us_policy", "jp_policy")
+POLICY_FALLBACK = frozenset({"A1", "A2"})
+
+
+def inputs_of(component: str, policy_gap: bool = False) -> tuple[str, ...]:
+    """The panel columns a component reads (the policy legs when it fell back to that gap)."""
+    columns = INPUTS[component]
+    if policy_gap and component in POLICY_FALLBACK:
+        return (*POLICY_LEGS, *(c for c in columns if c not in TWO_YEAR_LEGS))
+    return columns
+
+
+def drop_inputs(component: str) -> tuple[str, ...]:
+    """The columns whose staleness drops a component (a fallback's 2-year legs do not)."""
+    columns = INPUTS[component]
+    if component in POLICY_FALLBACK:
+        return tuple(c for c in columns if c not in TWO_YEAR_LEGS)
+    return columns
 
 
 def compute(panel: Panel, table: anchor_table.AnchorTable | None = None) -> pd.DataFrame:
@@ -102,7 +124,7 @@ def compute(panel: Panel, table: anchor_table.AnchorTable | None = None) -> pd.D
         if name == "C5":
             score = np.where(counted, score, 0.0)
         is_stale = never
-        for column in INPUTS[name]:
+        for column in drop_inputs(name):
             is_stale = is_stale | stale[column]
         status = np.where(np.isnan(x), MISSING, np.where(is_stale, STALE, OK)).astype("int8")
         columns[f"{name}_raw"] = x
@@ -117,8 +139,12 @@ def compute(panel: Panel, table: anchor_table.AnchorTable | None = None) -> pd.D
     columns["fuel_without_b"] = np.isnan(b) & ~np.isnan(a)
     columns["a1_policy_gap"] = ~two_year_ok & ~np.isnan(gap_used)
     columns["usdjpy"] = fx
-    columns["fx_ret_1d_pct"] = (fx / _shift(fx, 1) - 1) * 100
-    columns["fx_ret_63d_pct"] = (log_fx - _shift(log_fx, 63)) * 100
+    # Regime-rule inputs: NaN where USD/JPY is stale, so an old rate can neither enter nor hold.
+    fx_current = ~stale["usdjpy"]
+    columns["fx_ret_1d_pct"] = np.where(fx_current, (fx / _shift(fx, 1) - 1) * 100, np.nan)
+    columns["fx_ret_63d_pct"] = np.where(
+        fx_current, (log_fx - _shift(log_fx, FX_TREND_DAYS)) * 100, np.nan
+    )
     columns["vol_20d_pct"] = vol_short
     columns["vol_63d_pct"] = vol_mid
     columns["vix"] = vix

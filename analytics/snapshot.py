@@ -3,76 +3,74 @@
 ``build_snapshot(obs, today)`` runs the live computation (``analytics.pipeline``) on a long
 observation frame (``ObservationStore.load()``) and freezes its last day: the three gaps, the
 USD/JPY block, CFTC positioning, pillars with their components, unwind pressure, carry fuel,
-the regime and why, per-series freshness, policy rates with their last decision, and notes
-(dropped components, a policy table that disagrees with live rates, offline or seed data).
+the regime and the rule that set it, per-series freshness, policy rates with their last
+decision, and notes (a policy table that disagrees with live rates, offline data). Everything is
+codes, dates and numbers (``analytics.notes``); the reply templates word it per language.
+
+Time of day: the snapshot of day D is taken after D's US close (06:00–07:00 Tokyo time on
+D + 1). A gap on D pairs the US close of D with the JGB close of D, because Japan's MoF
+publishes the JGB yields of D the same Tokyo evening, before the US close; the ECB cross of D
+is fixed at 14:15 CET, also before it. So every figure of D was public when the snapshot of D
+is taken (no look-ahead), and the backtest, which runs the same panel, follows the same rule.
+A source that has not published D yet leaves its leg on its last date, and the reply says so.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from analytics import anchors, differential, pipeline, policy, regime, signal
+from analytics import anchors, differential, pipeline, policy_status, regime, signal, usdjpy
+from analytics.align import align
+from analytics.notes import InputAge, Note, Offline
 from analytics.panel import last_market_day
+from analytics.panel_changes import Change, changes
+from analytics.policy_status import PolicyReading
+from analytics.regime import Rule
 from analytics.series import CATALOGUE
-from analytics.usdjpy import SOURCE_LABELS
 
 if TYPE_CHECKING:
     from analytics.store import ObservationStore
 
-PILLAR_NAMES = {"A": "carry incentive", "B": "crowding", "C": "unwind pressure"}
-BANK_NAMES = {"fed": "Fed", "boj": "BoJ"}
-# Panel columns behind each component, for the as-of date and the reason a component is dropped.
-SOURCE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "A1": ("us_2y", "jp_2y"),
-    "A2": ("us_2y", "jp_2y", "usdjpy"),
-    "A3": ("us_2y", "jp_2y"),
-    "B1": ("cftc_net_pct_oi",),
-    "B2": ("lev_pctile",),
-    "B3": ("usdjpy",),
-    "B4": ("usdjpy",),
-    "C1": ("usdjpy",),
-    "C2": ("usdjpy",),
-    "C3": ("usdjpy",),
-    "C4": ("vix", "usdjpy"),
-    "C5": ("cftc_flush_pp",),
-}
-COLUMN_NAMES = {
-    "us_2y": "US 2-year yield",
-    "jp_2y": "JGB 2-year yield",
-    "usdjpy": "USD/JPY",
-    "vix": "VIX",
-    "cftc_net_pct_oi": "CFTC non-commercial positions",
-    "cftc_flush_pp": "CFTC non-commercial positions",
-    "lev_pctile": "CFTC leveraged-funds positions",
-}
-OLD_CLOSE_DAYS = 5  # a long weekend; beyond it the whole snapshot is out of date
+FX_HORIZONS = ("1d", "1w", "1m")
 STRESS = {regime.Regime.UNWINDING, regime.Regime.ELEVATED, regime.Regime.RESET}
 
 
 @dataclass(frozen=True)
 class FxBlock:
-    """USD/JPY on the snapshot day: level, moves, where it came from, drawdown from 60-day high."""
+    """USD/JPY on the snapshot day as its source published it (``source``: ``h10`` or ``ecb``).
+
+    ``changes`` compare it with earlier rates of the same source, so no move mixes the New York
+    noon rate with the 14:15 CET cross; the 60-day high and the drawdown from it are the ones the
+    signal reads (C1), with the source of that high.
+    """
 
     level: float | None
     as_of: date | None
     source: str
-    source_label: str
     stale: bool
-    change_1d_pct: float | None
-    change_1w_pct: float | None
-    change_1m_pct: float | None
+    changes: tuple[Change, ...]
     high_60d: float | None
     high_60d_date: date | None
+    high_60d_source: str
     drawdown_60d_pct: float | None
     h10_last: date | None
-    splice_factor: float | None
+
+
+@dataclass(frozen=True)
+class VixBlock:
+    """The VIX close on the snapshot day, its date and source (``fred``, ``cboe``; "" if none)."""
+
+    level: float | None
+    as_of: date | None
+    source: str
+    stale: bool
+    changes: tuple[Change, ...]
 
 
 @dataclass(frozen=True)
@@ -94,20 +92,22 @@ class PositioningBlock:
 
 @dataclass(frozen=True)
 class ComponentReading:
-    """One component: its plain quantity, score, nominal and effective weight, status and why."""
+    """One component: its raw quantity, score, nominal and effective weight, status and why.
+
+    ``status`` is ``ok``, ``stale`` (``stale_inputs`` names them) or ``missing``
+    (``missing_inputs`` names the inputs never observed; empty means too little history).
+    """
 
     key: str
     pillar: str
-    quantity: str
-    unit: str
     raw: float | None
     score: float | None
     weight: float
     effective_weight: float | None
     status: str
-    why: str | None
+    stale_inputs: tuple[InputAge, ...]
+    missing_inputs: tuple[str, ...]
     as_of: date | None
-    description: str | None
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,6 @@ class PillarReading:
     """A pillar's score (renormalised over its available components) and its components."""
 
     key: str
-    name: str
     score: float | None
     components: tuple[ComponentReading, ...]
 
@@ -125,15 +124,31 @@ class PillarReading:
 
 
 @dataclass(frozen=True)
+class RuleInputs:
+    """What the regime rules read on the as-of day (None where it is not current)."""
+
+    c: float | None
+    b: float | None
+    fuel: float | None
+    fx_ret_1d_pct: float | None
+    fx_ret_63d_pct: float | None
+    b_change_8w: float | None
+    gap_2y_3m_bp: float | None
+
+
+@dataclass(frozen=True)
 class RegimeReading:
-    """The regime, since when, the rule that set it, and a one-line reason."""
+    """The regime, since when, the rule that set it, its strongest components, the numbers its
+    rules read, and the last day unwind pressure could be computed (``computed_on``; None when
+    it never could)."""
 
     regime: str
     since: date | None
-    trigger: str
+    rule: Rule
     previous: str | None
-    reason: str
     drivers: tuple[str, ...]
+    computed_on: date | None
+    inputs: RuleInputs
 
 
 @dataclass(frozen=True)
@@ -141,25 +156,11 @@ class SeriesFreshness:
     """The last observation of one stored series and whether it is older than its limit."""
 
     series: str
-    name: str
     source: str
     as_of: date | None
     age_days: int | None
     max_age_days: int
     stale: bool
-
-
-@dataclass(frozen=True)
-class PolicyReading:
-    """A central bank's policy rate in force (midpoint, %) and the decision that set it."""
-
-    bank: str
-    name: str
-    rate_pct: float | None
-    described: str | None
-    decided: date | None
-    status: str | None
-    next_meeting: date | None
 
 
 @dataclass(frozen=True)
@@ -171,15 +172,17 @@ class Snapshot:
     version: str
     differentials: tuple[differential.GapBlock, ...]
     fx: FxBlock
+    vix: VixBlock
     positioning: PositioningBlock
     pillars: tuple[PillarReading, ...]
     unwind_pressure: float | None
     carry_fuel: float | None
-    carry_fuel_note: str | None
+    fuel_without_crowding: bool
+    a1_policy_gap: bool
     regime: RegimeReading
     freshness: tuple[SeriesFreshness, ...]
     policy: tuple[PolicyReading, ...]
-    notes: tuple[str, ...]
+    notes: tuple[Note, ...]
 
     def gap(self, key: str) -> differential.GapBlock:
         """The gap block ``policy``, ``2y`` or ``10y``."""
@@ -210,15 +213,13 @@ def build_snapshot(
     computation: pipeline.Computation | None = None,
     thresholds: regime.Thresholds | None = None,
     offline: bool = False,
-    seed: bool = False,
-    extra_notes: Iterable[str] = (),
 ) -> Snapshot:
     """The snapshot for ``today`` from a long observation frame (e.g. ``store.load()``).
 
     It is computed up to the last business day with a market close (``panel.last_market_day``),
     so ``as_of`` may be before ``today``; freshness is measured against ``today``.
-    ``computation`` reuses an up-to-date run (e.g. from ``pipeline.advance``); ``offline`` and
-    ``seed`` add a note that live sources could not be reached or the data is the bundled seed.
+    ``computation`` reuses an up-to-date run (e.g. from ``pipeline.advance``); ``offline`` adds
+    a note that live sources could not be reached.
     """
     end = last_market_day(obs, pd.Timestamp(today))
     result = computation or pipeline.compute(obs, end=end, thresholds=thresholds)
@@ -228,55 +229,30 @@ def build_snapshot(
     row = s.iloc[-1]
     gaps = tuple(differential.block(g, values, asof, stale) for g in differential.GAPS)
     pillars = _pillars(row, asof.iloc[-1], stale.iloc[-1], day)
-    regime_reading = _regime(result, pillars)
-    fuel_note = (
-        "Carry fuel uses carry incentive alone: every crowding component is missing or stale."
-        if bool(row["fuel_without_b"])
-        else None
-    )
-    policies = _policy(today)
-    notes = [
-        *(_dropped_note(c) for p_ in pillars for c in p_.components if c.status != "ok"),
-        *([fuel_note] if fuel_note else []),
-        *(
-            ["A1 and A2 use the policy-rate gap: the 2-year gap is missing or stale."]
-            if bool(row["a1_policy_gap"])
-            else []
-        ),
-        *_age_notes(day.date(), today),
-        *_regime_notes(result),
-        *_policy_notes(obs),
-        *(
-            ["Live sources could not be reached: figures are the last stored data."]
-            if offline
-            else []
-        ),
-        *(["Figures come from the bundled seed data, not a live refresh."] if seed else []),
-        *extra_notes,
-    ]
+    notes: list[Note] = [*policy_status.notes(obs, today), *([Offline()] if offline else [])]
     return Snapshot(
         as_of=day.date(),
         today=today,
         version=inputs_version(obs, today),
         differentials=gaps,
-        fx=_fx(result),
+        fx=_fx(result, obs),
+        vix=_vix(result, obs),
         positioning=_positioning(result),
         pillars=pillars,
         unwind_pressure=_num(row["C"]),
         carry_fuel=_num(row["fuel"]),
-        carry_fuel_note=fuel_note,
-        regime=regime_reading,
+        fuel_without_crowding=bool(row["fuel_without_b"]),
+        a1_policy_gap=bool(row["a1_policy_gap"]),
+        regime=_regime(result, pillars),
         freshness=freshness(obs, today),
-        policy=policies,
+        policy=policy_status.readings(today),
         notes=tuple(notes),
     )
 
 
-def snapshot_from_store(
-    store: ObservationStore, today: date, offline: bool = False, seed: bool = False
-) -> Snapshot:
+def snapshot_from_store(store: ObservationStore, today: date, offline: bool = False) -> Snapshot:
     """``build_snapshot`` on everything an ``ObservationStore`` holds."""
-    return build_snapshot(store.load(), today, offline=offline, seed=seed)
+    return build_snapshot(store.load(), today, offline=offline)
 
 
 def freshness(obs: pd.DataFrame, today: date) -> tuple[SeriesFreshness, ...]:
@@ -291,7 +267,6 @@ def freshness(obs: pd.DataFrame, today: date) -> tuple[SeriesFreshness, ...]:
         out.append(
             SeriesFreshness(
                 series_id,
-                spec.name,
                 str(sources.get(series_id, spec.source)),
                 as_of,
                 age,
@@ -305,26 +280,62 @@ def freshness(obs: pd.DataFrame, today: date) -> tuple[SeriesFreshness, ...]:
 # --- blocks ---------------------------------------------------------------------------------
 
 
-def _fx(result: pipeline.Computation) -> FxBlock:
+def _fx(result: pipeline.Computation, obs: pd.DataFrame) -> FxBlock:
     p, s = result.panel, result.signal
     fx = s["usdjpy"]
-    level = _num(fx.iloc[-1])
     window = fx.iloc[-signal.HIGH_WINDOW :].dropna()
     source = str(p.fx_source.iloc[-1])
+    stale = bool(p.stale["usdjpy"].iloc[-1])
+    moves: tuple[Change, ...] = ()
+    if source in usdjpy.SOURCES:
+        values, observed, too_old = _one_source(obs, usdjpy.SOURCES[source], p.index)
+        moves = changes(values, observed, too_old | stale, FX_HORIZONS, percent=True)
+    high_day = window.idxmax() if len(window) else None
     return FxBlock(
-        level=level,
+        level=_num(fx.iloc[-1]),
         as_of=_day(p.asof["usdjpy"].iloc[-1]),
         source=source,
-        source_label=SOURCE_LABELS.get(source, "none"),
-        stale=bool(p.stale["usdjpy"].iloc[-1]),
-        change_1d_pct=_change_pct(fx, 1),
-        change_1w_pct=_change_pct(fx, 5),
-        change_1m_pct=_change_pct(fx, 21),
+        stale=stale,
+        changes=moves,
         high_60d=_num(window.max()) if len(window) else None,
-        high_60d_date=window.idxmax().date() if len(window) else None,
+        high_60d_date=_day(p.asof["usdjpy"].loc[high_day]) if high_day is not None else None,
+        high_60d_source=str(p.fx_source.loc[high_day]) if high_day is not None else "",
         drawdown_60d_pct=_num(s["C1_raw"].iloc[-1]),
         h10_last=p.splice.h10_last.date() if p.splice.h10_last is not None else None,
-        splice_factor=p.splice.factor if source == "ecb" else None,
+    )
+
+
+def _vix(result: pipeline.Computation, obs: pd.DataFrame) -> VixBlock:
+    p = result.panel
+    seen = p.asof["vix"].iloc[-1]
+    source = ""
+    if not pd.isna(seen) and "source" in obs:
+        rows = obs[(obs["series"] == "vix") & (obs["date"] == seen)]
+        source = str(rows["source"].iloc[-1]) if len(rows) else ""
+    return VixBlock(
+        level=_num(p.values["vix"].iloc[-1]),
+        as_of=_day(seen),
+        source=source,
+        stale=bool(p.stale["vix"].iloc[-1]),
+        changes=changes(p.values["vix"], p.asof["vix"], p.stale["vix"], ("1w",)),
+    )
+
+
+def _one_source(
+    obs: pd.DataFrame, series: str, index: pd.DatetimeIndex
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """One series' own values, observation dates and staleness on the last 13 months of days."""
+    days = index[index >= index[-1] - pd.DateOffset(months=13)]
+    rows = obs[obs["series"] == series]
+    own = usdjpy.clean(pd.Series(rows["value"].to_numpy(), index=pd.DatetimeIndex(rows["date"])))
+    values, observed = align(own.index, own.index, own.to_numpy(), days)
+    age = (days.to_numpy() - observed) / np.timedelta64(1, "D")
+    with np.errstate(invalid="ignore"):
+        too_old = ~(age <= CATALOGUE[series].max_age_days)
+    return (
+        pd.Series(values, index=days),
+        pd.Series(observed, index=days),
+        pd.Series(too_old, index=days),
     )
 
 
@@ -364,6 +375,7 @@ def _pillars(
     row: pd.Series, asof: pd.Series, stale: pd.Series, day: pd.Timestamp
 ) -> tuple[PillarReading, ...]:
     table = anchors.load()
+    policy_gap = bool(row["a1_policy_gap"])
     out = []
     for key in signal.PILLARS:
         members = table.pillar(key)
@@ -371,85 +383,38 @@ def _pillars(
         components = []
         for a in members:
             status = signal.STATUS_NAMES[int(row[f"{a.component}_status"])]
-            columns = SOURCE_COLUMNS[a.component]
-            if a.component in ("A1", "A2") and bool(row["a1_policy_gap"]):
-                columns = ("us_policy", "jp_policy", *signal.INPUTS[a.component])
+            columns = signal.inputs_of(a.component, policy_gap)
             dates = [_day(asof[c]) for c in columns]
             known = [d for d in dates if d is not None]
+            stale_inputs: tuple[InputAge, ...] = ()
+            missing: tuple[str, ...] = ()
+            if status == "stale":
+                stale_inputs = tuple(
+                    _age(c, asof[c], day) for c in signal.drop_inputs(a.component) if stale[c]
+                )
+            elif status == "missing":
+                missing = tuple(c for c in columns if pd.isna(asof[c]))
             components.append(
                 ComponentReading(
                     key=a.component,
                     pillar=key,
-                    quantity=a.quantity,
-                    unit=a.unit,
                     raw=_num(row[f"{a.component}_raw"]),
                     score=_num(row[f"{a.component}_score"]),
                     weight=a.weight,
                     effective_weight=a.weight / present if status == "ok" and present else None,
                     status=status,
-                    why=_why(a.component, status, asof, stale, day),
+                    stale_inputs=stale_inputs,
+                    missing_inputs=missing,
                     as_of=min(known) if known else None,
-                    description=describe(a.component, row),
                 )
             )
-        out.append(PillarReading(key, PILLAR_NAMES[key], _num(row[key]), tuple(components)))
+        out.append(PillarReading(key, _num(row[key]), tuple(components)))
     return tuple(out)
 
 
-def _why(
-    component: str, status: str, asof: pd.Series, stale: pd.Series, day: pd.Timestamp
-) -> str | None:
-    if status == "ok":
-        return None
-    columns = SOURCE_COLUMNS[component]
-    if status == "stale":
-        old = [c for c in signal.INPUTS[component] if bool(stale[c])]
-        parts = []
-        for column in old:
-            seen = pd.Timestamp(asof[column])
-            parts.append(
-                f"{COLUMN_NAMES.get(column, column)} last observed {_fmt(seen.date())} "
-                f"({(day - seen).days} days old)"
-            )
-        return "; ".join(parts) or "an input is stale"
-    absent = [c for c in columns if pd.isna(asof[c])]
-    if absent:
-        names = sorted({COLUMN_NAMES.get(c, c) for c in absent})
-        return f"no {', '.join(names)} data"
-    return "not enough history for its window"
-
-
-def describe(component: str, row: pd.Series) -> str | None:
-    """The component's quantity in a few plain words (None when it has no value)."""
-    x = _num(row[f"{component}_raw"])
-    if x is None:
-        return None
-    texts = {
-        "A1": f"US–Japan {'policy-rate' if bool(row['a1_policy_gap']) else '2-year'} gap {x:.0f} bp",
-        "A2": f"carry-to-risk {x:.2f} (gap ÷ 63-day volatility)",
-        "A3": f"2-year gap {x:+.0f} bp over 3 months",
-        "B1": f"speculators' net yen position {x:+.0f}% of open interest",
-        "B2": f"leveraged funds shorter yen than {x:.0f}% of the last 5 years",
-        "B3": f"USD/JPY {x:+.1f}% over 126 days",
-        "B4": f"63-day volatility {x:.2f}× its 3-year median",
-        "C1": f"USD/JPY {x:+.1f}% from its 60-day high",
-        "C2": f"20-day move {x:+.1f}σ",
-        "C3": f"20-day volatility {x:.1f}× its 1-year median",
-        "C4": _describe_c4(row),
-        "C5": f"speculators' net yen position {x:+.1f} pp over two reports",
-    }
-    return texts[component]
-
-
-def _describe_c4(row: pd.Series) -> str:
-    vix, change = _num(row["vix"]), _num(row["vix_5d_change"])
-    gated = float(row["c4_gate"]) < 1
-    text = (
-        f"VIX {vix:.1f} ({change:+.1f} in 5 days)"
-        if vix is not None and change is not None
-        else "VIX"
-    )
-    return text + (", yen not rising (gated ×0.3)" if gated else ", yen rising")
+def _age(column: str, seen: object, day: pd.Timestamp) -> InputAge:
+    when = _day(seen)
+    return InputAge(column, when, None if when is None else (day.date() - when).days)
 
 
 def _regime(result: pipeline.Computation, pillars: tuple[PillarReading, ...]) -> RegimeReading:
@@ -468,100 +433,16 @@ def _regime(result: pipeline.Computation, pillars: tuple[PillarReading, ...]) ->
         reverse=True,
     )
     drivers = tuple(c.key for c in ranked[:2] if (c.score or 0) > 0)
-    c = next(p.score for p in pillars if p.key == "C")
-    since = state.since_date
-    head = current.value.replace("_", " ").lower()
-    lead = f"{head.capitalize()} since {_fmt(since)}" if since else head.capitalize()
-    lead += f" ({state.trigger})" if state.trigger and state.trigger != "start" else ""
-    pressure = f"unwind pressure {c:.0f}" if c is not None else "unwind pressure unavailable"
-    named = "; ".join(
-        f"{c_.description} ({c_.key} {c_.score:.0f})" for c_ in ranked[:2] if c_.key in drivers
-    )
-    reason = f"{lead}: {pressure}" + (f"; strongest: {named}" if named else "") + "."
-    return RegimeReading(current.value, since, state.trigger, previous, reason, drivers)
-
-
-def _policy(today: date) -> tuple[PolicyReading, ...]:
-    upcoming = {m.bank: m.date for m in policy.next_meetings(today)}
-    out = []
-    for bank in policy.BANKS:
-        decision = policy.last_decision(bank, today)
-        out.append(
-            PolicyReading(
-                bank,
-                BANK_NAMES[bank],
-                decision.mid if decision else None,
-                decision.describe() if decision else None,
-                decision.decision_date if decision else None,
-                decision.status if decision else None,
-                upcoming.get(bank),
-            )
-        )
-    return tuple(out)
-
-
-def live_policy_rates(obs: pd.DataFrame) -> dict[str, pd.Series]:
-    """Live cross-check series: the Fed range midpoint (FRED) and the BoJ call rate."""
-
-    def series(series_id: str) -> pd.Series:
-        rows = obs[obs["series"] == series_id]
-        return pd.Series(rows["value"].to_numpy(), index=pd.DatetimeIndex(rows["date"]))
-
-    upper, lower = series("us.fed.upper"), series("us.fed.lower")
-    fed = ((upper + lower) / 2).dropna()
-    return {"fed": fed, "boj": series("jp.call")}
-
-
-def _policy_notes(obs: pd.DataFrame) -> list[str]:
-    notes = []
-    for bank, live in live_policy_rates(obs).items():
-        if len(live):
-            message = policy.table_disagrees(bank, live)
-            if message:
-                notes.append(message)
-    return notes
-
-
-def _age_notes(as_of: date, today: date) -> list[str]:
-    if (today - as_of).days <= OLD_CLOSE_DAYS:
-        return []
-    return [
-        f"The latest market close in the data is {_fmt(as_of)}, {(today - as_of).days} days "
-        "before today: every figure is as of that day."
-    ]
-
-
-def _regime_notes(result: pipeline.Computation) -> list[str]:
-    c = result.signal["C"]
-    if not np.isnan(c.iloc[-1]):
-        return []
-    valid = c.dropna()
-    if not len(valid):
-        return ["Unwind pressure cannot be computed: no USD/JPY history."]
-    return [
-        "Unwind pressure cannot be computed today; the regime is the one of "
-        f"{_fmt(valid.index[-1].date())}, the last day it could be."
-    ]
-
-
-def _fmt(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
-
-
-def _dropped_note(component: ComponentReading) -> str:
-    return (
-        f"{component.key} ({component.quantity}) dropped as {component.status}: "
-        f"{component.why}; {PILLAR_NAMES[component.pillar]} is renormalised over the rest."
+    valid = result.signal["C"].dropna()
+    computed_on = valid.index[-1].date() if len(valid) else None
+    last = regime.inputs_frame(result.signal.iloc[-(regime.EIGHT_WEEKS + 1) :]).iloc[-1]
+    inputs = RuleInputs(**{f.name: _num(last[f.name]) for f in fields(RuleInputs)})
+    return RegimeReading(
+        current.value, state.since_date, state.trigger, previous, drivers, computed_on, inputs
     )
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-
-def _change_pct(series: pd.Series, days: int) -> float | None:
-    if len(series) <= days:
-        return None
-    return _num(100 * (series.iloc[-1] / series.iloc[-1 - days] - 1))
 
 
 def _num(value: object) -> float | None:
@@ -579,11 +460,12 @@ __all__ = [
     "ComponentReading",
     "FxBlock",
     "PillarReading",
-    "PolicyReading",
     "PositioningBlock",
     "RegimeReading",
+    "RuleInputs",
     "SeriesFreshness",
     "Snapshot",
+    "VixBlock",
     "build_snapshot",
     "freshness",
     "inputs_version",

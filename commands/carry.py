@@ -19,7 +19,7 @@ from sqlalchemy import Engine, func, select
 
 from analytics import pipeline
 from analytics.coverage import require_day
-from analytics.seed import is_seed_source
+from analytics.panel import last_market_day
 from analytics.snapshot import build_snapshot
 from analytics.store import ObservationStore, observations_table
 from commands import (
@@ -76,10 +76,10 @@ def snapshot_builder(
             raise NoData("no USD/JPY observations stored")
         day = today()
         require_day(obs, day)
-        computation = pipeline.compute(obs, end=pd.Timestamp(day))
-        latest = obs.sort_values("date").groupby("series")["source"].last()
-        seed = bool(latest.map(is_seed_source).any())
-        snapshot = build_snapshot(obs, day, computation=computation, seed=seed)
+        # Up to the last market close, not to ``day``: a row carried forward past it would
+        # present yesterday's close as today's.
+        computation = pipeline.compute(obs, end=last_market_day(obs, pd.Timestamp(day)))
+        snapshot = build_snapshot(obs, day, computation=computation)
         return snapshot, computation.daily()
 
     return build

@@ -125,17 +125,39 @@ def test_csv_has_one_row_per_business_day_and_the_required_columns(tmp_path: Pat
 
 
 def test_an_unwinding_without_a_five_percent_fall_is_a_false_alarm() -> None:
-    index = pd.bdate_range("2020-01-01", periods=120)
-    fx = np.full(120, 100.0)
+    index = pd.bdate_range("2020-01-01", periods=160)
+    fx = np.full(160, 100.0)
     fx[70:80] = np.linspace(100, 93, 10)  # a 7% fall around the second alarm
-    regimes = np.array(["STABLE"] * 120, dtype=object)
+    regimes = np.array(["STABLE"] * 160, dtype=object)
     regimes[30:35] = "UNWINDING"
     regimes[75:80] = "UNWINDING"
+    regimes[120:140] = "UNWINDING_GRADUAL"  # no fall at all: a false gradual alarm
     daily = pd.DataFrame({"regime": regimes, "usdjpy": fx, "unwind_pressure": 70.0}, index=index)
-    alarms = backtest.unwinding_alarms(daily)
-    assert list(alarms.index) == [index[30], index[75]]
-    assert list(alarms["false_alarm"]) == [True, False]
+    alarms = backtest.entry_alarms(daily)
+    assert list(alarms.index) == [index[30], index[75], index[120]]
+    assert list(alarms["regime"]) == ["UNWINDING", "UNWINDING", "UNWINDING_GRADUAL"]
+    assert list(alarms["false_alarm"]) == [True, False, True]
     assert alarms["drawdown_pct"].iloc[1] == pytest.approx(7.0)
+    stats = backtest._stats(daily, alarms, index[0].date(), index[-1].date())
+    assert (stats.alarm("UNWINDING").entries, stats.alarm("UNWINDING").false_alarms) == (2, 1)
+    gradual = stats.alarm("UNWINDING_GRADUAL")
+    assert (gradual.entries, gradual.false_alarms) == (1, 1)
+
+
+def test_the_report_counts_false_gradual_alarms_on_the_real_history() -> None:
+    """On main the report counted only UNWINDING; 2019's gradual unwind had no 5% fall."""
+    if not RAW_DIR.exists():
+        pytest.skip(f"real data not found under {RAW_DIR}")
+    obs = rawfiles.read_directory(RAW_DIR)
+    result = backtest.run_backtest(obs, date(2018, 1, 1), date(2019, 12, 31))
+    gradual = result.stats.alarm("UNWINDING_GRADUAL")
+    assert gradual.entries >= 1 and gradual.false_alarms >= 1
+    report = backtest.format_report(result)
+    assert (
+        f"UNWINDING_GRADUAL entries: {gradual.entries}; false alarms: {gradual.false_alarms}"
+        in (report)
+    )
+    assert "UNWINDING_GRADUAL entries" in report.split("False alarms per year")[1]
 
 
 def test_report_lists_timeline_episodes_alarms_and_changes() -> None:

@@ -67,7 +67,7 @@ def test_calm_carry_building_stretches_show_no_unwinding(
 def test_at_most_one_false_unwinding_alarm_a_year(
     result: backtest.BacktestResult, span: tuple[date, date]
 ) -> None:
-    assert result.stats_between(*span).false_alarms_per_year <= 1.0
+    assert result.stats_between(*span).alarm("UNWINDING").per_year <= 1.0
 
 
 @pytest.mark.parametrize("span", [IN_SAMPLE, OUT_OF_SAMPLE], ids=["1990-2012", "2013-2026"])

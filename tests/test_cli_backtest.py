@@ -56,3 +56,44 @@ def test_backtest_rejects_an_empty_window(capsys: pytest.CaptureFixture[str]) ->
         == 2
     )
     assert "--start must be before --end" in capsys.readouterr().err
+
+
+def test_backtest_raw_reads_every_file_of_a_series_so_vix_reaches_2026(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raw_path("VIX_cboe_daily.csv")
+    out_csv = tmp_path / "bt.csv"
+    args = ["backtest", "--start", "2026-01-05", "--end", "2026-07-23", "--raw", str(RAW_DIR)]
+    assert main([*args, "--csv", str(out_csv)]) == 0
+    report = capsys.readouterr().out
+    assert "C4 (the VIX) was unavailable" not in report
+    with out_csv.open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows[-1]["date"] == "2026-07-23"
+    assert all(row["C4_score"] for row in rows)  # VIX on every day of 2026 in the window
+    assert "UNWINDING_GRADUAL entries:" in report
+
+
+def test_later_files_of_a_series_win_and_unknown_files_are_ignored(tmp_path: Path) -> None:
+    from analytics import rawfiles
+
+    (tmp_path / "VIXCLS.csv").write_text(
+        "DATE,VIXCLS\n2026-01-02,20.00\n2026-01-05,21.00\n", encoding="ascii"
+    )
+    (tmp_path / "VIXCLS_2026.csv").write_text(
+        "observation_date,VIXCLS\n2026-01-05,21.50\n2026-01-06,22.00\n", encoding="ascii"
+    )
+    (tmp_path / "VIX_cboe_daily.csv").write_text(
+        "DATE,OPEN,HIGH,LOW,CLOSE\n01/06/2026,1,1,1,23.000000\n01/07/2026,1,1,1,24.000000\r\n",
+        encoding="ascii",
+    )
+    (tmp_path / "NIKKEI225.csv").write_text("observation_date,NIKKEI225\n", encoding="ascii")
+    obs = rawfiles.read_directory(tmp_path)
+    days = obs["date"].dt.strftime("%Y-%m-%d")
+    vix = dict(zip(days, zip(obs["value"], obs["source"], strict=True), strict=True))
+    assert vix == {
+        "2026-01-02": (20.0, "fred"),
+        "2026-01-05": (21.5, "fred"),  # the file reaching further wins
+        "2026-01-06": (23.0, "cboe"),
+        "2026-01-07": (24.0, "cboe"),
+    }

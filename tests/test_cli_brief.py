@@ -45,6 +45,29 @@ def test_brief_today_names_its_stale_inputs(capsys: pytest.CaptureFixture[str]) 
     assert "Stale inputs:" in text and "JGB 2-year yield (30 Apr 2026)" in text
 
 
+def test_a_stale_input_is_never_shown_as_current(capsys: pytest.CaptureFixture[str]) -> None:
+    """The seed's last close is 30 Oct 2026 (ECB); the US 2-year stops on 13 Nov 2025."""
+    assert main(["brief", "--date", "2026-12-01"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    text = "\n".join(lines)
+    assert lines[0] == "Yen carry briefing, 1 Dec 2026"
+    assert lines[2].startswith(
+        "No market close yet for 1 Dec 2026: the latest close in the data is that of 30 Oct 2026"
+    )
+    assert "scores as of 30 Oct 2026" in text
+    two = next(line for line in lines if line.startswith("The US–Japan 2-year yield gap"))
+    assert "Not current: no new US close since 13 Nov 2025" in two
+    assert "Changes:" not in two and " bp 1w" not in two
+    ten = next(line for line in lines if line.startswith("The 10-year gap"))
+    assert "no new US close since 30 Jul 2026" in ten and "Changes:" not in ten
+    fx = next(line for line in lines if line.startswith("USD/JPY stood at"))
+    assert "on 30 Oct 2026" in fx and "0.00%" not in fx
+    # Positioning is described only from a current report; the lede claims only scored facts.
+    assert "were net long the yen" not in text and "shorter the yen than in" not in text
+    assert "Positioning is not described" in lines[2]
+    assert "positioning is not building up fast" not in text.lower()
+
+
 def test_brief_in_japanese(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["brief", "--date", "2024-08-02", "--lang", "ja"]) == 0
     text = capsys.readouterr().out
@@ -120,3 +143,55 @@ def test_brief_offline_or_for_a_past_day_asks_no_source(
         assert server.hits() == []
     out, err = capsys.readouterr()
     assert "Not refreshed" not in out and "refreshing" not in err
+
+
+def test_policy_rates_name_the_last_change_the_last_hold_and_what_the_table_misses(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["brief", "--date", "2026-12-01"]) == 0
+    text = capsys.readouterr().out
+    assert (
+        "The Fed's target range is 3.50–3.75%, set on 10 Dec 2025 and unchanged at the "
+        "meeting of 18 Mar 2026." in text
+    )
+    assert (
+        "The BoJ's policy rate is 0.75%, set on 19 Dec 2025 and unchanged at the meeting of "
+        "23 Jan 2026." in text
+    )
+    assert "decision table of the Fed ends with its decision of 18 Mar 2026" in text
+    assert "5 meetings have been held since, the last on 28 Oct 2026" in text
+    assert "decision table of the BoJ ends with its decision of 23 Jan 2026" in text
+    assert "6 meetings have been held since, the last on 30 Oct 2026" in text
+    # The live cross-checks say why they could not run.
+    assert (
+        "could not be checked against FRED's Fed funds target range (DFEDTARU/DFEDTARL): "
+        "its latest value is of 31 Jan 2024" in text
+    )
+    assert "could not be checked against the BoJ's overnight call rate: none is stored" in text
+
+
+def test_a_past_briefing_names_the_meetings_and_the_single_fed_target_of_then(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["brief", "--date", "2006-08-01"]) == 0
+    text = capsys.readouterr().out
+    assert "The Fed's target is 5.25%, set on 29 Jun 2006." in text
+    assert "target range" not in text
+    assert "the FOMC decision on 8 Aug 2006" in text and "the BoJ decision on 11 Aug 2006" in text
+    assert "FRED's Fed funds target (DFEDTAR)" not in text  # the check ran: DFEDTAR is current
+    assert main(["brief", "--date", "2024-08-05"]) == 0
+    text = capsys.readouterr().out
+    assert "set on 26 Jul 2023 and unchanged at the meeting of 31 Jul 2024" in text
+    assert (
+        "the FOMC decision on 18 Sept 2024" in text and "the BoJ decision on 20 Sept 2024" in text
+    )
+
+
+def test_usd_jpy_names_its_source_and_the_ecb_cross_is_shown_as_published(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["brief", "--date", "2026-12-01"]) == 0
+    text = capsys.readouterr().out
+    # ECB, 30 Oct 2026: 175.68 JPY and 1.1172 USD per euro, so 157.25 (not a rescaled 157.18).
+    assert "USD/JPY stood at 157.25 on 30 Oct 2026 (ECB reference cross, fixed 14:15 CET)." in text
+    assert "The VIX is missing: no VIX close is stored" in text  # the seed carries no VIX

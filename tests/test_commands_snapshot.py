@@ -47,7 +47,7 @@ def test_explain_lists_every_component_with_value_score_and_weight(
 def test_explain_says_why_a_component_is_left_out(tmp_path, context: MakeContext) -> None:
     services = make_services(f"sqlite:///{tmp_path / 's.sqlite3'}", kind="sparse")
     text = render_text(dispatch("/carry explain", context(), services))
-    assert "C4 Risk appetite: left out (weight 15%): no current value is available." in text
+    assert "C4 Risk appetite: left out (weight 15%): no VIX data is stored." in text
     assert "Crowding (B): 38/100" in text or "Crowding (B):" in text
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import differential, panel, usdjpy
+from analytics import differential, panel, panel_changes, usdjpy
 from tests.support import market
 
 
@@ -34,7 +34,7 @@ def test_gaps_are_us_minus_japan_in_basis_points() -> None:
     )
 
 
-def test_changes_and_distance_from_three_year_peak() -> None:
+def test_changes_run_over_calendar_horizons_and_the_peak_over_three_years() -> None:
     index = market.days(900)
     rise, fall = np.linspace(3.0, 5.0, 600), np.linspace(5.0, 4.0, 301)[1:]
     us = pd.Series(np.concatenate([rise, fall]), index)  # peak at position 599
@@ -42,36 +42,84 @@ def test_changes_and_distance_from_three_year_peak() -> None:
     series["us.2y"] = us
     series["jp.2y"] = pd.Series(0.0, index)
     block = differential.block(differential.GAPS[1], *_frames(build(series, str(index[-1].date()))))
-    values = 100 * us.to_numpy()
-    assert block.level_bp == pytest.approx(values[-1])
-    assert block.change_1w_bp == pytest.approx(values[-1] - values[-6])
-    assert block.change_1m_bp == pytest.approx(values[-1] - values[-22])
-    assert block.change_3m_bp == pytest.approx(values[-1] - values[-64])
-    assert block.change_12m_bp == pytest.approx(values[-1] - values[-253])
+    values = 100 * us
+    day = index[-1]
+    for horizon, offset in (
+        ("1w", pd.DateOffset(days=7)),
+        ("1m", pd.DateOffset(months=1)),
+        ("3m", pd.DateOffset(months=3)),
+        ("12m", pd.DateOffset(years=1)),
+    ):
+        base = values[values.index <= day - offset]
+        assert block.change(horizon) == pytest.approx(values.iloc[-1] - base.iloc[-1]), horizon
     assert block.peak_3y_bp == pytest.approx(500.0)
     assert block.peak_3y_date == index[599].date()
-    assert block.from_peak_bp == pytest.approx(values[-1] - 500.0)
+    assert block.from_peak_bp == pytest.approx(values.iloc[-1] - 500.0)
 
 
-def test_japan_leg_arrives_next_business_day_and_the_block_says_the_legs_differ() -> None:
+def test_a_year_is_a_calendar_year_not_252_weekdays() -> None:
+    from analytics import rawfiles
+    from tests.support.paths import raw_path
+
+    obs = rawfiles.read_directory(raw_path("DGS2_1990-2025.csv").parent)
+    p = panel.build_panel(obs, start=pd.Timestamp("2024-01-01"), end=pd.Timestamp("2026-12-01"))
+    block = differential.block(differential.GAPS[0], *_frames(p))
+    year = next(c for c in block.changes if c.horizon == "12m")
+    # 1 Dec 2025: Fed 3.75-4.00%, BoJ 0.50% (337.5 bp); 1 Dec 2026: 3.50-3.75%, 0.75%.
+    assert year.nominal == date(2025, 12, 1) and year.base == date(2025, 12, 1)
+    assert year.value == pytest.approx(-50.0)  # 252 weekdays back (15 Dec 2025) gave -25
+
+
+def test_a_base_on_a_weekend_names_the_day_it_was_observed() -> None:
+    series = market.calm(300)
+    p = build(series)  # ends on a weekday; a month before it may be a weekend
+    day = p.index[-1]
+    block = differential.block(differential.GAPS[1], *_frames(p))
+    for change in block.changes:
+        nominal = (day - panel_changes.OFFSETS[change.horizon]).date()
+        assert change.nominal == nominal
+        observed = series["us.2y"].index[series["us.2y"].index <= pd.Timestamp(nominal)][-1]
+        assert change.base == observed.date()
+        assert change.dated == (observed.date() != nominal)
+
+
+def test_a_gap_pairs_the_closes_of_the_same_day() -> None:
     series = market.calm(300)
     p = build(series)
     block = differential.block(differential.GAPS[1], *_frames(p))
-    friday_obs = series["jp.2y"].index[-1]
-    assert p.index[-1] > friday_obs  # the panel runs one day past the last JGB date
-    assert block.jp.as_of == friday_obs.date()
-    assert block.us.as_of == series["us.2y"].index[-1].date()
-    same_day = build(series, end=str(series["us.2y"].index[-1].date()))
-    block = differential.block(differential.GAPS[1], *_frames(same_day))
+    last = series["jp.2y"].index[-1]
+    assert p.index[-1] == last  # the JGB close counts on its own day, like the US close
+    assert block.jp.as_of == block.us.as_of == last.date()
+    us, jp = series["us.2y"].iloc[-1], series["jp.2y"].iloc[-1]
+    assert block.level_bp == pytest.approx(100 * (us - jp))
+
+
+def test_a_leg_not_yet_published_keeps_its_own_date() -> None:
+    series = market.calm(300)
+    series["jp.2y"] = series["jp.2y"].iloc[:-1]  # MoF has not published the last day yet
+    block = differential.block(differential.GAPS[1], *_frames(build(series)))
     assert block.us.as_of != block.jp.as_of
-    assert block.statement is not None and block.jp.as_of is not None
-    assert "JGB 2-year as of" in block.statement
-    assert f"{block.jp.as_of.day} {block.jp.as_of:%b %Y}" in block.statement
+    assert block.as_of == block.jp.as_of == series["jp.2y"].index[-1].date()
 
 
-def test_policy_gap_legs_share_the_day_so_no_statement() -> None:
+def test_5_august_2024_pairs_the_us_and_jgb_closes_of_that_day() -> None:
+    from analytics import backtest, rawfiles, snapshot
+    from tests.support.paths import raw_path
+
+    obs = rawfiles.read_directory(raw_path("jgbcme_all.csv").parent)
+    snap = snapshot.build_snapshot(obs, date(2024, 8, 5))
+    ten = snap.gap("10y")
+    assert ten.us.as_of == ten.jp.as_of == date(2024, 8, 5)
+    assert (ten.us.value_pct, ten.jp.value_pct) == (3.78, 0.781)
+    assert ten.level_bp == pytest.approx(299.9)  # not 281: the JGB close of 2 Aug
+    two = snap.gap("2y")
+    assert two.jp.as_of == date(2024, 8, 5) and two.level_bp == pytest.approx(389 - 26.5)
+    daily = backtest.run_backtest(obs, date(2024, 7, 1), date(2024, 8, 9)).daily
+    assert daily.loc["2024-08-05", "gap_10y_bp"] == pytest.approx(299.9)
+
+
+def test_policy_gap_legs_share_the_day() -> None:
     block = differential.block(differential.GAPS[0], *_frames(build(market.calm(300))))
-    assert block.statement is None
     assert block.us.as_of == block.jp.as_of
 
 
@@ -80,24 +128,35 @@ def test_a_missing_leg_is_stated_plainly() -> None:
     del series["jp.10y"]
     block = differential.block(differential.GAPS[2], *_frames(build(series)))
     assert block.level_bp is None
-    assert (
-        block.statement == "The 10-year gap cannot be computed: no JGB 10-year value is available."
-    )
+    assert block.jp.as_of is None and block.us.as_of is not None
 
 
-def test_splice_uses_h10_then_the_level_adjusted_ecb_cross_without_a_jump() -> None:
+def test_splice_uses_h10_then_the_ecb_cross_as_published() -> None:
     index = pd.bdate_range("2025-01-01", periods=80)
     true = pd.Series(150 * np.exp(np.linspace(0, 0.05, 80)), index)
     h10 = true.iloc[:50].drop(index[20])  # a US holiday inside the H.10 range
-    ecb = true * 1.004  # a different fixing time: a steady level difference
+    ecb = true * 1.004  # a different fixing time: the cross differs from the noon rate
     spliced = usdjpy.splice(h10, ecb, index)
     assert spliced.source.iloc[49] == "h10"
     assert (spliced.source.iloc[50:] == "ecb").all()
     assert spliced.source.iloc[20] == "ecb"
-    np.testing.assert_allclose(spliced.values.to_numpy(), true.to_numpy(), rtol=1e-12)
+    expected = true.copy()
+    expected.iloc[50:] = ecb.iloc[50:]
+    expected.iloc[20] = ecb.iloc[20]
+    np.testing.assert_allclose(spliced.values.to_numpy(), expected.to_numpy(), rtol=1e-12)
     assert spliced.info.h10_last == index[49]
-    assert spliced.info.factor == pytest.approx(1 / 1.004)
     assert spliced.as_of.iloc[-1] == index[-1]
+
+
+def test_the_ecb_cross_is_not_rescaled_on_real_data() -> None:
+    from analytics import rawfiles
+    from tests.support.paths import raw_path
+
+    obs = rawfiles.read_directory(raw_path("eurofxref-hist.csv").parent)
+    p = panel.build_panel(obs, start=pd.Timestamp("2026-09-01"), end=pd.Timestamp("2026-10-30"))
+    assert p.fx_source.iloc[-1] == "ecb"  # H.10 (DEXJPUS) ends on 11 Sep 2026
+    ecb = obs[(obs["series"] == usdjpy.ECB) & (obs["date"] == "2026-10-30")]["value"].iloc[0]
+    assert p.values["usdjpy"].iloc[-1] == ecb
 
 
 def test_splice_is_point_in_time() -> None:
@@ -134,14 +193,6 @@ def test_cftc_positions_count_from_their_release_date() -> None:
     assert p.asof.loc["2016-02-05", "cftc_net_pct_oi"] == report
     assert bool(p.stale.loc["2016-02-12", "cftc_net_pct_oi"]) is False
     assert bool(p.stale.loc["2016-02-16", "cftc_net_pct_oi"]) is True
-
-
-def test_history_has_every_gap_change_and_peak_column() -> None:
-    frame = differential.history(build(market.calm(300)).values)
-    for key in ("policy", "2y", "10y"):
-        for suffix in ("", "_1w", "_1m", "_3m", "_12m", "_from_peak"):
-            assert f"gap_{key}_bp{suffix}" in frame.columns
-    assert (frame["gap_2y_bp_from_peak"].dropna() <= 1e-9).all()
 
 
 def _frames(p: panel.Panel) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

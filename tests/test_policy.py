@@ -221,18 +221,18 @@ def test_fed_target_range_midpoint_confirms_the_holds() -> None:
 
 def test_table_disagrees_when_the_live_rate_moved_without_a_table_row() -> None:
     call = live({("2026-06-17", "2026-09-18"): 0.977, ("2026-09-21", "2026-09-30"): 1.227})
-    message = policy.table_disagrees("boj", call)
-    assert message is not None
-    assert message.startswith("The BoJ policy table may be out of date:")
-    assert "1.23%" in message and "1.00%" in message and "16 Jun 2026" in message
+    note = policy.table_disagrees("boj", call)
+    assert note is not None and note.code == "policy_table_disagrees" and note.bank == "boj"
+    assert note.live_mean_pct == pytest.approx(1.227)
+    assert (note.lower, note.upper) == (1.0, 1.0)
+    assert note.decision_date == date(2026, 6, 16) and note.live_last == date(2026, 9, 30)
 
 
 def test_table_disagrees_names_the_fed_and_its_range() -> None:
     midpoint = live({("2026-06-01", "2026-07-29"): 3.625, ("2026-07-30", "2026-08-14"): 3.375})
-    message = policy.table_disagrees("fed", midpoint)
-    assert message is not None
-    assert message.startswith("The Fed policy table may be out of date:")
-    assert "3.50–3.75%" in message
+    note = policy.table_disagrees("fed", midpoint)
+    assert note is not None and note.bank == "fed"
+    assert (note.lower, note.upper) == (3.5, 3.75)
 
 
 def test_table_stays_quiet_for_the_usual_call_rate_spread() -> None:
@@ -276,9 +276,76 @@ def test_next_meetings_gives_each_banks_next_decision_day() -> None:
 
 def test_scheduled_decision_days_are_plausible() -> None:
     for meeting in policy.meetings():
-        assert meeting.date.weekday() < 5, meeting
-        if meeting.bank == "fed":
-            assert meeting.date.weekday() == 2, meeting  # FOMC statements come on Wednesdays
+        if meeting.kind != "unscheduled":
+            assert meeting.date.weekday() < 5, meeting
+        if meeting.bank == "fed" and meeting.kind == "scheduled" and meeting.date.year >= 2013:
+            assert meeting.date.weekday() in (2, 3), meeting  # two-day meetings end Wed (or Thu)
+
+
+def test_the_calendar_covers_every_meeting_from_2006_to_2026() -> None:
+    for year in range(2006, 2027):
+        on_calendar = [
+            m for m in policy.meetings() if m.date.year == year and m.kind != "unscheduled"
+        ]
+        fed = [m for m in on_calendar if m.bank == "fed"]
+        boj = [m for m in on_calendar if m.bank == "boj"]
+        assert len(fed) == 8, (year, fed)
+        assert len(boj) == (14 if year <= 2015 else 8), (year, len(boj))
+    assert sum(m.bank == "fed" for m in policy.meetings() if m.date.year == 2027) == 8
+    for bank in policy.BANKS:
+        days = {m.date for m in policy.meetings() if m.bank == bank and m.held}
+        for row in policy.table(bank):
+            if date(2006, 1, 1) <= row.decision_date:
+                assert row.decision_date in days, (bank, row)
+
+
+def test_a_past_briefing_names_the_next_meeting_as_it_was_then() -> None:
+    assert [(m.bank, m.date) for m in policy.next_meetings(date(2006, 8, 1))] == [
+        ("fed", date(2006, 8, 8)),
+        ("boj", date(2006, 8, 11)),
+    ]
+    assert [(m.bank, m.date) for m in policy.next_meetings(date(2024, 8, 5))] == [
+        ("fed", date(2024, 9, 18)),
+        ("boj", date(2024, 9, 20)),
+    ]
+    # Intermeeting decisions were never "next"; a moved meeting was, until it was replaced.
+    fed_january_2008 = [m for m in policy.next_meetings(date(2008, 1, 15)) if m.bank == "fed"]
+    assert [m.date for m in fed_january_2008] == [date(2008, 1, 30)]  # not the 22 Jan cut
+    fed_march_2020 = [m for m in policy.next_meetings(date(2020, 3, 10)) if m.bank == "fed"]
+    assert [m.date for m in fed_march_2020] == [date(2020, 3, 18)]
+    fed_after = [m for m in policy.next_meetings(date(2020, 3, 16)) if m.bank == "fed"]
+    assert [m.date for m in fed_after] == [date(2020, 4, 29)]
+
+
+def test_set_on_is_the_last_change_and_a_hold_is_the_last_meeting() -> None:
+    fed = policy.standing("fed", date(2026, 12, 1))
+    assert fed is not None
+    assert fed.changed.decision_date == date(2025, 12, 10)  # not the 18 Mar 2026 hold
+    assert fed.held_at == date(2026, 3, 18)
+    boj = policy.standing("boj", date(2026, 12, 1))
+    assert boj is not None
+    assert (boj.changed.decision_date, boj.held_at) == (date(2025, 12, 19), date(2026, 1, 23))
+    # A hold the table has no row for, but lies inside its known range: the July 2024 FOMC.
+    aug = policy.standing("fed", date(2024, 8, 5))
+    assert aug is not None
+    assert (aug.changed.decision_date, aug.held_at) == (date(2023, 7, 26), date(2024, 7, 31))
+    assert policy.standing("boj", date(2024, 8, 5)).held_at is None  # type: ignore[union-attr]
+
+
+def test_meetings_after_the_tables_last_row_are_counted() -> None:
+    fed = policy.standing("fed", date(2026, 12, 1))
+    boj = policy.standing("boj", date(2026, 12, 1))
+    assert fed is not None and boj is not None
+    assert fed.recorded.decision_date == date(2026, 3, 18)
+    assert [m.date for m in fed.unrecorded] == [
+        date(2026, 4, 29),
+        date(2026, 6, 17),
+        date(2026, 7, 29),
+        date(2026, 9, 16),
+        date(2026, 10, 28),
+    ]
+    assert boj.recorded.decision_date == date(2026, 1, 23) and len(boj.unrecorded) == 6
+    assert policy.standing("fed", date(2024, 8, 5)).unrecorded == ()  # type: ignore[union-attr]
 
 
 # --- table file validation ------------------------------------------------------------------

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from analytics import observations
 from analytics.http import RetryPolicy
-from analytics.rawfiles import RAW_FILES, read_file
+from analytics.rawfiles import read_file
 from analytics.refresh import (
     GRACE_SECONDS,
     OUT_OF_TIME,
@@ -58,8 +58,7 @@ def point_sources_at(server: LocalServer | SilentServer, monkeypatch: pytest.Mon
 
 
 def parsed(name: str) -> pd.DataFrame:
-    raw = next(r for r in RAW_FILES if r.name == name)
-    return read_file(raw_path(name), raw)
+    return read_file(raw_path(name))
 
 
 def as_dict(obs: pd.DataFrame) -> dict[tuple[str, str], float]:

@@ -209,3 +209,75 @@ def test_without_a_regime_change_only_a_15_point_move_posts() -> None:
     assert not small.post
     assert large.post and large.kind == "move"
     assert not budget.decide([], NOW, regime_changed=False, c=90.0).post
+
+
+# --- only current inputs --------------------------------------------------------------------
+
+
+def test_a_close_without_unwind_pressure_freezes_the_machine() -> None:
+    c = c_path((70, 3), (10, 5), (np.nan, 25), (10, 3))
+    out = labels(inputs(len(c), c=c))
+    assert out[7] == R
+    # Twenty-five closes without pressure do not count as twenty days of RESET running out.
+    assert out[8:33] == [R] * 25
+    assert out[-1] == R
+
+
+def test_a_stale_two_year_leg_cannot_enter_a_gradual_unwind() -> None:
+    from analytics import panel, signal
+    from analytics.regime import inputs_frame
+    from tests.support import market
+
+    series = market.calm(1100)
+    index = series["us.2y"].index
+    # Crowding falls (USD/JPY drifts down) while the US 2-year leg freezes 80 days before the
+    # end at a level 60 bp above where it would otherwise be: its 3-month change looks like
+    # a narrowing gap only because one leg stopped.
+    series["us.2y"] = series["us.2y"].iloc[:-80] + 0.6 * (index[:-80] > index[-150])
+    frame = signal.compute(
+        panel.build_panel(market.long_frame(series), policy_rate=market.policy_rate)
+    )
+    assert (frame["A3_status"].iloc[-60:] == signal.STALE).all()
+    assert frame["A3_raw"].iloc[-60:].notna().all()  # the raw change is there, but stale
+    rules = inputs_frame(frame)
+    assert rules["gap_2y_3m_bp"].iloc[-60:].isna().all()
+
+
+def test_crowding_changes_only_between_days_with_the_same_components() -> None:
+    from analytics import signal
+    from analytics.regime import inputs_frame
+
+    index = pd.bdate_range("2024-01-01", periods=60)
+    frame = pd.DataFrame(
+        {
+            "C": 10.0,
+            "B": np.r_[np.full(45, 70.0), np.full(15, 40.0)],
+            "fuel": 50.0,
+            "fx_ret_1d_pct": 0.0,
+            "fx_ret_63d_pct": -1.0,
+            "A3_raw": -40.0,
+            "A3_status": signal.OK,
+            **{f"B{i}_status": signal.OK for i in range(1, 5)},
+        },
+        index=index,
+    )
+    frame.loc[index[45] :, "B1_status"] = signal.STALE  # B1 drops out: B falls 30 by renormalising
+    rules = inputs_frame(frame)
+    assert rules["b_change_8w"].iloc[-15:].isna().all()
+    assert rules["b_change_1w"].iloc[45:50].isna().all()
+    assert rules["b_change_1w"].iloc[-1] == 0.0  # same components on both days again
+    assert G not in labels(rules)
+
+
+@pytest.mark.slow
+def test_no_gradual_unwind_on_a_frozen_us_two_year_leg_in_2026() -> None:
+    from datetime import date
+
+    from analytics import backtest, rawfiles
+    from tests.support.paths import raw_path
+
+    obs = rawfiles.read_directory(raw_path("DGS2_1990-2025.csv").parent)
+    result = backtest.run_backtest(obs, date(2025, 10, 1), date(2026, 6, 30))
+    daily = result.daily.loc["2026-01-27":"2026-03-20"]
+    assert (daily["A3_score"].isna()).all()  # the US 2-year leg stops on 13 Nov 2025
+    assert not (daily["regime"] == G).any()

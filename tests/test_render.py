@@ -272,10 +272,9 @@ def test_compiled_templates_kept_between_runs_never_cross_formats(
 ) -> None:
     """The bytecode cache outlives the process: a fresh environment of one format must not load
     what another format compiled (plain-text macros would be escaped twice in Telegram HTML)."""
-    import tempfile
     from itertools import permutations
 
-    from commands.render import FORMATS, environment
+    from commands.render import FORMATS, environment, template_cache
 
     reply = dispatch("/carry explain", context(), services)
     compiled_afresh = {}
@@ -287,10 +286,31 @@ def test_compiled_templates_kept_between_runs_never_cross_formats(
         for first, second in permutations(FORMATS, 2):
             folder = tmp_path / f"{first}-{second}"
             folder.mkdir()
-            monkeypatch.setattr(tempfile, "tempdir", str(folder))  # an empty bytecode cache
+            monkeypatch.setenv("CARRYBOT_HOME", str(folder))  # an empty bytecode cache
+            template_cache.cache_clear()
             environment.cache_clear()
             render(reply, first)  # compiles and keeps its bytecode
             environment.cache_clear()  # as in a new process: only the files remain
             assert render(reply, second) == compiled_afresh[second], (first, second)
     finally:
+        template_cache.cache_clear()
         environment.cache_clear()
+
+
+def test_compiled_templates_are_cached_on_disk_and_a_bad_cache_is_ignored(tmp_path: Path) -> None:
+    from jinja2 import Environment, PackageLoader
+
+    from commands.render import _TemplateCache
+
+    def env(directory: Path) -> Environment:
+        loader = PackageLoader("templates", ".")
+        cache = _TemplateCache(str(directory))
+        return Environment(loader=loader, bytecode_cache=cache, extensions=["jinja2.ext.do"])
+
+    good = tmp_path / "cache"
+    good.mkdir()
+    env(good).get_template("replies/help.j2")
+    assert list(good.iterdir())  # written once, read by the next process
+    not_a_directory = tmp_path / "file"
+    not_a_directory.write_text("x")
+    assert env(not_a_directory).get_template("replies/help.j2") is not None

@@ -8,12 +8,12 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from analytics import regime
 from analytics.seed import open_seeded_store
 from commands.carry import make_services
-from commands.render import render_text
+from commands.render import environment, render_text
 from commands.reply import Reply
 from commands.services import NoData, SnapshotProvider
-from commands.views import parse_trigger
 from tests.support.snapshots import computed
 
 
@@ -73,9 +73,18 @@ def test_charts_are_cached_per_version_kind_and_window() -> None:
 def test_every_regime_rule_has_words() -> None:
     _, daily = computed("stressed")
     sparse = computed("sparse")[1]
-    triggers = set(daily["regime_trigger"].dropna()) | set(sparse["regime_trigger"].dropna())
-    assert triggers
-    assert {t: parse_trigger(t).code for t in triggers if not parse_trigger(t).code} == {}
+    seen = set(daily["regime_trigger"].dropna()) | set(sparse["regime_trigger"].dropna())
+    rules = regime.rules(regime.Thresholds())
+    made = {getattr(rules, name) for name in rules.__dataclass_fields__}
+    assert seen and seen <= made | {regime.START}
+    words = environment("text", "en").from_string(
+        '{% import "macros.j2" as t %}{{ t.rule_text(r) }}'
+    )
+    start = words.render(r=regime.START)
+    assert start == "the history starts here"
+    for rule in made:
+        text = words.render(r=rule)
+        assert text and text != start and "%(" not in text, rule
 
 
 def test_a_template_failure_renders_the_apology(caplog: pytest.LogCaptureFixture) -> None:

@@ -167,9 +167,10 @@ def test_snapshot_names_dropped_components_and_why() -> None:
     c4 = next(c for c in snap.pillar("C").components if c.key == "C4")
     assert c4.status == "stale" and c4.score is None and c4.effective_weight is None
     last_vix = series["vix"].index[-1].date()
-    assert c4.why is not None and f"VIX last observed {last_vix.day} {last_vix:%b %Y}" in c4.why
-    assert any(note.startswith("C4 (") and "stale" in note for note in snap.notes)
-    assert any(note.startswith("C5 (") and "missing" in note for note in snap.notes)
+    assert [(i.column, i.as_of) for i in c4.stale_inputs] == [("vix", last_vix)]
+    assert c4.stale_inputs[0].age_days == (today - last_vix).days
+    c5 = next(c for c in snap.pillar("C").components if c.key == "C5")
+    assert c5.status == "missing" and c5.missing_inputs == ("cftc_flush_pp",)
     used = [c for c in snap.pillar("C").components if c.effective_weight]
     assert sum(c.effective_weight or 0 for c in used) == pytest.approx(1.0)
     assert snap.pillar("C").dropped == ("C4", "C5")

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine
 
 from analytics import observations, pipeline, snapshot
+from analytics.notes import PolicyTableDisagrees
 from analytics.store import ObservationStore
 from tests.support import market
 
@@ -38,7 +39,7 @@ def test_snapshot_from_the_store_carries_every_block_with_dates(store: Observati
     assert snap.fx.as_of == LAST_CLOSE
     assert [g.key for g in snap.differentials] == ["policy", "2y", "10y"]
     two = snap.gap("2y")
-    assert two.level_bp is not None and two.change_3m_bp is not None
+    assert two.level_bp is not None and two.change("3m") is not None
     assert two.us.as_of is not None and two.jp.as_of is not None
     assert snap.fx.level is not None and snap.fx.as_of is not None
     assert snap.fx.source == "h10"
@@ -64,8 +65,9 @@ def test_regime_reading_names_the_regime_its_start_and_the_strongest_components(
     assert reading.regime in {"UNWINDING", "ELEVATED"}
     assert reading.since is not None and reading.since <= TODAY
     assert reading.drivers and all(d.startswith("C") for d in reading.drivers)
-    assert reading.reason.startswith(reading.regime.replace("_", " ").capitalize())
-    assert f"unwind pressure {snap.unwind_pressure:.0f}" in reading.reason
+    assert reading.rule.code in {"c_at_least", "fx_shock", "c_on_days", "b_with_c"}
+    assert reading.computed_on == snap.as_of
+    assert reading.inputs.c == snap.unwind_pressure
 
 
 def test_the_snapshot_stops_at_the_last_market_close_not_at_today(obs: pd.DataFrame) -> None:
@@ -91,15 +93,18 @@ def test_version_changes_only_with_the_inputs(obs: pd.DataFrame) -> None:
     assert snapshot.inputs_version(obs, date(2019, 3, 25)) != first
 
 
-def test_notes_say_offline_seed_and_a_policy_table_that_disagrees(obs: pd.DataFrame) -> None:
+def test_notes_say_offline_and_a_policy_table_that_disagrees(obs: pd.DataFrame) -> None:
     days = pd.bdate_range("2019-03-04", TODAY)
     call = observations.frame(["jp.call"] * len(days), days, np.full(len(days), 1.5))
     with_live = pd.concat([obs, call.assign(source="boj")], ignore_index=True)
-    snap = snapshot.build_snapshot(with_live, TODAY, offline=True, seed=True)
-    assert any("BoJ policy table may be out of date" in n for n in snap.notes)
-    assert any("could not be reached" in n for n in snap.notes)
-    assert any("seed" in n for n in snap.notes)
-    assert any(n.startswith("B1 (") for n in snap.notes)
+    snap = snapshot.build_snapshot(with_live, TODAY, offline=True)
+    codes = {n.code: n for n in snap.notes}
+    assert set(codes) == {"policy_table_disagrees", "offline", "live_check_unavailable"}
+    assert codes["live_check_unavailable"].bank == "fed"  # no FRED target range stored
+    assert isinstance(codes["policy_table_disagrees"], PolicyTableDisagrees)
+    assert codes["policy_table_disagrees"].bank == "boj"
+    b1 = next(c for c in snap.pillar("B").components if c.key == "B1")
+    assert b1.status == "missing" and b1.missing_inputs == ("cftc_net_pct_oi",)
 
 
 def test_a_precomputed_run_gives_the_same_snapshot(obs: pd.DataFrame) -> None:
@@ -109,3 +114,58 @@ def test_a_precomputed_run_gives_the_same_snapshot(obs: pd.DataFrame) -> None:
     )
     daily = run.daily()
     assert {"regime", "unwind_pressure", "gap_2y_bp", "gap_policy_bp", "usdjpy"} <= set(daily)
+
+
+def test_without_a_current_usd_jpy_the_lede_says_pressure_cannot_be_computed() -> None:
+    from analytics.lede import PressureUnavailable, RegimeClaim, lede
+    from commands.render import render_text
+    from commands.reply import Reply
+    from commands.views import view
+
+    series = market.calm(1100, seed=4)
+    series["fx.usdjpy.h10"] = series["fx.usdjpy.h10"].iloc[:-15]  # US yields go on 3 weeks
+    obs = market.long_frame(series)
+    last_fx = series["fx.usdjpy.h10"].index[-1].date()
+    snap = snapshot.build_snapshot(obs, TODAY)
+    assert snap.as_of == LAST_CLOSE and snap.unwind_pressure is None and snap.fx.stale
+    claims = lede(snap)
+    assert not any(isinstance(c, RegimeClaim) for c in claims)
+    unavailable = next(c for c in claims if isinstance(c, PressureUnavailable))
+    assert unavailable.fx_as_of == last_fx
+    text = render_text(Reply("brief", {"v": view(snap)}))
+    assert "Unwind pressure cannot be computed: USD/JPY has no new close since" in text
+    assert "Carry is stable" not in text and "no sign of an unwind" not in text
+    assert "Moves:" not in text
+
+
+@pytest.fixture(scope="module")
+def real() -> pd.DataFrame:
+    from analytics import rawfiles
+    from tests.support.paths import raw_path
+
+    return rawfiles.read_directory(raw_path("VIX_cboe_daily.csv").parent)
+
+
+def test_the_vix_and_usd_jpy_carry_their_date_and_source(real: pd.DataFrame) -> None:
+    from commands.render import render_text
+    from commands.reply import Reply
+    from commands.views import view
+
+    snap = snapshot.build_snapshot(real, date(2024, 8, 5))
+    assert (snap.vix.level, snap.vix.as_of, snap.vix.source) == (38.57, date(2024, 8, 5), "cboe")
+    assert snap.fx.source == "h10" and snap.fx.level == 143.95
+    for template in ("brief", "carry"):
+        text = render_text(Reply(template, {"v": view(snap)}))
+        assert "38.57 on 5 Aug 2024 (Cboe)" in text
+        assert "143.95 on 5 Aug 2024 (Fed H.10 noon rate, via FRED" in text
+
+
+def test_the_ecb_cross_is_the_published_rate_and_its_moves_compare_ecb_with_ecb(
+    real: pd.DataFrame,
+) -> None:
+    snap = snapshot.build_snapshot(real, date(2026, 10, 30))
+    assert snap.fx.source == "ecb" and snap.fx.as_of == date(2026, 10, 30)
+    assert snap.fx.level == pytest.approx(175.68 / 1.1172, abs=5e-5)  # the cross, to 4 dp
+    week = next(c for c in snap.fx.changes if c.horizon == "1w")
+    assert week.base == date(2026, 10, 23)
+    assert week.value == pytest.approx(100 * ((175.68 / 1.1172) / (175.51 / 1.1193) - 1), abs=1e-4)

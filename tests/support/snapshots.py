@@ -54,7 +54,9 @@ def observations(kind: str = "stressed", end: date = TODAY) -> pd.DataFrame:
         fx = trend
     frames = [
         _frame("fx.usdjpy.h10", days[:-6], fx[:-6], "fred"),
-        _frame("fx.usdjpy.ecb", days, fx * 1.0004, "ecb"),
+        # The ECB fixes at the same level here: the path has no daily noise, so any fixing-time
+        # offset at the switch from H.10 would dominate its volatility (C3).
+        _frame("fx.usdjpy.ecb", days, fx, "ecb"),
         _frame("us.2y", days, 4.6 - 0.9 * t / n + 0.1 * np.sin(t / 30), "fred"),
         _frame("jp.2y", days, 0.05 + 1.2 * t / n, "mof"),
     ]

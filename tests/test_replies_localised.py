@@ -1,0 +1,241 @@
+"""Every reply in Japanese and Simplified Chinese carries no English sentence.
+
+The replies: every command's answer (golden cases and more), every error, every alert kind, the
+briefing on the real seed on named dates, and a snapshot carrying every note and lede claim the
+analytics can hand over. Commands to type (``/carry …``, ``carrybot refresh``), codes (A1, bp,
+USD/JPY) and source names (FRED, CFTC) may stay Latin; a run of three English words or an English
+function word may not.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from analytics import lede, notes
+from analytics.seed import open_seeded_store
+from commands.carry import dispatch
+from commands.carry import make_services as store_services
+from commands.context import CommandContext
+from commands.render import render
+from commands.reply import Reply
+from commands.snapshot_cmds import briefing
+from commands.views import view
+from tests.support.chat import NOW, make_services
+from tests.support.snapshots import computed
+
+LOCALES = ("ja", "zh")
+FORMATS = ("text", "telegram_html", "discord")
+COMMANDS = (
+    "/carry",
+    "/carry explain",
+    "/carry sources",
+    "/carry brief",
+    "/carry history 5y",
+    "/carry chart gap 1y",
+    "/carry chart pressure 3m",
+    "/carry help",
+    "/carry help chart",
+    "/carry settings",
+    "/carry threshold pressure 55",
+    "/carry threshold fuel 500",
+    "/carry subscribe 07:00 Asia/Tokyo",
+    "/carry subscribe 25:00",
+    "/carry subscribe 07:00 Tokio",
+    "/carry alerts on",
+    "/carry unsubscribe",
+    "/carry reset",
+    "/carry lang xx",
+    "/carry chart gap 10y",
+    "/carry nonsense",
+    "/carry charts",
+    "hello",
+)
+# Latin text a Japanese or Chinese reply may carry: commands, URLs, codes, names of sources.
+ALLOWED = re.compile(r"(?:/carry|carrybot)(?:[ \t][\w:/|.@-]+)*|https?://\S+|attachment://\S+")
+RUN_OF_WORDS = re.compile(r"\b[A-Za-z][a-z']+(?:[ \t-]+[A-Za-z][a-z']+){2,}\b")
+FUNCTION_WORD = re.compile(
+    r"(?<![\w/])(?:the|of|and|is|are|was|from|since|with|for|to|not|no|cannot|has)(?![\w/])"
+)
+
+
+def english(text: str) -> list[str]:
+    """English sentences (or pieces of them) left in a reply."""
+    plain = ALLOWED.sub(" ", re.sub(r"<[^>]+>", " ", text))
+    return RUN_OF_WORDS.findall(plain) + FUNCTION_WORD.findall(plain)
+
+
+def rendered(reply: Reply, locale: str) -> Iterator[tuple[str, str]]:
+    for fmt in FORMATS:
+        for message in render(reply, fmt, locale):
+            yield fmt, message.text
+            if message.embed is not None:
+                yield fmt, str(message.embed)
+
+
+def assert_no_english(reply: Reply, locale: str, what: str) -> None:
+    found = {(fmt, piece) for fmt, text in rendered(reply, locale) for piece in english(text)}
+    assert not found, f"{what} ({locale}) carries English: {sorted(found)}"
+
+
+def test_the_detector_catches_english_and_lets_commands_through() -> None:
+    assert english("Unwind pressure cannot be computed today")
+    assert english("巻き戻し圧力 since 2026/10/30")
+    assert not english("スコアの説明は /carry explain。A1 と USD/JPY、FRED · CFTC")
+    assert not english("carrybot refresh を実行してください")
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_reply(tmp_path: Path, locale: str, command: str) -> None:
+    for kind in ("stressed", "sparse", "none"):
+        services = make_services(f"sqlite:///{tmp_path / f'{kind}.sqlite3'}", kind)
+        ctx = CommandContext("telegram", "-1001", "42", "Aiko", True, locale=locale, now=NOW)
+        reply = dispatch(command, ctx, services)
+        assert_no_english(reply, locale, f"{command} on {kind} data")
+
+
+ALERTS = [
+    {"kind": "regime", "regime": regime, "previous": "STABLE"}
+    for regime in ("UNWINDING", "UNWINDING_GRADUAL", "ELEVATED", "BUILDING", "RESET", "STABLE")
+] + [{"kind": "pressure"}, {"kind": "fuel"}, {"kind": "move"}]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("alert", ALERTS, ids=lambda a: f"{a['kind']}-{a.get('regime', '')}")
+def test_every_alert(locale: str, alert: dict[str, str]) -> None:
+    context = {
+        "as_of": date(2026, 6, 12),
+        "regime": "ELEVATED",
+        "previous": "STABLE",
+        "c": 58.0,
+        "fuel": 61.0,
+        "last_c": 40.0,
+        "pressure_threshold": 55,
+        "fuel_threshold": 60,
+        "crossed": [],
+        **alert,
+    }
+    assert_no_english(Reply("alert", context, locale=locale), locale, f"alert {alert}")
+
+
+SAMPLE_NOTES: list[notes.Note] = [
+    notes.Offline(),
+    notes.PolicyTableDisagrees("boj", 1.227, 5, date(2026, 9, 30), date(2026, 6, 16), 1.0, 1.0),
+    notes.PolicyTableDisagrees("fed", 3.38, 5, date(2026, 8, 14), date(2026, 3, 18), 3.5, 3.75),
+    notes.PolicyTableBehind("fed", date(2026, 3, 18), 3.5, 3.75, 5, date(2026, 10, 28)),
+    notes.PolicyTableBehind("boj", date(2026, 1, 23), 0.75, 0.75, 1, date(2026, 3, 19)),
+    notes.LiveCheckUnavailable("fed", "us.fed.range", date(2024, 1, 31)),
+    notes.LiveCheckUnavailable("fed", "us.fed.target", None),
+    notes.LiveCheckUnavailable("boj", "jp.call", None),
+]
+
+
+def sample_claims() -> list[lede.Claim]:
+    claims: list[lede.Claim] = [
+        lede.NoCloseToday(date(2026, 12, 1), date(2026, 10, 30)),
+        lede.PressureUnavailable(date(2026, 10, 30), date(2026, 11, 4), "STABLE"),
+        lede.PressureUnavailable(date(2026, 10, 30), None, "STABLE"),
+        lede.PressureUnavailable(None, None, "STABLE"),
+        lede.PositioningClaim(45.0, 12.0, "building"),
+        lede.PositioningClaim(45.0, -13.0, "reducing"),
+        lede.PositioningClaim(45.0, -3.0, "steady"),
+        lede.PositioningClaim(45.0, None, "steady"),
+        lede.PositioningOutOfDate(date(2025, 4, 29)),
+        lede.PositioningOutOfDate(None),
+    ]
+    for regime in ("UNWINDING", "UNWINDING_GRADUAL", "ELEVATED", "BUILDING", "RESET", "STABLE"):
+        for pressure in (12.0, 48.0):
+            claims.append(lede.RegimeClaim(regime, pressure, -6.2, 58.0, -18.0, -40.0, -3.1))
+            claims.append(lede.RegimeClaim(regime, pressure, None, None, None, None, None))
+    return claims
+
+
+def subclasses(base: type) -> set[type]:
+    found = set()
+    for sub in base.__subclasses__():
+        found |= {sub} | subclasses(sub)
+    return found
+
+
+def test_the_samples_cover_every_note_and_claim() -> None:
+    assert {type(n) for n in SAMPLE_NOTES} == subclasses(notes.Note)
+    assert {type(c) for c in sample_claims()} == subclasses(lede.Claim)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("template", ["carry", "brief", "explain", "sources"])
+def test_every_note_and_claim_is_worded(locale: str, template: str) -> None:
+    snapshot = computed("stressed")[0]
+    snapshot = dataclasses.replace(snapshot, notes=tuple(SAMPLE_NOTES))
+    v = dataclasses.replace(view(snapshot), lede=tuple(sample_claims()))
+    reply = Reply(template, {"v": v}, locale=locale)
+    assert_no_english(reply, locale, template)
+    text = "\n".join(t for _, t in rendered(reply, locale))
+    if template in ("carry", "brief"):
+        assert text.count("2026/10/30" if locale == "ja" else "2026年10月30日") >= 1
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path_factory.mktemp('seed') / 'seed.sqlite3'}"
+    return open_seeded_store(url)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize(
+    "day", [date(2026, 12, 1), date(2024, 8, 5), date(2008, 10, 10), date(1998, 10, 8)]
+)
+def test_the_briefing_on_real_data(seeded, locale: str, day: date) -> None:  # type: ignore[no-untyped-def]
+    services = store_services(seeded, today=lambda: day)
+    assert_no_english(briefing(services, locale), locale, f"briefing of {day}")
+    for command in ("/carry", "/carry explain", "/carry sources"):
+        ctx = CommandContext("telegram", "-1001", "42", "Aiko", True, locale=locale, now=NOW)
+        assert_no_english(dispatch(command, ctx, services), locale, f"{command} on {day}")
+
+
+@pytest.mark.parametrize(("locale", "lang_command"), [("ja", None), ("zh", "/carry lang zh")])
+def test_an_alert_reaches_the_chat_in_its_language(
+    tmp_path: Path, locale: str, lang_command: str | None
+) -> None:
+    """From the chat's own commands through the scheduler tick to the rendered delivery."""
+    from datetime import UTC, datetime, timedelta
+
+    from analytics.db import make_engine
+    from bot.deliveries import DeliveryQueue
+    from bot.delivery_worker import DeliveryRenderer
+    from bot.scheduler import Reading, Scheduler, Subscriptions
+
+    from commands.settings import SettingsStore
+
+    url = f"sqlite:///{tmp_path / 'alerts.sqlite3'}"
+    services = make_services(url)
+    ctx = CommandContext("telegram", "-1001", "7", "Aiko", True, locale=locale, now=NOW)
+    for command in filter(None, (lang_command, "/carry alerts on")):
+        assert dispatch(command, ctx, services).ok
+    engine = make_engine(url)
+    readings = [
+        Reading("v1", date(2026, 6, 11), "STABLE", 20.0, 40.0),
+        Reading("v2", date(2026, 6, 12), "ELEVATED", 50.0, 40.0),
+    ]
+    scheduler = Scheduler(
+        engine, Subscriptions(SettingsStore(engine)), DeliveryQueue(engine), lambda: readings[0]
+    )
+    now = datetime(2026, 6, 12, 9, 0, tzinfo=UTC)
+    scheduler.tick(now)
+    readings.pop(0)
+    assert scheduler.tick(now + timedelta(minutes=1)).alerts == 1
+    [row] = DeliveryQueue(engine).rows()
+    assert row.locale == locale
+    renderer = DeliveryRenderer(services)
+    for fmt in FORMATS:
+        for message in renderer.rendered("alert", fmt, row.locale, row.payload).messages:  # type: ignore[arg-type]
+            text = message.text + str(message.embed or "")
+            assert not english(text), (fmt, english(text))
+            assert re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", text)
