@@ -87,7 +87,7 @@ def test_later_files_of_a_series_win_and_unknown_files_are_ignored(tmp_path: Pat
         "DATE,OPEN,HIGH,LOW,CLOSE\n01/06/2026,1,1,1,23.000000\n01/07/2026,1,1,1,24.000000\r\n",
         encoding="ascii",
     )
-    (tmp_path / "NIKKEI225.csv").write_text("observation_date,NIKKEI225\n", encoding="ascii")
+    (tmp_path / "GOLDAMGBD228NLBM.csv").write_text("observation_date,GOLD\n", encoding="ascii")
     obs = rawfiles.read_directory(tmp_path)
     days = obs["date"].dt.strftime("%Y-%m-%d")
     vix = dict(zip(days, zip(obs["value"], obs["source"], strict=True), strict=True))
