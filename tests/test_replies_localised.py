@@ -207,11 +207,10 @@ def test_an_alert_reaches_the_chat_in_its_language(
     """From the chat's own commands through the scheduler tick to the rendered delivery."""
     from datetime import UTC, datetime, timedelta
 
-    from analytics.db import make_engine
-    from bot.deliveries import DeliveryQueue
-    from bot.delivery_worker import DeliveryRenderer
-    from bot.scheduler import Reading, Scheduler, Subscriptions
-
+    from analytics.storage.database import open_database
+    from bot.delivery.queue import DeliveryQueue
+    from bot.delivery.render import DeliveryRenderer
+    from bot.delivery.scheduler import Reading, Scheduler, Subscriptions
     from commands.settings import SettingsStore
 
     url = f"sqlite:///{tmp_path / 'alerts.sqlite3'}"
@@ -219,7 +218,7 @@ def test_an_alert_reaches_the_chat_in_its_language(
     ctx = CommandContext("telegram", "-1001", "7", "Aiko", True, locale=locale, now=NOW)
     for command in filter(None, (lang_command, "/carry alerts on")):
         assert dispatch(command, ctx, services).ok
-    engine = make_engine(url)
+    engine = open_database(url)
     readings = [
         Reading("v1", date(2026, 6, 11), "STABLE", 20.0, 40.0),
         Reading("v2", date(2026, 6, 12), "ELEVATED", 50.0, 40.0),
