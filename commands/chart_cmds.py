@@ -1,23 +1,56 @@
-"""``/carry chart [gap|pressure] [3m|1y|5y|max]``: a PNG from the chart cache."""
+"""``/carry chart [gap|pressure|markets] [3m|1y|5y|max]``: a PNG from the chart cache.
+
+``markets`` (USD/JPY with the Nikkei 225 and Bitcoin rebased to 100) covers 3m, 1y or 5y. Its
+risk assets are fetched live and never bundled: when none of them has a current close in the
+window (offline, none at all) the reply says what is missing instead of drawing an empty chart.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 import pandas as pd
 
+from analytics.chart_data import RISK_COLUMNS, pressure_points, rebase_point
 from commands.registry import Arg, Command, Invocation
 from commands.reply import Reply
 from commands.services import NoData
 from commands.views import view
 
-KINDS = ("gap", "pressure")
+KINDS = ("gap", "pressure", "markets")
 WINDOWS = ("3m", "1y", "5y", "max")
+MARKETS_WINDOWS = ("3m", "1y", "5y")
 _OFFSETS = {
     "3m": pd.DateOffset(months=3),
     "1y": pd.DateOffset(years=1),
     "5y": pd.DateOffset(years=5),
 }
-_TITLES = {"gap": "Japan–US rate gaps and USD/JPY", "pressure": "Carry-unwind pressure and regimes"}
-_COLUMNS = {"gap": ("gap_2y_bp", "gap_policy_bp", "usdjpy"), "pressure": ("unwind_pressure",)}
+_TITLES = {
+    "gap": "Japan–US rate gaps and USD/JPY",
+    "pressure": "Carry-unwind pressure and regimes",
+    "markets": "USD/JPY, the Nikkei 225 and Bitcoin",
+}
+_COLUMNS = {
+    "gap": ("gap_2y_bp", "gap_policy_bp", "usdjpy"),
+    "pressure": ("unwind_pressure",),
+    "markets": ("usdjpy",),
+}
+_LABELS = {"3m": "3 months", "1y": "1 year", "5y": "5 years", "max": "all history"}
+
+
+@dataclass(frozen=True)
+class RiskLine:
+    """A risk asset on the markets chart: ``drawn`` (from ``base_date`` = 100), ``not_current``
+    (no current close in the window) or ``missing`` (none stored); its last close to the
+    window's end and whether that close is stale there."""
+
+    series: str
+    status: str
+    base_date: date | None
+    last_close: float | None
+    last_date: date | None
+    stale: bool
 
 
 def window_frame(daily: pd.DataFrame, window: str) -> pd.DataFrame:
@@ -28,16 +61,50 @@ def window_frame(daily: pd.DataFrame, window: str) -> pd.DataFrame:
     return daily.loc[daily.index > start]
 
 
+def chart_window(daily: pd.DataFrame, kind: str, window: str) -> pd.DataFrame:
+    """The rows a chart of ``kind`` draws: the window from its first to its last day with the
+    chart's data (a day without it in between stays, drawn as a gap)."""
+    frame = window_frame(daily, window)
+    has_data = frame[list(_COLUMNS[kind])].notna().any(axis=1).to_numpy()
+    if not has_data.any():
+        return frame.iloc[:0]
+    first, last = has_data.argmax(), len(has_data) - has_data[::-1].argmax()
+    return frame.iloc[first:last]
+
+
 def make_chart(daily: pd.DataFrame, kind: str, window: str) -> bytes:
     """PNG bytes of a chart kind over a window (rows without the chart's data are dropped)."""
     from analytics import charts  # matplotlib loads only when a chart is drawn
 
-    frame = window_frame(daily, window).dropna(subset=list(_COLUMNS[kind]), how="all")
-    label = {"3m": "3 months", "1y": "1 year", "5y": "5 years", "max": "all history"}[window]
-    title = f"{_TITLES[kind]}, {label}"
-    if kind == "gap":
-        return charts.gap_chart(frame, title=title)
-    return charts.pressure_chart(frame, title=title)
+    frame = chart_window(daily, kind, window)
+    title = f"{_TITLES[kind]}, {_LABELS[window]}"
+    draw = {"gap": charts.gap_chart, "pressure": charts.pressure_chart}.get(
+        kind, charts.markets_chart
+    )
+    return draw(frame, title=title)
+
+
+def risk_lines(frame: pd.DataFrame) -> tuple[RiskLine, ...]:
+    """Each risk asset of the markets chart over a window frame (``analytics.chart_data``)."""
+    lines = []
+    for column, series in RISK_COLUMNS.items():
+        values = frame.get(column)
+        if values is None or values.isna().all():
+            lines.append(RiskLine(series, "missing", None, None, None, False))
+            continue
+        base = rebase_point(frame, column)
+        last_date = pd.Timestamp(frame[f"{column}_asof"].dropna().iloc[-1]).date()
+        lines.append(
+            RiskLine(
+                series,
+                "drawn" if base is not None else "not_current",
+                base[0].date() if base is not None else None,
+                float(values.dropna().iloc[-1]),
+                last_date,
+                bool(frame[f"{column}_stale"].iloc[-1]),
+            )
+        )
+    return tuple(lines)
 
 
 def chart_filename(kind: str, window: str, last: pd.Timestamp) -> str:
@@ -46,24 +113,46 @@ def chart_filename(kind: str, window: str, last: pd.Timestamp) -> str:
 
 
 def chart(inv: Invocation) -> Reply:
-    """A chart of the gaps or of unwind pressure over a window, with a caption."""
+    """A chart of the gaps, of unwind pressure or of the risk assets over a window, captioned."""
     kind = inv.args["kind"] or "gap"
     window = inv.args["window"] or "1y"
+    if kind == "markets" and window not in MARKETS_WINDOWS:
+        return Reply.error(
+            "usage",
+            inv.locale,
+            problem="bad_choice",
+            value=window,
+            choices=list(MARKETS_WINDOWS),
+            command=inv.command.name,
+            usage="/carry chart markets [3m|1y|5y]",
+            example="/carry chart markets 1y",
+            args=dict(inv.args),
+        )
     try:
         current = inv.services.snapshots.current()
     except NoData:
         return inv.error("no_data")
-    frame = window_frame(current.daily, window).dropna(subset=list(_COLUMNS[kind]), how="all")
+    frame = chart_window(current.daily, kind, window)
     if frame.empty:
         return inv.error("no_chart_data", kind=kind, window=window)
-    result = inv.services.snapshots.chart(kind, window)
     context = {
         "kind": kind,
         "window": window,
         "first": frame.index[0].date(),
         "last": frame.index[-1].date(),
         "v": view(current.snapshot),
+        "stale_drawn": _stale_drawn(frame, kind),
     }
+    if kind == "pressure":
+        context["step"] = pressure_points(frame)[1]
+    if kind == "markets":
+        lines = risk_lines(frame)
+        context["risk"] = lines
+        context["missing"] = [line.series for line in lines if line.status == "missing"]
+        if not any(line.status == "drawn" for line in lines):
+            # Nothing but USD/JPY to draw: say what is missing rather than send an empty chart.
+            return Reply("chart", context, ok=False, ephemeral=True, locale=inv.locale)
+    result = inv.services.snapshots.chart(kind, window)
     return Reply(
         "chart",
         context,
@@ -71,6 +160,28 @@ def chart(inv: Invocation) -> Reply:
         filename=chart_filename(kind, window, frame.index[-1]),
         locale=inv.locale,
     )
+
+
+def _stale_drawn(frame: pd.DataFrame, kind: str) -> bool:
+    """Whether the chart draws a stale stretch (dotted), so the caption explains it."""
+    columns = {
+        "gap": ["gap_2y_stale", "usdjpy_stale"],
+        "pressure": [],
+        "markets": ["usdjpy_stale", *(f"{c}_stale" for c in RISK_COLUMNS)],
+    }[kind]
+    for column in columns:
+        if column not in frame.columns:
+            continue
+        stale = frame[column].fillna(False).astype(bool)
+        base = column.removesuffix("_stale")
+        if kind == "markets" and base in RISK_COLUMNS:
+            start = rebase_point(frame, base)
+            if start is None:
+                continue
+            stale = stale & (frame.index >= start[0])
+        if stale.any():
+            return True
+    return False
 
 
 COMMANDS = (
