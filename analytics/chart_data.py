@@ -60,15 +60,27 @@ def rebase_point(daily: pd.DataFrame, column: str) -> tuple[pd.Timestamp, float]
     """
     if column not in daily.columns:
         return None
-    values = daily[column]
-    stale = daily.get(f"{column}_stale")
-    current = values.notna() if stale is None else values.notna() & ~stale.astype(bool)
+    values = daily[column].to_numpy(dtype="float64")
+    current = ~np.isnan(values)
+    if f"{column}_stale" in daily.columns:
+        current &= ~daily[f"{column}_stale"].to_numpy(dtype=bool)
     if not current.any():
         return None
-    day = current.idxmax()
-    asof = daily.get(f"{column}_asof")
-    observed = pd.Timestamp(asof.loc[day]) if asof is not None else pd.Timestamp(day)
-    return observed, float(values.loc[day])
+    position = int(current.argmax())
+    day = daily.index[position]
+    if f"{column}_asof" in daily.columns:
+        day = daily[f"{column}_asof"].iloc[position]
+    return pd.Timestamp(day), float(values[position])
+
+
+def pressure_step(index: pd.Index) -> str:
+    """How a pressure chart over these days is drawn: ``day``, ``week`` or ``month``."""
+    if len(index) == 0:
+        return "day"
+    span = (pd.Timestamp(index[-1]) - pd.Timestamp(index[0])).days
+    if span <= DAILY_UP_TO_DAYS:
+        return "day"
+    return "week" if span <= WEEKLY_UP_TO_DAYS else "month"
 
 
 def pressure_points(daily: pd.DataFrame) -> tuple[pd.DataFrame, str]:
@@ -79,12 +91,10 @@ def pressure_points(daily: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     the period's first day, so even 40 years stay within about 500 points.
     """
     frame = daily[["unwind_pressure", "regime"]]
-    if frame.empty:
-        return frame, "day"
-    span = (frame.index[-1] - frame.index[0]).days
-    if span <= DAILY_UP_TO_DAYS:
-        return frame, "day"
-    step, freq = ("week", "W-SUN") if span <= WEEKLY_UP_TO_DAYS else ("month", "M")
+    step = pressure_step(frame.index)
+    if step == "day":
+        return frame, step
+    freq = "W-SUN" if step == "week" else "M"
     periods = pd.DatetimeIndex(frame.index).to_period(freq)
     rank = frame["regime"].map({r.value: level for r, level in SEVERITY.items()}).fillna(-1)
     grouped = frame.assign(rank=rank).groupby(periods)

@@ -24,6 +24,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display: charts are bytes for chat uploads
 import matplotlib.dates as mdates
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backend_bases import RendererBase
@@ -157,7 +158,8 @@ def pressure_figure(
     ``daily`` is indexed by date with columns ``unwind_pressure`` and ``regime`` (and, for the
     source line, the component scores, ``usdjpy_source`` and ``a1_policy_gap``). Up to two
     years: the daily line over regime bands. Longer: a bar per week (beyond ten years, per
-    month) as high as the period's highest pressure, coloured by its most severe regime.
+    month) as high as the period's highest pressure, coloured by its most severe regime
+    (a step area per regime, gid ``bars:REGIME``).
     Days without a score (every input stale or missing) are hatched: the regime was held.
     """
     _require(daily, ["unwind_pressure", "regime"])
@@ -174,17 +176,24 @@ def pressure_figure(
             points.index, highs, color="#222222", lw=2.4, label="Unwind pressure", gid="pressure"
         )
     else:
-        colours = [REGIME_COLOURS.get(str(r), STABLE_COLOUR) for r in points["regime"]]
-        widths = (ends - points.index) / pd.Timedelta(days=1)
-        ax.bar(
-            points.index,
-            highs.fillna(0).to_numpy(),
-            width=widths.to_numpy(dtype="float64"),
-            align="edge",
-            color=colours,
-            lw=0,
-            gid="pressure",
-        )
+        # One filled step area per regime (a bar per period at the period's high): a handful
+        # of collections draw much faster than hundreds of bars.
+        x = points.index.append(pd.DatetimeIndex([ends[-1]]))
+        regimes = points["regime"].astype(str).to_numpy()
+        for regime in REGIME_LABELS:
+            mine = regimes == regime
+            if not mine.any():
+                continue
+            y = np.where(mine, highs.fillna(0).to_numpy(dtype="float64"), 0.0)
+            ax.fill_between(
+                x,
+                0,
+                np.append(y, y[-1]),
+                step="post",
+                color=REGIME_COLOURS.get(regime, STABLE_COLOUR),
+                lw=0,
+                gid=f"bars:{regime}",
+            )
     missing = highs.isna()
     for start, end in _runs(missing, ends):
         ax.axvspan(
@@ -576,6 +585,8 @@ def _legend_band(
 
 def _fit_lines(text: Text, renderer: RendererBase, width_px: float) -> None:
     """Break a `` · ``-separated text onto as few lines as fit ``width_px``."""
+    if text.get_window_extent(renderer).width <= width_px:
+        return
     parts = text.get_text().split(" · ")
     lines: list[str] = []
     for part in parts:
@@ -601,9 +612,9 @@ def _flag(daily: pd.DataFrame, column: str) -> pd.Series:
 
 
 def _fx_sources(daily: pd.DataFrame, days: pd.Series) -> set[str]:
-    return {
-        str(s) for s in daily.loc[days, "usdjpy_source"].dropna().unique() if s in ("h10", "ecb")
-    }
+    """USD/JPY's sources on the given days (``h10``, ``ecb``)."""
+    sources = daily["usdjpy_source"].to_numpy(dtype=object)[days.to_numpy(dtype=bool)]
+    return {code for code in FX_CODES if (sources == code).any()}
 
 
 def _period_ends(index: pd.DatetimeIndex, step: str) -> pd.DatetimeIndex:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
-from analytics.chart_data import RISK_COLUMNS, pressure_points, rebase_point
+from analytics.chart_data import RISK_COLUMNS, pressure_step, rebase_point
 from commands.registry import Arg, Command, Invocation
 from commands.reply import Reply
 from commands.services import NoData
@@ -58,17 +59,19 @@ def window_frame(daily: pd.DataFrame, window: str) -> pd.DataFrame:
     if daily.empty or window == "max":
         return daily
     start = pd.Timestamp(daily.index[-1]) - _OFFSETS[window]
-    return daily.loc[daily.index > start]
+    return daily.iloc[int(daily.index.searchsorted(start, side="right")) :]
 
 
 def chart_window(daily: pd.DataFrame, kind: str, window: str) -> pd.DataFrame:
     """The rows a chart of ``kind`` draws: the window from its first to its last day with the
     chart's data (a day without it in between stays, drawn as a gap)."""
     frame = window_frame(daily, window)
-    has_data = frame[list(_COLUMNS[kind])].notna().any(axis=1).to_numpy()
+    has_data = np.zeros(len(frame), dtype=bool)
+    for column in _COLUMNS[kind]:
+        has_data |= ~np.isnan(frame[column].to_numpy(dtype="float64"))
     if not has_data.any():
         return frame.iloc[:0]
-    first, last = has_data.argmax(), len(has_data) - has_data[::-1].argmax()
+    first, last = int(has_data.argmax()), len(has_data) - int(has_data[::-1].argmax())
     return frame.iloc[first:last]
 
 
@@ -88,19 +91,19 @@ def risk_lines(frame: pd.DataFrame) -> tuple[RiskLine, ...]:
     """Each risk asset of the markets chart over a window frame (``analytics.chart_data``)."""
     lines = []
     for column, series in RISK_COLUMNS.items():
-        values = frame.get(column)
-        if values is None or values.isna().all():
+        values = frame[column].to_numpy(dtype="float64") if column in frame.columns else None
+        if values is None or np.isnan(values).all():
             lines.append(RiskLine(series, "missing", None, None, None, False))
             continue
+        last = len(values) - 1 - int((~np.isnan(values))[::-1].argmax())
         base = rebase_point(frame, column)
-        last_date = pd.Timestamp(frame[f"{column}_asof"].dropna().iloc[-1]).date()
         lines.append(
             RiskLine(
                 series,
                 "drawn" if base is not None else "not_current",
                 base[0].date() if base is not None else None,
-                float(values.dropna().iloc[-1]),
-                last_date,
+                float(values[last]),
+                pd.Timestamp(frame[f"{column}_asof"].iloc[last]).date(),
                 bool(frame[f"{column}_stale"].iloc[-1]),
             )
         )
@@ -141,12 +144,12 @@ def chart(inv: Invocation) -> Reply:
         "first": frame.index[0].date(),
         "last": frame.index[-1].date(),
         "v": view(current.snapshot),
-        "stale_drawn": _stale_drawn(frame, kind),
     }
     if kind == "pressure":
-        context["step"] = pressure_points(frame)[1]
+        context["step"] = pressure_step(frame.index)
+    lines = risk_lines(frame) if kind == "markets" else ()
+    context["stale_drawn"] = _stale_drawn(frame, kind, lines)
     if kind == "markets":
-        lines = risk_lines(frame)
         context["risk"] = lines
         context["missing"] = [line.series for line in lines if line.status == "missing"]
         if not any(line.status == "drawn" for line in lines):
@@ -162,26 +165,18 @@ def chart(inv: Invocation) -> Reply:
     )
 
 
-def _stale_drawn(frame: pd.DataFrame, kind: str) -> bool:
+def _stale_drawn(frame: pd.DataFrame, kind: str, risk: tuple[RiskLine, ...] = ()) -> bool:
     """Whether the chart draws a stale stretch (dotted), so the caption explains it."""
-    columns = {
-        "gap": ["gap_2y_stale", "usdjpy_stale"],
-        "pressure": [],
-        "markets": ["usdjpy_stale", *(f"{c}_stale" for c in RISK_COLUMNS)],
-    }[kind]
-    for column in columns:
-        if column not in frame.columns:
-            continue
-        stale = frame[column].fillna(False).astype(bool)
-        base = column.removesuffix("_stale")
-        if kind == "markets" and base in RISK_COLUMNS:
-            start = rebase_point(frame, base)
-            if start is None:
-                continue
-            stale = stale & (frame.index >= start[0])
-        if stale.any():
-            return True
-    return False
+    columns = {"gap": ["gap_2y_stale", "usdjpy_stale"], "pressure": [], "markets": ["usdjpy_stale"]}
+    flags = [frame[c].to_numpy(dtype=bool) for c in columns[kind] if c in frame.columns]
+    # A risk asset's stretch before its first current close is not drawn at all.
+    days = frame.index.to_numpy(dtype="datetime64[ns]")
+    for line in risk:
+        column = next(c for c, s in RISK_COLUMNS.items() if s == line.series)
+        if line.status == "drawn" and line.base_date is not None:
+            drawn = days >= np.datetime64(line.base_date, "ns")
+            flags.append(frame[f"{column}_stale"].to_numpy(dtype=bool) & drawn)
+    return any(flag.any() for flag in flags)
 
 
 COMMANDS = (

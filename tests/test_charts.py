@@ -7,11 +7,11 @@ import io
 import itertools
 
 import matplotlib.colors as mcolors
+import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 import pytest
 from matplotlib import image
-from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
@@ -228,12 +228,19 @@ def test_all_history_pressure_is_drawn_as_monthly_highs(daily: pd.DataFrame) -> 
     assert monthly.loc["2024-08-01", "unwind_pressure"] == august["unwind_pressure"].max()
     assert monthly.loc["2024-08-01", "regime"] == "UNWINDING"
     fig = charts.pressure_figure(frame)
-    [bars] = [c for c in fig.axes[0].containers if isinstance(c, BarContainer)]
-    assert len(bars) == len(monthly)
-    heights = np.array([b.get_height() for b in bars])
-    assert heights == pytest.approx(monthly["unwind_pressure"].fillna(0).to_numpy())
-    at = monthly.index.get_loc(pd.Timestamp("2024-08-01"))
-    assert mcolors.same_color(bars[at].get_facecolor(), charts.REGIME_COLOURS["UNWINDING"])
+    bars = {c.get_gid(): c for c in fig.axes[0].collections if str(c.get_gid()).startswith("bars:")}
+    assert set(bars) == {f"bars:{r}" for r in monthly["regime"].unique()}
+    assert all(c.get_facecolor().shape[0] == 1 for c in bars.values())  # one colour each
+    unwinding = bars["bars:UNWINDING"]
+    assert mcolors.same_color(unwinding.get_facecolor()[0], charts.REGIME_COLOURS["UNWINDING"])
+    # Each month is a bar of its regime's colour as high as the month's highest day.
+    ends = [*monthly.index[1:], pd.Timestamp(END) + pd.Timedelta(days=1)]
+    for (start, row), end in zip(monthly.iterrows(), ends, strict=True):
+        path = bars[f"bars:{row['regime']}"].get_paths()[0]
+        middle = mdates.date2num(start + (end - start) / 2)
+        high = row["unwind_pressure"]
+        assert path.contains_point((middle, high - 0.2)), start
+        assert not path.contains_point((middle, high + 0.2)), start
     assert "monthly" not in text(fig, "title") and "each month's highest" in text(fig, "subtitle")
 
 
