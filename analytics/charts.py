@@ -139,12 +139,16 @@ def gap_figure(daily: pd.DataFrame, title: str | None = None) -> Figure:
     fx = ax.twinx()
     drew_stale |= _fx_line(fx, daily)
     handles = [*_handles(ax), *_handles(fx), *([_stale_handle()] if drew_stale else [])]
+    notes = [
+        *_stale_note("2-year gap", daily["gap_2y_bp"], _flag(daily, "gap_2y_stale")),
+        *_fx_note(daily),
+    ]
     _finish(
         fig,
         [ax, fx],
         handles,
         title or "Japan–US rate gaps and USD/JPY",
-        _span_text(index),
+        " · ".join([_span_text(index), *notes]),
         sources_drawn("gap", daily),
     )
     return fig
@@ -264,8 +268,14 @@ def markets_figure(daily: pd.DataFrame, title: str | None = None) -> Figure:
             notes.append(f"{name}: {_last_close_text(daily, column)}")
             continue
         start, level = base
-        if (start - index[0]).days > spec(RISK_COLUMNS[column]).max_age_days:
+        late = (start - index[0]).days > spec(RISK_COLUMNS[column]).max_age_days
+        last = _last_close(daily, column) if bool(daily[f"{column}_stale"].iloc[-1]) else None
+        if late and last is not None:
+            notes.append(f"{name}: closes {start:%-d %b %Y} – {last:%-d %b %Y}")
+        elif late:
             notes.append(f"{name}: no close before {start:%-d %b %Y}")
+        elif last is not None:
+            notes.append(f"{name}: last close {last:%-d %b %Y}")
         after = pd.Series(index >= start, index=index)
         drew_stale |= _line(
             ax,
@@ -288,7 +298,7 @@ def markets_figure(daily: pd.DataFrame, title: str | None = None) -> Figure:
         [ax, fx],
         handles,
         title or "USD/JPY, the Nikkei 225 and Bitcoin",
-        " · ".join([_span_text(index), *notes]),
+        " · ".join([_span_text(index), *notes, *_fx_note(daily)]),
         sources_drawn("markets", daily),
     )
     return fig
@@ -476,13 +486,39 @@ def _observed(daily: pd.DataFrame, column: str) -> pd.Series | None:
     return pd.Series(asof.to_numpy(dtype="datetime64[ns]") == days, index=daily.index)
 
 
-def _last_close_text(daily: pd.DataFrame, column: str) -> str:
-    """Why a risk asset is not drawn: its last close before the window's end, or no data."""
+def _last_close(daily: pd.DataFrame, column: str) -> pd.Timestamp | None:
+    """The date of a column's last close in the frame (its ``*_asof``), if any."""
     asof = daily.get(f"{column}_asof")
     last = asof.dropna() if asof is not None else pd.Series(dtype="datetime64[ns]")
-    if last.empty:
-        return "no data"
-    return f"no current close (last {pd.Timestamp(last.iloc[-1]):%-d %b %Y})"
+    return pd.Timestamp(last.iloc[-1]) if len(last) else None
+
+
+def _last_close_text(daily: pd.DataFrame, column: str) -> str:
+    """Why a risk asset is not drawn: its last close before the window's end, or no data."""
+    last = _last_close(daily, column)
+    return "no data" if last is None else f"no current close (last {last:%-d %b %Y})"
+
+
+def _stale_note(name: str, values: pd.Series, stale: pd.Series) -> list[str]:
+    """``name stale since D`` when the window ends in a stale stretch that starts at D (or
+    ``… all through the window`` when it starts before)."""
+    stale = stale & values.notna()
+    if not len(stale) or not bool(stale.iloc[-1]):
+        return []
+    current = (~stale).to_numpy()
+    if not current.any():
+        return [f"{name} stale all through the window"]
+    since = pd.Timestamp(stale.index[len(current) - int(current[::-1].argmax())])
+    return [f"{name} stale since {since:%-d %b %Y}"]
+
+
+def _fx_note(daily: pd.DataFrame) -> list[str]:
+    """``USD/JPY: last close D`` when the window ends with a stale USD/JPY."""
+    stale = _flag(daily, "usdjpy_stale")
+    if not len(stale) or not bool(stale.iloc[-1]):
+        return []
+    last = _last_close(daily, "usdjpy")
+    return [f"USD/JPY: last close {last:%-d %b %Y}"] if last is not None else []
 
 
 def _stale_handle() -> Line2D:
@@ -520,7 +556,7 @@ def _finish(
     fig.text(
         left_px / WIDTH_PX, 1 - 10 / HEIGHT_PX, title, fontsize=STYLE.title, va="top", gid="title"
     )
-    fig.text(
+    sub = fig.text(
         left_px / WIDTH_PX,
         1 - 50 / HEIGHT_PX,
         subtitle,
@@ -531,6 +567,8 @@ def _finish(
     )
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
     width_px = WIDTH_PX - left_px - right_px
+    _fit_lines(sub, renderer, width_px)
+    legend_top = HEIGHT_PX - sub.get_window_extent(renderer).y0 + 8
     footer = fig.text(
         left_px / WIDTH_PX,
         8 / HEIGHT_PX,
@@ -540,8 +578,8 @@ def _finish(
         gid="footer",
     )
     _fit_lines(footer, renderer, width_px)
-    legend = _legend_band(fig, handles, renderer, top_px=80, width_px=width_px)
-    legend_bottom = legend.get_window_extent(renderer).y0 if legend else HEIGHT_PX - 80
+    legend = _legend_band(fig, handles, renderer, top_px=legend_top, width_px=width_px)
+    legend_bottom = legend.get_window_extent(renderer).y0 if legend else HEIGHT_PX - legend_top
     footer_top = footer.get_window_extent(renderer).y1
     right = 0.905 if any(a.yaxis.get_label_position() == "right" for a in axes) else 0.955
     fig.subplots_adjust(

@@ -105,6 +105,9 @@ def test_a_stale_leg_draws_the_2_year_gap_dotted_and_faded(daily: pd.DataFrame) 
     assert style.get_linestyle() != "-" and line(fig, "gap_2y").get_linestyle() == "-"
     labels = [t.get_text() for t in _legend(fig).get_texts()]
     assert "Stale: last value carried forward" in labels
+    assert "2-year gap stale since 19 Nov 2025" in text(fig, "subtitle")
+    three_months = text(figure(daily, "gap", "3m"), "subtitle")
+    assert "2-year gap stale all through the window" in three_months
 
 
 def test_a_current_chart_has_no_stale_entry(daily: pd.DataFrame) -> None:
@@ -148,11 +151,13 @@ def test_a_hole_in_the_data_starts_the_line_at_the_first_close_after_it(
     nikkei = points(line(fig, "nikkei225"))
     assert nikkei.index[0] == pd.Timestamp("2025-12-01") and nikkei.iloc[0] == 100
     assert line(fig, "nikkei225").get_label() == "Nikkei 225, 1 Dec 2025 = 100"
-    assert "Nikkei 225: no close before 1 Dec 2025" in text(fig, "subtitle")
+    assert "Nikkei 225: closes 1 Dec 2025 – 17 Sep 2026" in text(fig, "subtitle")
     # With the hole filled, the line starts on the window's first day.
     start = chart_window(filled, "markets", "5y").index[0]
     full = points(line(figure(filled, "markets", "5y"), "nikkei225"))
-    assert full.index[0] == start and "no close before" not in text(fig, "title")
+    assert full.index[0] == start
+    subtitle = text(figure(filled, "markets", "5y"), "subtitle")
+    assert "Nikkei 225: last close 17 Sep 2026" in subtitle and "closes" not in subtitle
 
 
 # --- legend, footer ---------------------------------------------------------------------------
