@@ -547,7 +547,9 @@ def _finish(
 ) -> None:
     """Title, subtitle, legend band, date axis and footer; then the axes fill what is left."""
     dates = axes[0]
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=7)
+    # Up to nine monthly ticks: four years are then ticked every six months, not left to guess.
+    maxticks = {freq: 7 for freq in (mdates.YEARLY, mdates.DAILY, mdates.HOURLY)}
+    locator = mdates.AutoDateLocator(minticks=4, maxticks={**maxticks, mdates.MONTHLY: 9})
     formatter = mdates.ConciseDateFormatter(locator)
     formatter.offset_formats = [""] * 6  # the subtitle carries the full dates
     dates.xaxis.set_major_locator(locator)
