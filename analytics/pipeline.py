@@ -36,8 +36,14 @@ class Computation:
         return pd.Timestamp(self.panel.index[-1])
 
     def daily(self) -> pd.DataFrame:
-        """The headline columns per business day, as the backtest CSV and the charts use them."""
+        """The headline columns per business day, as the backtest CSV and the charts use them.
+
+        ``usdjpy_asof`` is the date of the rate each day shows; ``*_stale`` flag the days a value
+        rests on an input older than its age limit (a gap: either leg); ``a1_policy_gap`` the days
+        carry incentive read the policy-rate gap.
+        """
         s = self.signal
+        stale = self.panel.stale.reindex(s.index, fill_value=False)
         frame = pd.DataFrame(
             {
                 "regime": self.regimes["regime"],
@@ -50,6 +56,13 @@ class Computation:
                 "gap_2y_bp": s["gap_2y_bp"],
                 "gap_policy_bp": s["gap_policy_bp"],
                 "gap_10y_bp": s["gap_10y_bp"],
+                "usdjpy_asof": self.panel.asof["usdjpy"].reindex(s.index),
+                "usdjpy_stale": stale["usdjpy"],
+                **{
+                    f"gap_{key}_stale": stale[f"us_{key}"] | stale[f"jp_{key}"]
+                    for key in ("2y", "10y")
+                },
+                "a1_policy_gap": s["a1_policy_gap"].astype(bool),
                 **{f"{c}_score": s[f"{c}_score"] for c in signal.COMPONENTS},
                 "dropped": _dropped_text(s),
                 "regime_trigger": self.regimes["regime_trigger"],

@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from analytics import pipeline
+from analytics.chart_data import chart_frame
 from analytics.coverage import require_day
 from analytics.panel import last_market_day
 from analytics.snapshot import build_snapshot
@@ -80,7 +81,7 @@ def snapshot_builder(
         # present yesterday's close as today's.
         computation = pipeline.compute(obs, end=last_market_day(obs, pd.Timestamp(day)))
         snapshot = build_snapshot(obs, day, computation=computation)
-        return snapshot, computation.daily()
+        return snapshot, chart_frame(computation, obs)
 
     return build
 

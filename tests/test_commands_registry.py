@@ -91,8 +91,8 @@ def test_extra_words_are_explained(services: Services, context: MakeContext) -> 
 def test_a_bad_chart_window_names_the_choices(services: Services, context: MakeContext) -> None:
     text = render_text(dispatch("/carry chart gap 10y", context(), services))
     assert text == (
-        "“10y” is not one of gap|pressure|3m|1y|5y|max.\n"
-        "Use /carry chart [gap|pressure] [3m|1y|5y|max], for example /carry chart pressure 5y."
+        "“10y” is not one of gap|pressure|markets|3m|1y|5y|max.\n"
+        "Use /carry chart [gap|pressure|markets] [3m|1y|5y|max], for example /carry chart pressure 5y."
     )
 
 

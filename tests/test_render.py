@@ -50,6 +50,8 @@ CASES = [
     ("refusal", "/carry threshold pressure 55", {"is_moderator": False}, "stressed"),
     ("usage", "/carry chart gap 10y", {}, "stressed"),
     ("bad_zone", "/carry subscribe 07:00 Tokio", {}, "stressed"),
+    ("chart_gap", "/carry chart gap 1y", {}, "stressed"),
+    ("chart_markets_missing", "/carry chart markets 3m", {}, "stressed"),
 ]
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import pipeline
+from analytics.chart_data import chart_frame
 from analytics.snapshot import Snapshot, build_snapshot
 from commands.chart_cmds import make_chart
 from commands.services import NoData, SnapshotProvider
@@ -90,7 +91,7 @@ def computed(kind: str = "stressed", today: date = TODAY) -> tuple[Snapshot, pd.
     """(snapshot, daily frame) of the synthetic observations, computed once per kind."""
     obs = observations(kind, today)
     result = pipeline.compute(obs, end=pd.Timestamp(today))
-    return build_snapshot(obs, today, computation=result), result.daily()
+    return build_snapshot(obs, today, computation=result), chart_frame(result, obs)
 
 
 def provider(kind: str = "stressed") -> SnapshotProvider:
