@@ -108,7 +108,7 @@ def test_connects_and_syncs_the_carry_group_to_the_dev_guild(
     }
     assert all(o["type"] == 1 and 1 <= len(o["description"]) <= 100 for o in carry["options"])
     chart = {o["name"]: o for o in subcommands["chart"]["options"]}
-    assert [c["value"] for c in chart["kind"]["choices"]] == ["gap", "pressure"]
+    assert [c["value"] for c in chart["kind"]["choices"]] == ["gap", "pressure", "markets"]
     assert [c["value"] for c in chart["window"]["choices"]] == ["3m", "1y", "5y", "max"]
     threshold = {o["name"]: o for o in subcommands["threshold"]["options"]}
     assert [c["value"] for c in threshold["kind"]["choices"]] == ["pressure", "fuel"]

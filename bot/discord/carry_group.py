@@ -112,13 +112,14 @@ class CarryGroup(app_commands.Group):
         await self.adapter.answer(interaction, [])
 
     @app_commands.command(
-        description="A chart of the rate gaps or unwind pressure, with the chart attached"
+        description="A chart of the rate gaps, unwind pressure or the risk assets, attached"
     )
     @app_commands.describe(kind="What to draw", window="How far back")
     @app_commands.choices(
         kind=[
             Choice(name="Rate gaps and USD/JPY", value="gap"),
             Choice(name="Unwind pressure and regimes", value="pressure"),
+            Choice(name="USD/JPY, Nikkei 225 and Bitcoin", value="markets"),
         ],
         window=[
             Choice(name="3 months", value="3m"),
