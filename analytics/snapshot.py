@@ -27,9 +27,9 @@ import pandas as pd
 
 from analytics import anchors, differential, pipeline, policy_status, regime, signal, usdjpy
 from analytics.align import align
+from analytics.horizons import Change, column_changes
 from analytics.notes import InputAge, Note, Offline
 from analytics.panel import last_market_day
-from analytics.panel_changes import Change, changes
 from analytics.policy_status import PolicyReading
 from analytics.regime import Rule
 from analytics.series import CATALOGUE
@@ -289,7 +289,7 @@ def _fx(result: pipeline.Computation, obs: pd.DataFrame) -> FxBlock:
     moves: tuple[Change, ...] = ()
     if source in usdjpy.SOURCES:
         values, observed, too_old = _one_source(obs, usdjpy.SOURCES[source], p.index)
-        moves = changes(values, observed, too_old | stale, FX_HORIZONS, percent=True)
+        moves = column_changes(values, observed, too_old | stale, FX_HORIZONS, percent=True)
     high_day = window.idxmax() if len(window) else None
     return FxBlock(
         level=_num(fx.iloc[-1]),
@@ -317,7 +317,7 @@ def _vix(result: pipeline.Computation, obs: pd.DataFrame) -> VixBlock:
         as_of=_day(seen),
         source=source,
         stale=bool(p.stale["vix"].iloc[-1]),
-        changes=changes(p.values["vix"], p.asof["vix"], p.stale["vix"], ("1w",)),
+        changes=column_changes(p.values["vix"], p.asof["vix"], p.stale["vix"], ("1w",)),
     )
 
 
