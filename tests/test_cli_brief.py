@@ -224,3 +224,90 @@ def test_usd_jpy_names_its_source_and_the_ecb_cross_is_shown_as_published(
     # ECB, 30 Oct 2026: 175.68 JPY and 1.1172 USD per euro, so 157.25 (not a rescaled 157.18).
     assert "USD/JPY 157.25 on 30 Oct 2026 (ECB cross)" in text
     assert "No VIX close is stored." in text  # the seed carries no VIX
+
+
+# -- issue 11's "done when": a refresh from the real files, then the story of a day ---------------
+
+
+@pytest.mark.slow
+def test_after_a_refresh_black_monday_is_told_with_the_risk_assets_and_the_long_end(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tests.support.yahoo import write_fred_nikkei
+
+    raw_path("N225_yahoo_2006-2026.csv")
+    # FRED's own Nikkei copies miss Apr 2020 to Nov 2025; the yfinance capture fills the hole in
+    # a FRED-format file in a temp folder (a test fixture, never shipped).
+    nikkei = write_fred_nikkei(tmp_path / "NIKKEI225_hole.csv")
+    with LocalServer() as server:
+        serve_real_files(server, RAW_DIR, extra={"NIKKEI225": [nikkei]})
+        point_sources_at(server.url, monkeypatch)
+        assert main(["refresh", "--budget", "120"]) == 0
+        capsys.readouterr()
+        assert main(["brief", "--date", "2024-08-05"]) == 0
+        day = capsys.readouterr().out
+        assert main(["brief", "--date", "2026-04-30"]) == 0
+        long_end = capsys.readouterr().out
+    assert "With USD/JPY down 2.06% on the day, risk assets fell: Nikkei 225 −12.40%" in day
+    assert "S&P 500 −3.00% and Bitcoin −7.14%" in day
+    assert (
+        "Closes of 5 Aug 2024: Nikkei 225 31,458.42, S&P 500 5,186.33 and Bitcoin 54,025.90." in day
+    )
+    assert "VIX 38.57 (5 Aug 2024, FRED, +15.18)" in day
+    assert len(day.split()) < 300
+    assert "30-year JGB 3.721% on 30 Apr 2026: +2 bp 1m, +108 bp 12m" in long_end
+    assert "10s30s slope 120 bp." in long_end
+
+
+@pytest.mark.slow
+def test_without_the_capture_the_live_nikkei_of_black_monday_is_named_missing(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with LocalServer() as server:
+        raw_path("NIKKEI225_2025-2026.csv")
+        serve_real_files(server, RAW_DIR)
+        point_sources_at(server.url, monkeypatch)
+        assert main(["refresh", "--source", "fred", "--budget", "120"]) == 0
+        capsys.readouterr()
+        assert main(["brief", "--date", "2024-08-05"]) == 0
+    text = capsys.readouterr().out
+    assert "S&P 500 −3.00% and Bitcoin −7.14%. No current close for Nikkei 225." in text
+    assert "Nikkei 225 20,000" not in text  # the last FRED close (27 Mar 2020) is not shown as news
+    assert "Nikkei 225 19,389.43 (27 Mar 2020, not current)" in text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "ja", "zh"])
+def test_the_new_commands_answer_in_the_console_in_every_language_offline(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, lang: str
+) -> None:
+    script = "\n".join(
+        [
+            f"/carry lang {lang}",
+            "/carry markets",
+            "/carry size",
+            "/carry whatif boj +25",
+            "/carry whatif boj +7",
+            "/carry hikes",
+        ]
+    )
+    monkeypatch.setattr(sys, "stdin", io.StringIO(script + "\n"))
+    assert main(["chat", "--chart-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    lacks = {
+        "en": "No Nikkei 225, S&P 500 or Bitcoin close is stored. Their owners forbid",
+        "ja": "日経平均株価、S&P500、ビットコインの終値は保存されていません",
+        "zh": "没有存储日经225指数、标普500指数或比特币的收盘价",
+    }
+    assert lacks[lang] in out
+    assert {
+        "en": "¥40 tn ≈ $250 bn",
+        "ja": "40兆円（約 2,500億ドル）",
+        "zh": "40万亿日元（约 2,500亿美元）",
+    }[lang] in out
+    assert {"en": "(hypothetical)", "ja": "（仮定）", "zh": "（假设情景）"}[lang] in out
+    assert {
+        "en": "“+7” is not a step of 5 bp.",
+        "ja": "「+7」は5 bp刻みではありません。",
+        "zh": "“+7”不是5个基点的整数倍。",
+    }[lang] in out

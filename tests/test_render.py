@@ -51,6 +51,12 @@ CASES = [
     ("refusal", "/carry threshold pressure 55", {"is_moderator": False}, "stressed"),
     ("usage", "/carry chart gap 10y", {}, "stressed"),
     ("bad_zone", "/carry subscribe 07:00 Tokio", {}, "stressed"),
+    ("markets", "/carry markets", {}, "stressed"),
+    ("markets_sparse", "/carry markets", {}, "sparse"),
+    ("size", "/carry size", {}, "stressed"),
+    ("whatif", "/carry whatif boj +25 fed -25", {}, "stressed"),
+    ("whatif_bad_step", "/carry whatif boj +7", {}, "stressed"),
+    ("hikes", "/carry hikes", {}, "stressed"),
 ]
 
 

@@ -29,7 +29,7 @@ def nikkei_closes() -> pd.DataFrame:
     days = [row["Date"] for row in rows]
     closes = [round(float(row["Close"]), 2) for row in rows]
     obs = observations.frame([SERIES] * len(days), days, closes)
-    return obs.assign(source="yahoo-test-fixture")
+    return obs.assign(source="yfinance")  # a test fixture, never a source the bot reads
 
 
 def write_fred_nikkei(path: Path, start: str = "2020-03-28", end: str = "2025-11-30") -> Path:
