@@ -113,6 +113,21 @@ def series_rows(obs: pd.DataFrame, names: Iterable[str]) -> pd.DataFrame:
     return pd.concat(parts) if parts else obs.iloc[:0]
 
 
+def last_rows(obs: pd.DataFrame) -> pd.DataFrame:
+    """Each series' latest observation: one row of ``obs`` per series, in series order."""
+    if obs.empty:
+        return obs
+    series = obs["series"].to_numpy()
+    dates = obs["date"].to_numpy(dtype="datetime64[ns]")
+    same = series[1:] == series[:-1]
+    ordered = obs["series"].is_monotonic_increasing and bool((dates[1:] >= dates[:-1])[same].all())
+    if not ordered:
+        obs = obs.sort_values(["series", "date"], kind="stable", ignore_index=True)
+        series = obs["series"].to_numpy()
+        same = series[1:] == series[:-1]
+    return obs.iloc[np.flatnonzero(np.append(~same, True))]
+
+
 def base_day(day: date, horizon: str) -> date:
     """``day`` minus the horizon on the calendar (1d = the previous business day, 1w = 7 days,
     months clamp to month end)."""

@@ -36,6 +36,7 @@ from analytics import (
     daymoves,
     differential,
     hikes,
+    horizons,
     levels,
     longend,
     markets,
@@ -223,7 +224,7 @@ class Snapshot:
 
 def inputs_version(obs: pd.DataFrame, today: date) -> str:
     """A short hash of every series' last date and value (and the day), for caching snapshots."""
-    last = obs.sort_values(["series", "date"]).groupby("series").tail(1)
+    last = horizons.last_rows(obs)
     text = ";".join(
         f"{s}={d:%Y-%m-%d}:{v:.6g}"
         for s, d, v in zip(last["series"], last["date"], last["value"], strict=True)
@@ -293,8 +294,13 @@ def snapshot_from_store(store: ObservationStore, today: date, offline: bool = Fa
 
 def freshness(obs: pd.DataFrame, today: date) -> tuple[SeriesFreshness, ...]:
     """Per catalogue series: last observation date, age in days and whether it is stale."""
-    last = obs.groupby("series")["date"].max()
-    sources = obs.groupby("series")["source"].last() if "source" in obs else pd.Series(dtype=object)
+    rows = horizons.last_rows(obs)
+    last = pd.Series(rows["date"].to_numpy(), index=rows["series"].to_numpy())
+    sources = (
+        pd.Series(rows["source"].to_numpy(), index=rows["series"].to_numpy())
+        if "source" in rows
+        else pd.Series(dtype=object)
+    )
     out = []
     for series_id, spec in CATALOGUE.items():
         when = last.get(series_id)
