@@ -3,7 +3,7 @@
 Three gaps: the policy rate (Fed target midpoint minus the BoJ rate, from the decision tables),
 the 2-year and the 10-year yield. Each leg keeps its own as-of date, so a reply can say when
 the two legs of a gap come from different days. Changes run over calendar horizons
-(``analytics.panel_changes``: 1 week, 1, 3 and 12 months) and the peak over three calendar years.
+(``analytics.horizons``: 1 week, 1, 3 and 12 months) and the peak over three calendar years.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from analytics.panel_changes import Change, changes
+from analytics.horizons import Change, column_changes
 
 HORIZONS = ("1w", "1m", "3m", "12m")
 PEAK_YEARS = 3
@@ -92,7 +92,7 @@ def block(spec: GapSpec, values: pd.DataFrame, asof: pd.DataFrame, stale: pd.Dat
     gap = 100.0 * (values[spec.us] - values[spec.jp])
     level = _num(gap.iloc[-1])
     observed = np.minimum(asof[spec.us], asof[spec.jp])
-    moves = changes(gap, observed, stale[spec.us] | stale[spec.jp], HORIZONS)
+    moves = column_changes(gap, observed, stale[spec.us] | stale[spec.jp], HORIZONS)
     day = gap.index[-1]
     window = gap[gap.index > day - pd.DateOffset(years=PEAK_YEARS)].dropna()
     peak = _num(window.max()) if len(window) else None

@@ -34,7 +34,8 @@ MAX_GAP_DAYS = 7
 
 @dataclass(frozen=True)
 class Hike:
-    """A BoJ decision that raised the policy rate (midpoints in %)."""
+    """A BoJ decision that raised the policy rate (midpoints in %, the new and the previous
+    decision's bounds)."""
 
     decision_date: date
     from_pct: float
@@ -42,6 +43,8 @@ class Hike:
     lower: float
     upper: float
     status: str
+    from_lower: float | None = None
+    from_upper: float | None = None
 
 
 @dataclass(frozen=True)
@@ -61,11 +64,14 @@ class Reaction:
 
 @dataclass(frozen=True)
 class HikeEvent:
-    """A hike and the reactions that the data cover (absent: no data, or not yet)."""
+    """A hike and the reactions that the data cover; ``pending`` lists the horizons (business
+    days) not reached yet on the study's day, so an absent reaction there means "not yet",
+    elsewhere "no data"."""
 
     hike: Hike
     latest: bool
     reactions: tuple[Reaction, ...]
+    pending: tuple[int, ...] = ()
 
     def reaction(self, key: str, days: int) -> Reaction | None:
         return next((r for r in self.reactions if r.key == key and r.days == days), None)
@@ -101,7 +107,18 @@ def hikes(on: date, confirmed_by: set[date] | None = None) -> tuple[Hike, ...]:
     for before, after in pairwise(rows):
         day = after.decision_date
         if STUDY_START <= day <= on and after.mid > before.mid:
-            found.append(Hike(day, before.mid, after.mid, after.lower, after.upper, after.status))
+            found.append(
+                Hike(
+                    day,
+                    before.mid,
+                    after.mid,
+                    after.lower,
+                    after.upper,
+                    after.status,
+                    before.lower,
+                    before.upper,
+                )
+            )
     return tuple(found)
 
 
@@ -139,7 +156,8 @@ def study(
             )
             if r is not None
         ]
-        events.append(HikeEvent(hike, i == len(found) - 1, tuple(reactions)))
+        pending = tuple(d for d in DAYS_AFTER if business_days_after(hike.decision_date, d) > day)
+        events.append(HikeEvent(hike, i == len(found) - 1, tuple(reactions), pending))
     return HikeStudy(day, tuple(events), _medians(events))
 
 

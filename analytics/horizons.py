@@ -1,22 +1,31 @@
-"""Calendar horizons over one series' own observations: base days and the value on or before them.
+"""Calendar horizons: the day a change is measured from, and the value on or before it.
 
-1w is 7 calendar days, 1m and 3m are calendar months (31 Mar → 28/29 Feb), 12m is a calendar
-year (29 Feb → 28 Feb). A change over a horizon runs from the last observation on or before the
-base day to the series' last observation; a base observation more than the series' own age limit
-before the base day is no base (a hole in the data is not a month's move). Status codes say
-whether a series has a value at all and whether that value is current.
+1d is the previous business day, 1w is 7 calendar days, 1m and 3m are calendar months
+(31 Mar → 28/29 Feb), 12m is a calendar year (29 Feb → 28 Feb): a horizon never means "so many
+rows". A change runs from the last value on or before the base day to the last value, and a
+base that is too old is no base (a hole in the data is not a month's move). Two shapes of data
+use the same rule:
+
+- one series' own observations (``Points``, ``base``): the base is the last observation on or
+  before the base day, none when it is more than the series' age limit before that day; ``status``
+  says whether a series has a value at all and whether that value is current;
+- a point-in-time panel column, forward-filled per business day (``column_changes``): the base is
+  the row on or before the base day, none when that row, or the last one, was stale (a difference
+  between two forward-filled copies of one old close would read as "unchanged" when nothing is
+  known). ``Change.base`` is the date the base value was observed, which a reply names whenever
+  it is not the calendar day itself (a weekend, a holiday, a gap in the source).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
-HORIZONS = ("1w", "1m", "3m", "12m")
+HORIZONS = ("1d", "1w", "1m", "3m", "12m")
 OK, STALE, MISSING = "ok", "stale", "missing"
 _MONTHS = {"1m": 1, "3m": 3, "12m": 12}
 
@@ -104,8 +113,26 @@ def series_rows(obs: pd.DataFrame, names: Iterable[str]) -> pd.DataFrame:
     return pd.concat(parts) if parts else obs.iloc[:0]
 
 
+def last_rows(obs: pd.DataFrame) -> pd.DataFrame:
+    """Each series' latest observation: one row of ``obs`` per series, in series order."""
+    if obs.empty:
+        return obs
+    series = obs["series"].to_numpy()
+    dates = obs["date"].to_numpy(dtype="datetime64[ns]")
+    same = series[1:] == series[:-1]
+    ordered = obs["series"].is_monotonic_increasing and bool((dates[1:] >= dates[:-1])[same].all())
+    if not ordered:
+        obs = obs.sort_values(["series", "date"], kind="stable", ignore_index=True)
+        series = obs["series"].to_numpy()
+        same = series[1:] == series[:-1]
+    return obs.iloc[np.flatnonzero(np.append(~same, True))]
+
+
 def base_day(day: date, horizon: str) -> date:
-    """``day`` minus the horizon on the calendar (1w = 7 days, months clamp to month end)."""
+    """``day`` minus the horizon on the calendar (1d = the previous business day, 1w = 7 days,
+    months clamp to month end)."""
+    if horizon == "1d":
+        return (pd.Timestamp(day) - pd.offsets.BDay(1)).date()
     if horizon == "1w":
         return day - timedelta(days=7)
     if horizon not in _MONTHS:
@@ -145,3 +172,53 @@ def status(points: Points, day: date, max_age_days: int) -> str:
     if last is None:
         return MISSING
     return STALE if (day - last).days > max_age_days else OK
+
+
+# --- panel columns --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """A panel column's change over one horizon (None when either end has no current value)."""
+
+    horizon: str
+    value: float | None
+    base: date | None  # the observation date of the value compared against
+    nominal: date  # the calendar day the horizon points at
+
+    @property
+    def dated(self) -> bool:
+        """True when the base was observed on another day than the horizon points at."""
+        return self.base is not None and self.base != self.nominal
+
+
+def column_changes(
+    values: pd.Series,
+    observed: pd.Series,
+    stale: pd.Series,
+    horizons: Sequence[str],
+    percent: bool = False,
+) -> tuple[Change, ...]:
+    """Changes of the last value of ``values`` (a daily, forward-filled panel column).
+
+    ``observed`` holds each row's observation date and ``stale`` whether that row's value was
+    too old to count; a stale last value, or a stale or missing base, gives no change.
+    ``percent``: relative change in %.
+    """
+    index = pd.DatetimeIndex(values.index)
+    day = index[-1]
+    now = float("nan") if bool(stale.iloc[-1]) else float(values.iloc[-1])
+    out = []
+    for horizon in horizons:
+        nominal = pd.Timestamp(base_day(day.date(), horizon))
+        position = int(index.searchsorted(nominal, side="right")) - 1
+        value: float | None = None
+        base: date | None = None
+        if position >= 0 and not np.isnan(now):
+            then = float(values.iloc[position])
+            seen = observed.iloc[position]
+            if not np.isnan(then) and not bool(stale.iloc[position]) and not pd.isna(seen):
+                base = pd.Timestamp(seen).date()
+                value = 100 * (now / then - 1) if percent else now - then
+        out.append(Change(horizon, value, base, nominal.date()))
+    return tuple(out)

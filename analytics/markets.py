@@ -12,7 +12,9 @@ same calendar interval (a Bitcoin Friday→Monday return includes its weekend, a
 a Tokyo or New York holiday merges two days for both). Returns spanning more than a week (a hole
 in the data) are dropped. Same-date pairing: Tokyo closes about ten hours before the New York
 noon USD/JPY rate, so a Nikkei day overlaps its USD/JPY day for about 14 of 24 hours. A positive
-correlation means the asset rises when the yen weakens.
+correlation means the asset rises when the yen weakens (USD/JPY up), so it moves with the carry
+trade and a yen rally tends to weigh on it; ``Correlation.reading`` puts the value in one of
+four bands (``reading``) for the one-line interpretation.
 """
 
 from __future__ import annotations
@@ -38,6 +40,14 @@ MAX_RETURN_SPAN_DAYS = 7
 # The 60 common days must lie within this many calendar days, or the data has holes.
 CORR_MAX_SPAN_DAYS = 120
 CORR_OK, CORR_SHORT, CORR_NO_FX = "ok", "short_history", "no_usdjpy"
+# Bands of the correlation for its reading: at least STRONG, at least WITH, within ±WITH, below.
+CORR_STRONG, CORR_WITH = 0.5, 0.2
+WITH_CARRY_STRONG, WITH_CARRY, UNRELATED, AGAINST_CARRY = (
+    "with_carry_strong",
+    "with_carry",
+    "unrelated",
+    "against_carry",
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,23 @@ class Correlation:
     returns: int
     start: date | None
     end: date | None
+
+    @property
+    def reading(self) -> str | None:
+        """What the value says about the carry link (None without a value): see ``reading``."""
+        return None if self.value is None else reading(self.value)
+
+
+def reading(value: float) -> str:
+    """``with_carry_strong`` (≥ 0.5), ``with_carry`` (≥ 0.2), ``against_carry`` (≤ −0.2), else
+    ``unrelated``: a positive correlation is an asset that rises as the yen weakens."""
+    if value >= CORR_STRONG:
+        return WITH_CARRY_STRONG
+    if value >= CORR_WITH:
+        return WITH_CARRY
+    if value <= -CORR_WITH:
+        return AGAINST_CARRY
+    return UNRELATED
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from datetime import date
 
 import pandas as pd
 
-from analytics import policy
+from analytics import horizons, policy
 from analytics.notes import LiveCheckUnavailable, Note, PolicyTableBehind
 from analytics.series import CATALOGUE
 
@@ -69,8 +69,10 @@ def live_policy_rates(obs: pd.DataFrame, until: date | None = None) -> dict[str,
     """Live cross-check series up to ``until``: the Fed target (FRED DFEDTAR to Dec 2008, then
     the midpoint of DFEDTARU/DFEDTARL) and the BoJ overnight call rate."""
 
+    wanted = horizons.series_rows(obs, ("us.fed.upper", "us.fed.lower", "us.fed.target", "jp.call"))
+
     def series(series_id: str) -> pd.Series:
-        rows = obs[obs["series"] == series_id]
+        rows = wanted[wanted["series"] == series_id]
         out = pd.Series(rows["value"].to_numpy(), index=pd.DatetimeIndex(rows["date"]))
         return out if until is None else out[out.index <= pd.Timestamp(until)]
 

@@ -4,8 +4,13 @@
 observation frame (``ObservationStore.load()``) and freezes its last day: the three gaps, the
 USD/JPY block, CFTC positioning, pillars with their components, unwind pressure, carry fuel,
 the regime and the rule that set it, per-series freshness, policy rates with their last
-decision, and notes (a policy table that disagrees with live rates, offline data). Everything is
-codes, dates and numbers (``analytics.notes``); the reply templates word it per language.
+decision, and notes (a policy table that disagrees with live rates, offline data). Beside the
+signal it carries the day's wider picture: the risk assets (``analytics.markets``), Japan's long
+end (``analytics.longend``), the day's moves against each series' own volatility
+(``analytics.daymoves``), the thesis line (``analytics.thesis``), the USD/JPY level to watch
+(``analytics.levels``), the CFTC-measured carry size (``analytics.carry_size``) and the BoJ hike
+study (``analytics.hikes``). Everything is codes, dates and numbers (``analytics.notes``); the
+reply templates word it per language.
 
 Time of day: the snapshot of day D is taken after D's US close (06:00–07:00 Tokyo time on
 D + 1). A gap on D pairs the US close of D with the JGB close of D, because Japan's MoF
@@ -25,19 +30,36 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from analytics import anchors, differential, pipeline, policy_status, regime, signal, usdjpy
+from analytics import (
+    anchors,
+    carry_size,
+    daymoves,
+    differential,
+    hikes,
+    horizons,
+    levels,
+    longend,
+    markets,
+    pipeline,
+    policy_status,
+    regime,
+    signal,
+    usdjpy,
+)
 from analytics.align import align
+from analytics.horizons import Change, column_changes
 from analytics.notes import InputAge, Note, Offline
 from analytics.panel import last_market_day
-from analytics.panel_changes import Change, changes
 from analytics.policy_status import PolicyReading
 from analytics.regime import Rule
 from analytics.series import CATALOGUE
+from analytics.thesis import Thesis, thesis
 
 if TYPE_CHECKING:
     from analytics.store import ObservationStore
 
 FX_HORIZONS = ("1d", "1w", "1m")
+VIX_HORIZONS = ("1d", "1w")
 STRESS = {regime.Regime.UNWINDING, regime.Regime.ELEVATED, regime.Regime.RESET}
 
 
@@ -183,6 +205,13 @@ class Snapshot:
     freshness: tuple[SeriesFreshness, ...]
     policy: tuple[PolicyReading, ...]
     notes: tuple[Note, ...]
+    markets: markets.MarketsBlock
+    long_end: longend.LongEndBlock
+    day_moves: tuple[daymoves.DayMove, ...]
+    thesis: Thesis
+    level: levels.LevelToWatch
+    carry_size: carry_size.MeasuredSize | None
+    hikes: hikes.HikeStudy
 
     def gap(self, key: str) -> differential.GapBlock:
         """The gap block ``policy``, ``2y`` or ``10y``."""
@@ -195,7 +224,7 @@ class Snapshot:
 
 def inputs_version(obs: pd.DataFrame, today: date) -> str:
     """A short hash of every series' last date and value (and the day), for caching snapshots."""
-    last = obs.sort_values(["series", "date"]).groupby("series").tail(1)
+    last = horizons.last_rows(obs)
     text = ";".join(
         f"{s}={d:%Y-%m-%d}:{v:.6g}"
         for s, d, v in zip(last["series"], last["date"], last["value"], strict=True)
@@ -230,6 +259,7 @@ def build_snapshot(
     gaps = tuple(differential.block(g, values, asof, stale) for g in differential.GAPS)
     pillars = _pillars(row, asof.iloc[-1], stale.iloc[-1], day)
     notes: list[Note] = [*policy_status.notes(obs, today), *([Offline()] if offline else [])]
+    fx_seen = markets.observed_usdjpy(p)
     return Snapshot(
         as_of=day.date(),
         today=today,
@@ -247,6 +277,13 @@ def build_snapshot(
         freshness=freshness(obs, today),
         policy=policy_status.readings(today),
         notes=tuple(notes),
+        markets=markets.block(obs, today, fx_seen),
+        long_end=longend.block(obs, today),
+        day_moves=daymoves.day_moves(obs, result, day.date()),
+        thesis=thesis(next(g for g in gaps if g.key == "2y"), s),
+        level=levels.elevated_level(result),
+        carry_size=carry_size.measured(obs, today, fx_seen),
+        hikes=hikes.study(obs, today, fx_seen),
     )
 
 
@@ -257,8 +294,13 @@ def snapshot_from_store(store: ObservationStore, today: date, offline: bool = Fa
 
 def freshness(obs: pd.DataFrame, today: date) -> tuple[SeriesFreshness, ...]:
     """Per catalogue series: last observation date, age in days and whether it is stale."""
-    last = obs.groupby("series")["date"].max()
-    sources = obs.groupby("series")["source"].last() if "source" in obs else pd.Series(dtype=object)
+    rows = horizons.last_rows(obs)
+    last = pd.Series(rows["date"].to_numpy(), index=rows["series"].to_numpy())
+    sources = (
+        pd.Series(rows["source"].to_numpy(), index=rows["series"].to_numpy())
+        if "source" in rows
+        else pd.Series(dtype=object)
+    )
     out = []
     for series_id, spec in CATALOGUE.items():
         when = last.get(series_id)
@@ -289,7 +331,7 @@ def _fx(result: pipeline.Computation, obs: pd.DataFrame) -> FxBlock:
     moves: tuple[Change, ...] = ()
     if source in usdjpy.SOURCES:
         values, observed, too_old = _one_source(obs, usdjpy.SOURCES[source], p.index)
-        moves = changes(values, observed, too_old | stale, FX_HORIZONS, percent=True)
+        moves = column_changes(values, observed, too_old | stale, FX_HORIZONS, percent=True)
     high_day = window.idxmax() if len(window) else None
     return FxBlock(
         level=_num(fx.iloc[-1]),
@@ -317,7 +359,7 @@ def _vix(result: pipeline.Computation, obs: pd.DataFrame) -> VixBlock:
         as_of=_day(seen),
         source=source,
         stale=bool(p.stale["vix"].iloc[-1]),
-        changes=changes(p.values["vix"], p.asof["vix"], p.stale["vix"], ("1w",)),
+        changes=column_changes(p.values["vix"], p.asof["vix"], p.stale["vix"], VIX_HORIZONS),
     )
 
 

@@ -2,7 +2,8 @@
 
 Builds a store from the bundled seed (or reuses ``--db``), computes the snapshot once, then
 times ``dispatch("/carry") + render(text)`` over many runs (settings read from SQLite each
-time, as live). Charts: the first render of a (kind, window) and the cached answer after it.
+time, as live); ``/carry markets``, ``size``, ``hikes`` and ``whatif`` (recomputed per request).
+Charts: the first render of a (kind, window) and the cached answer after it.
 
 Run: python benchmarks/bench_commands.py [--runs 2000] [--db sqlite:///path]
 """
@@ -72,6 +73,16 @@ def main() -> None:
             print(
                 f"/carry {fmt}: p50 {percentile(other, 0.5):.2f} ms, "
                 f"p99 {percentile(other, 0.99):.2f} ms"
+            )
+
+        for command in ("/carry markets", "/carry size", "/carry hikes", "/carry whatif boj +25"):
+            times = [
+                timed_ms(lambda c=command: render(dispatch(c, ctx, services), "telegram_html"))
+                for _ in range(max(args.runs // 20, 20))
+            ]
+            print(
+                f"{command} (Telegram HTML): p50 {percentile(times, 0.5):.2f} ms, "
+                f"p99 {percentile(times, 0.99):.2f} ms"
             )
 
         for kind, window in (("gap", "1y"), ("pressure", "5y")):

@@ -27,8 +27,10 @@ from commands import (
     chart_cmds,
     help_cmds,
     history_cmds,
+    picture_cmds,
     settings_cmds,
     snapshot_cmds,
+    whatif_cmds,
 )
 from commands.context import CommandContext
 from commands.registry import Registry
@@ -50,6 +52,9 @@ def registry() -> Registry:
             *snapshot_cmds.COMMANDS[1:2],
             *history_cmds.COMMANDS,
             *snapshot_cmds.COMMANDS[2:],
+            *picture_cmds.COMMANDS[:2],
+            *whatif_cmds.COMMANDS,
+            *picture_cmds.COMMANDS[2:],
             *settings_cmds.COMMANDS,
             *help_cmds.COMMANDS,
         ]
@@ -68,10 +73,11 @@ def _utc_today() -> date:
 
 def snapshot_builder(
     store: ObservationStore, today: Callable[[], date] = _utc_today
-) -> Callable[[], tuple[Any, pd.DataFrame]]:
-    """A function computing (snapshot, daily frame) from everything the store holds."""
+) -> Callable[[], tuple[Any, pd.DataFrame, Any]]:
+    """A function computing (snapshot, daily frame, computation) from everything the store
+    holds."""
 
-    def build() -> tuple[Any, pd.DataFrame]:
+    def build() -> tuple[Any, pd.DataFrame, Any]:
         obs = store.load()
         if obs.empty or not obs["series"].str.startswith("fx.usdjpy").any():
             raise NoData("no USD/JPY observations stored")
@@ -81,7 +87,7 @@ def snapshot_builder(
         # present yesterday's close as today's.
         computation = pipeline.compute(obs, end=last_market_day(obs, pd.Timestamp(day)))
         snapshot = build_snapshot(obs, day, computation=computation)
-        return snapshot, chart_frame(computation, obs)
+        return snapshot, chart_frame(computation, obs), computation
 
     return build
 

@@ -13,6 +13,7 @@ from functools import cache
 from typing import Any
 
 from babel import Locale
+from babel.dates import format_skeleton
 from babel.lists import format_list
 from babel.numbers import NumberPattern, parse_pattern
 
@@ -20,6 +21,17 @@ from babel.numbers import NumberPattern, parse_pattern
 BABEL_LOCALES = {"en": "en_GB", "ja": "ja", "zh": "zh_Hans"}
 MINUS = "\u2212"
 DASH = "\u2014"
+# Large-number words per language, largest first (Japanese and Chinese count in 10^4 steps).
+_BIG_UNITS: dict[str, tuple[tuple[float, str], ...]] = {
+    "en": ((1e12, "tn"), (1e9, "bn"), (1e6, "m")),
+    "ja": ((1e12, "兆"), (1e8, "億"), (1e4, "万")),
+    "zh": ((1e12, "万亿"), (1e8, "亿"), (1e4, "万")),
+}
+# Currency → language → (prefix in English, suffix in Japanese and Chinese).
+_CURRENCIES = {
+    "JPY": {"en": ("¥", ""), "ja": ("", "円"), "zh": ("", "日元")},
+    "USD": {"en": ("$", ""), "ja": ("", "ドル"), "zh": ("", "美元")},
+}
 
 
 def normalise_language(value: str | None) -> str | None:
@@ -95,6 +107,26 @@ class Formatter:
         """A value already in percent (``3.25`` → ``3.25%``)."""
         return DASH if not available(value) else self.number(value, digits) + "%"
 
+    def money(self, value: Any, currency: str) -> str:
+        """A large amount of ``JPY`` or ``USD`` the locale's way, to at most three significant
+        figures: ``¥40 tn``/``$250 bn`` in English, ``40兆円``/``2,500億ドル`` in Japanese,
+        ``40万亿日元``/``2,500亿美元`` in Chinese. Negative amounts carry a true minus sign."""
+        if not available(value) or currency not in _CURRENCIES:
+            return DASH
+        number = float(value)
+        units = _BIG_UNITS[self.language]
+        scale, word = next(((s, w) for s, w in units if abs(number) >= s), (1.0, ""))
+        scaled = abs(number) / scale
+        digits = 0 if scaled >= 100 else 1 if scaled >= 10 else 2
+        text = self.number(float(f"{scaled:.3g}"), digits)
+        if "." in text or self._decimal in text:
+            text = text.rstrip("0").rstrip(self._decimal)
+        sign = MINUS if number < 0 else ""
+        prefix, suffix = _CURRENCIES[currency][self.language]
+        if self.language == "en":
+            return f"{sign}{prefix}{text}{' ' + word if word else ''}"
+        return f"{sign}{text}{word}{suffix}"
+
     def listing(self, items: list[str]) -> str:
         """Items joined the locale's way (``a, b and c``; ``a、b、c``)."""
         return format_list(items, style="standard", locale=self.locale) if items else ""
@@ -107,6 +139,15 @@ class Formatter:
         if not isinstance(day, date):
             return DASH
         return str(self.locale.date_formats[width].apply(day, self.locale))
+
+    def month(self, value: Any) -> str:
+        """A month of a year (``Aug 2024``, ``2024年8月``), for dates known only to the month."""
+        if not available(value):
+            return DASH
+        day = value.date() if isinstance(value, datetime) else value
+        if not isinstance(day, date):
+            return DASH
+        return str(format_skeleton("yMMM", day, locale=self.locale))
 
     def datetime(self, value: Any, zone: tzinfo | None = None) -> str:
         """A moment in the chat's time zone, to the minute, with the zone it is read in

@@ -108,7 +108,9 @@ def environment(fmt: Format, language: str) -> Environment:
         signed=fmtr.signed,
         pct=fmtr.percent,
         spct=fmtr.signed_percent,
+        money=fmtr.money,
         day=fmtr.date,
+        month=fmtr.month,
         moment=fmtr.datetime,
     )
     env.filters["listing"] = lambda items: safe(fmtr.listing([str(i) for i in items]))

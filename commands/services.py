@@ -33,11 +33,13 @@ class NoData(Exception):
 @dataclass(frozen=True)
 class Current:
     """One computation: the snapshot a reply reads, the daily frame charts and history read,
-    and its version (the snapshot's own, which changes with its inputs)."""
+    its version (the snapshot's own, which changes with its inputs), and the computation itself
+    (``analytics.pipeline.Computation``) for what-ifs recomputed on request."""
 
     snapshot: Any
     daily: pd.DataFrame
     version: str
+    computation: Any = None
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,8 @@ class Chart:
     cached: bool
 
 
-Builder = Callable[[], tuple[Any, pd.DataFrame]]
+# (snapshot, daily frame, computation)
+Builder = Callable[[], tuple[Any, pd.DataFrame, Any]]
 ChartMaker = Callable[[pd.DataFrame, str, str], bytes]
 
 
@@ -97,9 +100,9 @@ class SnapshotProvider:
             seen = self._fingerprint() if self._fingerprint else None
             self._checked_at = now
             if self._current is None or seen != self._seen:
-                snapshot, daily = self._build()
+                snapshot, daily, computation = self._build()
                 version = getattr(snapshot, "version", None) or frame_version(daily, str(seen))
-                self._current = Current(snapshot, daily, str(version))
+                self._current = Current(snapshot, daily, str(version), computation)
                 self._seen = seen
                 # Rebuilt because the data changed: a revision may redraw history under the
                 # same version, so no chart of the previous computation is reused.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import sys
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -33,16 +34,25 @@ def test_brief_on_a_past_day_reads_like_a_dated_commentary(
     text = capsys.readouterr().out
     assert text.startswith("Yen carry briefing, 2 Aug 2024")
     assert "UNWINDING" in text
-    assert "USD/JPY stood at 146.98 on 2 Aug 2024" in text
+    assert "USD/JPY 146.98 on 2 Aug 2024 (Fed H.10), −2.05% 1d" in text
     assert "Offline: these figures come from the bundled seed" in text
+    # Risk assets are never in the seed: a stress day says so instead of leaving them out.
+    assert "Risk assets cannot be described: no current close for Nikkei 225, S&P 500" in text
+    assert (
+        "No close is stored for Nikkei 225, S&P 500 and Bitcoin: they come live from FRED" in text
+    )
+    assert "30-year JGB 2.098% on 2 Aug 2024: −8 bp 1m, +60 bp 12m" in text  # MoF is in the seed
     assert not re.search(r"\bnan\b", text, re.IGNORECASE)
+    assert len(text.split("\nChart written")[0].split()) < 300
     assert chart.read_bytes().startswith(b"\x89PNG")
 
 
 def test_brief_today_names_its_stale_inputs(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["brief", "--date", "2026-11-24"]) == 0
     text = capsys.readouterr().out
-    assert "Stale inputs:" in text and "JGB 2-year yield (30 Apr 2026)" in text
+    assert "2-year 218 bp (not current: US 13 Nov 2025, JGB 30 Apr 2026)" in text
+    assert "Stale inputs: CFTC speculators' positions (18 Mar 2025)" in text
+    assert "The 30-year JGB yield was 3.721% on 30 Apr 2026 (Japan MoF); no new close" in text
 
 
 def test_a_stale_input_is_never_shown_as_current(capsys: pytest.CaptureFixture[str]) -> None:
@@ -52,20 +62,21 @@ def test_a_stale_input_is_never_shown_as_current(capsys: pytest.CaptureFixture[s
     text = "\n".join(lines)
     assert lines[0] == "Yen carry briefing, 1 Dec 2026"
     assert lines[2].startswith(
-        "No market close yet for 1 Dec 2026: the latest close in the data is that of 30 Oct 2026"
+        "No market close yet for 1 Dec 2026: every figure is as of 30 Oct 2026 or earlier."
     )
-    assert "scores as of 30 Oct 2026" in text
-    two = next(line for line in lines if line.startswith("The US–Japan 2-year yield gap"))
-    assert "Not current: no new US close since 13 Nov 2025" in two
-    assert "Changes:" not in two and " bp 1w" not in two
-    ten = next(line for line in lines if line.startswith("The 10-year gap"))
-    assert "no new US close since 30 Jul 2026" in ten and "Changes:" not in ten
-    fx = next(line for line in lines if line.startswith("USD/JPY stood at"))
+    assert "Scores as of 30 Oct 2026" in text
+    gaps = next(line for line in lines if line.startswith("US–Japan gaps"))
+    assert "2-year 218 bp (not current: US 13 Nov 2025, JGB 30 Apr 2026)" in gaps
+    assert "10-year 216 bp (not current: US 30 Jul 2026, JGB 30 Apr 2026)" in gaps
+    fx = next(line for line in lines if line.startswith("USD/JPY 157.25"))
     assert "on 30 Oct 2026" in fx and "0.00%" not in fx
-    # Positioning is described only from a current report; the lede claims only scored facts.
+    # A month-old day's moves are not the day's news, and no thesis runs on a stale gap.
+    assert "largest move" not in text and "The 2-year gap has" not in text
+    # Positioning is described only from a current report; the stale report is named.
     assert "were net long the yen" not in text and "shorter the yen than in" not in text
-    assert "Positioning is not described" in lines[2]
+    assert "Stale inputs: CFTC speculators' positions (18 Mar 2025)" in text
     assert "positioning is not building up fast" not in text.lower()
+    assert len(text.split()) < 300
 
 
 def test_brief_in_japanese(capsys: pytest.CaptureFixture[str]) -> None:
@@ -145,11 +156,29 @@ def test_brief_offline_or_for_a_past_day_asks_no_source(
     assert "Not refreshed" not in out and "refreshing" not in err
 
 
+def explain_on(day: date) -> str:
+    """``/carry explain`` on the seeded store as it read on ``day``."""
+    from commands.carry import dispatch, make_services
+    from commands.context import CommandContext
+    from commands.render import render_text
+
+    services = make_services(open_seeded_store(), today=lambda: day)
+    return render_text(dispatch("/carry explain", CommandContext("console", "c", "u"), services))
+
+
 def test_policy_rates_name_the_last_change_the_last_hold_and_what_the_table_misses(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert main(["brief", "--date", "2026-12-01"]) == 0
     text = capsys.readouterr().out
+    assert "policy rates 288 bp (Fed 3.50–3.75% and BoJ 0.75%)" in text
+    assert (
+        "Decision tables may be behind: Fed 5 meetings (to 28 Oct 2026) and "
+        "BoJ 6 meetings (to 30 Oct 2026)." in text
+    )
+    assert "Not checked against live rates: the Fed and BoJ decision tables." in text
+    # The detail behind /carry explain: the last change, the last hold, why a check failed.
+    text = explain_on(date(2026, 12, 1))
     assert (
         "The Fed's target range is 3.50–3.75%, set on 10 Dec 2025 and unchanged at the "
         "meeting of 18 Mar 2026." in text
@@ -162,7 +191,6 @@ def test_policy_rates_name_the_last_change_the_last_hold_and_what_the_table_miss
     assert "5 meetings have been held since, the last on 28 Oct 2026" in text
     assert "decision table of the BoJ ends with its decision of 23 Jan 2026" in text
     assert "6 meetings have been held since, the last on 30 Oct 2026" in text
-    # The live cross-checks say why they could not run.
     assert (
         "could not be checked against FRED's Fed funds target range (DFEDTARU/DFEDTARL): "
         "its latest value is of 31 Jan 2024" in text
@@ -175,16 +203,17 @@ def test_a_past_briefing_names_the_meetings_and_the_single_fed_target_of_then(
 ) -> None:
     assert main(["brief", "--date", "2006-08-01"]) == 0
     text = capsys.readouterr().out
+    assert "policy rates 500 bp (Fed 5.25% and BoJ 0.25%)" in text
+    assert "Next: FOMC 8 Aug 2006 (date unchecked) and BoJ 11 Aug 2006 (date unchecked)." in text
+    assert "the BoJ decision table." in text  # one table could not be checked: the BoJ's
+    text = explain_on(date(2006, 8, 1))
     assert "The Fed's target is 5.25%, set on 29 Jun 2006." in text
     assert "target range" not in text
-    assert "the FOMC decision on 8 Aug 2006" in text and "the BoJ decision on 11 Aug 2006" in text
     assert "FRED's Fed funds target (DFEDTAR)" not in text  # the check ran: DFEDTAR is current
-    assert main(["brief", "--date", "2024-08-05"]) == 0
-    text = capsys.readouterr().out
+    text = explain_on(date(2024, 8, 5))
     assert "set on 26 Jul 2023 and unchanged at the meeting of 31 Jul 2024" in text
-    assert (
-        "the FOMC decision on 18 Sept 2024" in text and "the BoJ decision on 20 Sept 2024" in text
-    )
+    assert main(["brief", "--date", "2024-08-05"]) == 0
+    assert "Next: FOMC 18 Sept 2024 and BoJ 20 Sept 2024" in capsys.readouterr().out
 
 
 def test_usd_jpy_names_its_source_and_the_ecb_cross_is_shown_as_published(
@@ -193,5 +222,92 @@ def test_usd_jpy_names_its_source_and_the_ecb_cross_is_shown_as_published(
     assert main(["brief", "--date", "2026-12-01"]) == 0
     text = capsys.readouterr().out
     # ECB, 30 Oct 2026: 175.68 JPY and 1.1172 USD per euro, so 157.25 (not a rescaled 157.18).
-    assert "USD/JPY stood at 157.25 on 30 Oct 2026 (ECB reference cross, fixed 14:15 CET)." in text
-    assert "The VIX is missing: no VIX close is stored" in text  # the seed carries no VIX
+    assert "USD/JPY 157.25 on 30 Oct 2026 (ECB cross)" in text
+    assert "No VIX close is stored." in text  # the seed carries no VIX
+
+
+# -- issue 11's "done when": a refresh from the real files, then the story of a day ---------------
+
+
+@pytest.mark.slow
+def test_after_a_refresh_black_monday_is_told_with_the_risk_assets_and_the_long_end(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tests.support.yahoo import write_fred_nikkei
+
+    raw_path("N225_yahoo_2006-2026.csv")
+    # FRED's own Nikkei copies miss Apr 2020 to Nov 2025; the yfinance capture fills the hole in
+    # a FRED-format file in a temp folder (a test fixture, never shipped).
+    nikkei = write_fred_nikkei(tmp_path / "NIKKEI225_hole.csv")
+    with LocalServer() as server:
+        serve_real_files(server, RAW_DIR, extra={"NIKKEI225": [nikkei]})
+        point_sources_at(server.url, monkeypatch)
+        assert main(["refresh", "--budget", "120"]) == 0
+        capsys.readouterr()
+        assert main(["brief", "--date", "2024-08-05"]) == 0
+        day = capsys.readouterr().out
+        assert main(["brief", "--date", "2026-04-30"]) == 0
+        long_end = capsys.readouterr().out
+    assert "With USD/JPY down 2.06% on the day, risk assets fell: Nikkei 225 −12.40%" in day
+    assert "S&P 500 −3.00% and Bitcoin −7.14%" in day
+    assert (
+        "Closes of 5 Aug 2024: Nikkei 225 31,458.42, S&P 500 5,186.33 and Bitcoin 54,025.90." in day
+    )
+    assert "VIX 38.57 (5 Aug 2024, FRED, +15.18)" in day
+    assert len(day.split()) < 300
+    assert "30-year JGB 3.721% on 30 Apr 2026: +2 bp 1m, +108 bp 12m" in long_end
+    assert "10s30s slope 120 bp." in long_end
+
+
+@pytest.mark.slow
+def test_without_the_capture_the_live_nikkei_of_black_monday_is_named_missing(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with LocalServer() as server:
+        raw_path("NIKKEI225_2025-2026.csv")
+        serve_real_files(server, RAW_DIR)
+        point_sources_at(server.url, monkeypatch)
+        assert main(["refresh", "--source", "fred", "--budget", "120"]) == 0
+        capsys.readouterr()
+        assert main(["brief", "--date", "2024-08-05"]) == 0
+    text = capsys.readouterr().out
+    assert "S&P 500 −3.00% and Bitcoin −7.14%. No current close for Nikkei 225." in text
+    assert "Nikkei 225 20,000" not in text  # the last FRED close (27 Mar 2020) is not shown as news
+    assert "Nikkei 225 19,389.43 (27 Mar 2020, not current)" in text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "ja", "zh"])
+def test_the_new_commands_answer_in_the_console_in_every_language_offline(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, lang: str
+) -> None:
+    script = "\n".join(
+        [
+            f"/carry lang {lang}",
+            "/carry markets",
+            "/carry size",
+            "/carry whatif boj +25",
+            "/carry whatif boj +7",
+            "/carry hikes",
+        ]
+    )
+    monkeypatch.setattr(sys, "stdin", io.StringIO(script + "\n"))
+    assert main(["chat", "--chart-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    lacks = {
+        "en": "No Nikkei 225, S&P 500 or Bitcoin close is stored. Their owners forbid",
+        "ja": "日経平均株価、S&P500、ビットコインの終値は保存されていません",
+        "zh": "没有存储日经225指数、标普500指数或比特币的收盘价",
+    }
+    assert lacks[lang] in out
+    assert {
+        "en": "¥40 tn ≈ $250 bn",
+        "ja": "40兆円（約 2,500億ドル）",
+        "zh": "40万亿日元（约 2,500亿美元）",
+    }[lang] in out
+    assert {"en": "(hypothetical)", "ja": "（仮定）", "zh": "（假设情景）"}[lang] in out
+    assert {
+        "en": "“+7” is not a step of 5 bp.",
+        "ja": "「+7」は5 bp刻みではありません。",
+        "zh": "“+7”不是5个基点的整数倍。",
+    }[lang] in out

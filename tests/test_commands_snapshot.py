@@ -65,18 +65,30 @@ def test_brief_is_a_dated_market_commentary(services: Services, context: MakeCon
     text = render_text(reply)
     assert text.startswith("Yen carry briefing, 12 Jun 2026")
     for expected in (
-        "Rate gaps",
-        "Policy rates",
-        "The Fed's target range is",
-        "set on",
-        "USD/JPY stood at",
-        "Positioning",
-        "net short the yen",
-        "Scores and regime",
-        "What to watch",
-        "the FOMC decision on 17 Jun 2026",
+        "Rates and USD/JPY",
+        "US–Japan gaps on 12 Jun 2026: 2-year 243 bp, policy rates 288 bp",
+        "USD/JPY 143.88 on 12 Jun 2026 (ECB cross)",
+        "Risk assets",
+        # The lede has the day's moves; the section the closes, each with its date.
+        "Nikkei 225 39,984.15 (12 Jun 2026)",
+        "S&P 500 5,319.73 (11 Jun 2026)",  # New York has not closed the 12th
+        "Japan's long end",
+        "30-year JGB 3.409% on 12 Jun 2026: +7 bp 1m, +52 bp 12m",
+        "the highest since the series began on 13 Jun 2022",
+        "A rising long end prices Japan's fiscal strain",
+        "Signal",
+        "Regime: UNWINDING (disorderly) since 4 Jun 2026",
+        "Levels to watch",
+        "Unwind pressure is already past the ELEVATED threshold (40).",
+        "FOMC 17 Jun 2026",
     ):
         assert expected in text
+    # Pressure is 70 (a stress day): the lede names the risk assets' moves of the day.
+    lede = text.split("\n\n")[1]
+    assert "Risk assets were mixed on the day: Nikkei 225 +0.44%" in lede
+    assert "S&P 500 −0.53% (close of 11 Jun 2026)" in lede
+    assert "The 2-year gap has narrowed 25 bp in three months, to 243 bp" in lede
+    assert len(text.split()) < 300
 
 
 def test_briefing_outside_a_chat_uses_the_same_template(services: Services) -> None:
@@ -91,8 +103,9 @@ def test_sparse_data_is_named_never_nan(tmp_path, context: MakeContext) -> None:
         assert "nan" not in text.lower().replace("financial", "")
         assert "None" not in text
     brief = render_text(dispatch("/carry brief", context(), services))
-    assert "The 10-year gap is unavailable" in brief
-    assert "Speculators' positions are unavailable" in brief
+    assert "and 10-year unavailable." in brief
+    assert "No close is stored for Nikkei 225, S&P 500 and Bitcoin" in brief
+    assert "No VIX close is stored." in brief and "No 30-year JGB yield is stored." in brief
 
 
 def test_no_data_says_what_to_run(tmp_path, context: MakeContext) -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import differential, panel, panel_changes, usdjpy
+from analytics import differential, horizons, panel, usdjpy
 from tests.support import market
 
 
@@ -76,7 +76,7 @@ def test_a_base_on_a_weekend_names_the_day_it_was_observed() -> None:
     day = p.index[-1]
     block = differential.block(differential.GAPS[1], *_frames(p))
     for change in block.changes:
-        nominal = (day - panel_changes.OFFSETS[change.horizon]).date()
+        nominal = horizons.base_day(day.date(), change.horizon)
         assert change.nominal == nominal
         observed = series["us.2y"].index[series["us.2y"].index <= pd.Timestamp(nominal)][-1]
         assert change.base == observed.date()

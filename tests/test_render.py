@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -51,7 +52,14 @@ CASES = [
     ("usage", "/carry chart gap 10y", {}, "stressed"),
     ("bad_zone", "/carry subscribe 07:00 Tokio", {}, "stressed"),
     ("chart_gap", "/carry chart gap 1y", {}, "stressed"),
-    ("chart_markets_missing", "/carry chart markets 3m", {}, "stressed"),
+    ("chart_markets", "/carry chart markets 3m", {}, "stressed"),
+    ("chart_markets_missing", "/carry chart markets 3m", {}, "sparse"),
+    ("markets", "/carry markets", {}, "stressed"),
+    ("markets_sparse", "/carry markets", {}, "sparse"),
+    ("size", "/carry size", {}, "stressed"),
+    ("whatif", "/carry whatif boj +25 fed -25", {}, "stressed"),
+    ("whatif_bad_step", "/carry whatif boj +7", {}, "stressed"),
+    ("hikes", "/carry hikes", {}, "stressed"),
 ]
 
 
@@ -73,12 +81,20 @@ class TagChecker(HTMLParser):
             self.problems.append(f"unbalanced </{tag}>")
 
 
+# Telegram accepts only these entities (and numeric ones): a bare "&" is refused.
+BAD_AMPERSAND = re.compile(r"&(?!(?:amp|lt|gt|quot);|#\d+;|#x[0-9a-fA-F]+;)")
+
+
 def html_problems(text: str) -> list[str]:
     """Why ``text`` is not valid Telegram HTML (empty when it is)."""
     checker = TagChecker()
     checker.feed(text)
     checker.close()
-    return checker.problems + [f"unclosed <{tag}>" for tag in checker.stack]
+    bare = [
+        f"bare & at {m.start()}: {text[m.start() : m.start() + 12]!r}"
+        for m in BAD_AMPERSAND.finditer(text)
+    ]
+    return checker.problems + [f"unclosed <{tag}>" for tag in checker.stack] + bare
 
 
 def describe(messages: list[Message]) -> str:

@@ -54,6 +54,21 @@ COMMANDS = (
     "/carry chart gap 10y",
     "/carry nonsense",
     "/carry charts",
+    "/carry markets",
+    "/carry size",
+    "/carry hikes",
+    "/carry whatif boj +25",
+    "/carry whatif boj +25 fed -25",
+    "/carry whatif fed -0.25%",
+    "/carry whatif boj +7",
+    "/carry whatif boj 150",
+    "/carry whatif boj 0",
+    "/carry whatif boj abc",
+    "/carry whatif boj +25 boj -5",
+    "/carry whatif boj +25 fed",
+    "/carry whatif boj 25 30",
+    "/carry whatif",
+    "/carry help whatif",
     "hello",
 )
 # Latin text a Japanese or Chinese reply may carry: commands, URLs, codes, names of sources.
@@ -153,6 +168,37 @@ def sample_claims() -> list[lede.Claim]:
         for pressure in (12.0, 48.0):
             claims.append(lede.RegimeClaim(regime, pressure, -6.2, 58.0, -18.0, -40.0, -3.1))
             claims.append(lede.RegimeClaim(regime, pressure, None, None, None, None, None))
+    day = date(2024, 8, 5)
+    nikkei = lede.AssetMove("eq.nikkei225", -12.4, day)
+    sp500 = lede.AssetMove("eq.sp500", 1.0, date(2024, 8, 2))
+    for trigger in ("usdjpy_fall", "pressure"):
+        for direction, moves in (("down", (nikkei,)), ("up", (sp500,)), ("mixed", (nikkei, sp500))):
+            claims.append(
+                lede.RiskAssetMoves(
+                    trigger, day, -2.1, 95.0, moves, direction, ("crypto.btcusd",), 38.6, 15.2, day
+                )
+            )
+        claims.append(
+            lede.RiskAssetMoves(trigger, day, -2.1, 95.0, (), "mixed", (), 38.6, None, day)
+        )
+        claims.append(
+            lede.RiskAssetMoves(
+                trigger, day, -2.1, 95.0, (), "mixed", ("eq.sp500",), None, None, None
+            )
+        )
+    for key, unit in (
+        ("eq.nikkei225", "pct"),
+        ("gap_2y", "bp"),
+        ("jp.30y", "bp"),
+        ("usdjpy", "pct"),
+    ):
+        for notable, named in ((True, True), (True, False), (False, False)):
+            claims.append(lede.LargestMove(key, unit, -12.4, 31458.4, -10.5, day, notable, named))
+    for direction in ("narrowing", "widening", "flat"):
+        for now, then in ((58.0, 91.0), (70.0, 50.0), (60.0, 60.2), (58.0, None)):
+            claims.append(lede.ThesisClaim(direction, 362.0, -89.0, now, then))
+    claims.append(lede.ThesisUnavailable(date(2025, 11, 13), date(2026, 4, 30), True))
+    claims.append(lede.ThesisUnavailable(date(2026, 4, 30), date(2026, 4, 30), False))
     return claims
 
 

@@ -28,7 +28,7 @@ class Clock:
 def counting_provider(fingerprints: list[int], clock: Clock) -> tuple[SnapshotProvider, list[int]]:
     builds: list[int] = []
 
-    def build() -> tuple[object, pd.DataFrame]:
+    def build() -> tuple[object, pd.DataFrame, object]:
         builds.append(1)
         return computed("stressed")
 
@@ -71,7 +71,7 @@ def test_charts_are_cached_per_version_kind_and_window() -> None:
 
 
 def test_every_regime_rule_has_words() -> None:
-    _, daily = computed("stressed")
+    daily = computed("stressed")[1]
     sparse = computed("sparse")[1]
     seen = set(daily["regime_trigger"].dropna()) | set(sparse["regime_trigger"].dropna())
     rules = regime.rules(regime.Thresholds())

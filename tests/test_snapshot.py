@@ -154,10 +154,12 @@ def test_the_vix_and_usd_jpy_carry_their_date_and_source(real: pd.DataFrame) -> 
     snap = snapshot.build_snapshot(real, date(2024, 8, 5))
     assert (snap.vix.level, snap.vix.as_of, snap.vix.source) == (38.57, date(2024, 8, 5), "cboe")
     assert snap.fx.source == "h10" and snap.fx.level == 143.95
-    for template in ("brief", "carry"):
-        text = render_text(Reply(template, {"v": view(snap)}))
-        assert "38.57 on 5 Aug 2024 (Cboe)" in text
-        assert "143.95 on 5 Aug 2024 (Fed H.10 noon rate, via FRED" in text
+    text = render_text(Reply("carry", {"v": view(snap)}))
+    assert "38.57 on 5 Aug 2024 (Cboe)" in text
+    assert "143.95 on 5 Aug 2024 (Fed H.10 noon rate, via FRED" in text
+    brief = render_text(Reply("brief", {"v": view(snap)}))
+    assert "USD/JPY 143.95 on 5 Aug 2024 (Fed H.10)" in brief
+    assert "VIX 38.57 (5 Aug 2024, Cboe, +15.18)" in brief  # no risk assets here: no stress list
 
 
 def test_the_ecb_cross_is_the_published_rate_and_its_moves_compare_ecb_with_ecb(

@@ -63,11 +63,36 @@ def observations(kind: str = "stressed", end: date = TODAY) -> pd.DataFrame:
     ]
     if kind == "stressed":
         vix = 15 + 2 * np.sin(t / 20) + 14 * np.clip(t - (n - 8), 0, None) / 8
+        # Deterministic day-to-day wiggles (no randomness), so each series has a volatility.
+        wiggle = np.sin(t * 2.3) + 0.5 * np.sin(t * 5.1)
+        rally = np.clip(t - (n - 25), 0, None) / 25
         frames += [
             _frame("us.10y", days, 4.2 - 0.3 * t / n, "fred"),
-            _frame("jp.10y", days, 0.5 + 1.5 * t / n, "mof"),
+            _frame("jp.10y", days, 0.5 + 1.5 * t / n + 0.01 * wiggle, "mof"),
             _frame("vix", days, vix, "fred"),
+            # The long end climbs to a new high on the last day.
+            _frame("jp.20y", days, 1.0 + 1.9 * t / n + 0.01 * wiggle, "mof"),
+            _frame("jp.30y", days, 1.4 + 2.0 * t / n + 0.01 * wiggle, "mof"),
+            _frame("jp.40y", days, 1.6 + 2.0 * t / n + 0.012 * wiggle, "mof"),
+            # Stocks fall with the yen rally; Bitcoin trades every calendar day.
+            _frame(
+                "eq.nikkei225",
+                days,
+                30_000 * (1 + 0.5 * t / n) * (1 - 0.12 * rally) * (1 + 0.004 * wiggle),
+                "fred",
+            ),
+            _frame(
+                "eq.sp500",
+                days[:-1],  # New York has not closed the last day yet
+                (4_000 * (1 + 0.4 * t / n) * (1 - 0.05 * rally) * (1 + 0.003 * wiggle))[:-1],
+                "fred",
+            ),
         ]
+        calendar = pd.date_range(days[0], days[-1], freq="D")
+        c = np.arange(len(calendar), dtype="float64")
+        coin_rally = np.clip(c - (len(c) - 35), 0, None) / 35
+        coin = 30_000 * (1 + c / len(c)) * (1 - 0.2 * coin_rally) * (1 + 0.01 * np.sin(c * 1.9))
+        frames.append(_frame("crypto.btcusd", calendar, coin, "fred"))
         tuesdays = pd.date_range(days[0], pd.Timestamp(end), freq="W-TUE")
         k = np.arange(len(tuesdays), dtype="float64")
         m = len(tuesdays)
@@ -87,17 +112,19 @@ def observations(kind: str = "stressed", end: date = TODAY) -> pd.DataFrame:
 
 
 @cache
-def computed(kind: str = "stressed", today: date = TODAY) -> tuple[Snapshot, pd.DataFrame]:
-    """(snapshot, daily frame) of the synthetic observations, computed once per kind."""
+def computed(
+    kind: str = "stressed", today: date = TODAY
+) -> tuple[Snapshot, pd.DataFrame, pipeline.Computation]:
+    """(snapshot, daily frame, computation) of the synthetic observations, once per kind."""
     obs = observations(kind, today)
     result = pipeline.compute(obs, end=pd.Timestamp(today))
-    return build_snapshot(obs, today, computation=result), chart_frame(result, obs)
+    return build_snapshot(obs, today, computation=result), chart_frame(result, obs), result
 
 
 def provider(kind: str = "stressed") -> SnapshotProvider:
     """A snapshot provider serving the synthetic snapshot (``none``: no data at all)."""
 
-    def build() -> tuple[Snapshot, pd.DataFrame]:
+    def build() -> tuple[Snapshot, pd.DataFrame, pipeline.Computation]:
         if kind == "none":
             raise NoData("no observations")
         return computed(kind)

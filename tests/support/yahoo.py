@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import pandas as pd
 
@@ -28,7 +29,17 @@ def nikkei_closes() -> pd.DataFrame:
     days = [row["Date"] for row in rows]
     closes = [round(float(row["Close"]), 2) for row in rows]
     obs = observations.frame([SERIES] * len(days), days, closes)
-    return obs.assign(source="yahoo-test-fixture")
+    return obs.assign(source="yfinance")  # a test fixture, never a source the bot reads
+
+
+def write_fred_nikkei(path: Path, start: str = "2020-03-28", end: str = "2025-11-30") -> Path:
+    """The capture's closes from ``start`` to ``end`` as a FRED ``NIKKEI225`` fredgraph.csv at
+    ``path`` (a temp folder: the capture is a fixture, never a file the project ships)."""
+    closes = nikkei_closes()
+    closes = closes[(closes["date"] >= start) & (closes["date"] <= end)]
+    rows = [f"{d:%Y-%m-%d},{v:.2f}" for d, v in zip(closes["date"], closes["value"], strict=True)]
+    path.write_text("\n".join(["observation_date,NIKKEI225", *rows]) + "\n", encoding="utf-8")
+    return path
 
 
 def with_nikkei_gap_filled(obs: pd.DataFrame) -> pd.DataFrame:
