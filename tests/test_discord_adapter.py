@@ -102,6 +102,10 @@ def test_connects_and_syncs_the_carry_group_to_the_dev_guild(
         "history",
         "sources",
         "brief",
+        "markets",
+        "size",
+        "whatif",
+        "hikes",
         "settings",
         "help",
         *SETTINGS_COMMANDS,
@@ -110,6 +114,9 @@ def test_connects_and_syncs_the_carry_group_to_the_dev_guild(
     chart = {o["name"]: o for o in subcommands["chart"]["options"]}
     assert [c["value"] for c in chart["kind"]["choices"]] == ["gap", "pressure", "markets"]
     assert [c["value"] for c in chart["window"]["choices"]] == ["3m", "1y", "5y", "max"]
+    whatif = {o["name"]: o for o in subcommands["whatif"]["options"]}
+    assert list(whatif) == ["bank", "bp", "bank2", "bp2"]
+    assert [o["required"] for o in whatif.values()] == [True, True, False, False]
     threshold = {o["name"]: o for o in subcommands["threshold"]["options"]}
     assert [c["value"] for c in threshold["kind"]["choices"]] == ["pressure", "fuel"]
     assert threshold["value"]["type"] == 4

@@ -28,7 +28,6 @@ def carry_tree() -> tuple[app_commands.CommandTree[discord.Client], CarryGroup]:
 # Layer commands whose Discord subcommands are still to be added to bot/discord/carry_group.py
 # (issue 11: /carry markets, size, whatif and hikes). The test fails once one of them has its
 # subcommand, so this set shrinks to empty as they land.
-AWAITING_DISCORD = {"markets", "size", "whatif", "hikes"}
 
 
 def test_every_layer_command_has_a_subcommand_with_the_same_arguments() -> None:
@@ -36,9 +35,6 @@ def test_every_layer_command_has_a_subcommand_with_the_same_arguments() -> None:
     subcommands = {c.name: c for c in group.commands}
     discord_names = {LAYER_NAMES.get(name, name): name for name in subcommands}
     for command in registry().commands:
-        if command.name in AWAITING_DISCORD:
-            assert command.name not in discord_names, f"/carry {command.name} landed: unlist it"
-            continue
         assert command.name in discord_names, f"/carry {command.name} has no Discord subcommand"
         sub = subcommands[discord_names[command.name]]
         assert isinstance(sub, app_commands.Command)

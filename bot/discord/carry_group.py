@@ -45,6 +45,10 @@ HELP_TOPICS = (
     "history",
     "sources",
     "brief",
+    "markets",
+    "size",
+    "whatif",
+    "hikes",
     "settings",
     "subscribe",
     "unsubscribe",
@@ -156,6 +160,50 @@ class CarryGroup(app_commands.Group):
     @app_commands.command(description="Today's briefing")
     async def brief(self, interaction: discord.Interaction) -> None:
         await self.adapter.answer(interaction, ["brief"])
+
+    @app_commands.command(
+        description="Nikkei 225, S&P 500, Bitcoin and VIX against USD/JPY, and Japan's long end"
+    )
+    async def markets(self, interaction: discord.Interaction) -> None:
+        await self.adapter.answer(interaction, ["markets"])
+
+    @app_commands.command(
+        description="How big the yen carry trade is, by definition, and the CFTC yen position"
+    )
+    async def size(self, interaction: discord.Interaction) -> None:
+        await self.adapter.answer(interaction, ["size"])
+
+    @app_commands.command(description="Gaps and scores after a hypothetical BoJ or Fed move")
+    @app_commands.describe(
+        bank="Which central bank moves",
+        bp="The move in basis points, a step of 5 up to 100 (e.g. +25 or -25)",
+        bank2="A second central bank moving too",
+        bp2="The second bank's move in basis points",
+    )
+    @app_commands.choices(
+        bank=[
+            Choice(name="Bank of Japan", value="boj"),
+            Choice(name="Federal Reserve", value="fed"),
+        ],
+        bank2=[
+            Choice(name="Bank of Japan", value="boj"),
+            Choice(name="Federal Reserve", value="fed"),
+        ],
+    )
+    async def whatif(
+        self,
+        interaction: discord.Interaction,
+        bank: str,
+        bp: Range[str, 1, 10],
+        bank2: str | None = None,
+        bp2: Range[str, 1, 10] | None = None,
+    ) -> None:
+        words = ["whatif", bank, bp, *([bank2] if bank2 else []), *([bp2] if bp2 else [])]
+        await self.adapter.answer(interaction, words)
+
+    @app_commands.command(description="Every BoJ hike and what followed 1, 5 and 20 days after")
+    async def hikes(self, interaction: discord.Interaction) -> None:
+        await self.adapter.answer(interaction, ["hikes"])
 
     @app_commands.command(description="This channel's settings and who changed them last")
     async def settings(self, interaction: discord.Interaction) -> None:
