@@ -62,6 +62,9 @@ def environment(fmt: Format, language: str) -> Environment:
         moment=fmtr.datetime,
     )
     env.filters["listing"] = lambda items: safe(fmtr.listing([str(i) for i in items]))
+    env.filters["alternatives"] = lambda items: safe(
+        fmtr.alternatives([str(safe.escape(i)) for i in items])
+    )
     env.tests["available"] = available
     return env
 
