@@ -230,6 +230,43 @@ def test_member_is_refused_and_administrator_changes_the_threshold(services: Ser
     assert services.settings.get(ChatKey("telegram", str(GROUP["id"]))).pressure_threshold == 40
 
 
+def test_rights_are_looked_up_only_for_moderator_commands_and_dropped_on_chat_member(
+    services: Services,
+) -> None:
+    def prepare(api: FakeBotAPI) -> None:
+        api.set_member(GROUP["id"], MEMBER["id"], "member")
+
+    async def scenario(api: FakeBotAPI, adapter: Any) -> None:
+        async def say(text: str) -> str:
+            count = len(api.sent(GROUP["id"]))
+            await api.push(tu.group_command(text, GROUP, MEMBER))
+            answers = await api.wait_sent(GROUP["id"], count + 1)
+            return str(answers[-1].params.get("text") or answers[-1].params.get("caption"))
+
+        def lookups() -> int:
+            return len(api.calls_to("getChatMember"))
+
+        for public in ("/carry", "/carry settings", "/carry help", "/carry subscribe help"):
+            await say(public)
+        assert lookups() == 0, "public commands never ask Telegram about the user"
+        assert "Only the group's administrators" in await say("/carry alerts on")
+        assert "Only the group's administrators" in await say("/carry alerts on")
+        assert lookups() == 1, "a 'no' is cached too"
+        api.set_member(GROUP["id"], MEMBER["id"], "administrator")
+        await api.push(tu.chat_member(GROUP, MEMBER, "member", "administrator", by=ADMIN))
+        assert "administrators" not in await say("/carry alerts on")
+        assert lookups() == 2, "the promotion dropped the cached 'no'"
+        assert "administrators" not in await say("/carry alerts off")
+        api.set_member(GROUP["id"], MEMBER["id"], "member")
+        await api.push(tu.chat_member(GROUP, MEMBER, "administrator", "member", by=ADMIN))
+        assert "Only the group's administrators" in await say("/carry alerts on")
+        assert lookups() == 3
+        polls = api.calls_to("getUpdates")
+        assert "chat_member" in polls[-1].params["allowed_updates"]
+
+    run(services, scenario, prepare=prepare)
+
+
 def test_group_owner_is_a_moderator(services: Services) -> None:
     def prepare(api: FakeBotAPI) -> None:
         api.set_member(GROUP["id"], ADMIN["id"], "creator")

@@ -36,7 +36,7 @@ from bot.telegram.moderators import ModeratorCache
 from bot.telegram.order import PerChatUpdateProcessor
 from bot.telegram.send import PLATFORM, TelegramSend, TelegramSender
 from bot.telegram.webhook import WebhookServer, derived_secret, webhook_path
-from commands.carry import dispatch
+from commands.carry import dispatch, needs_moderator
 from commands.context import CommandContext
 from commands.layout import Message as OutMessage
 from commands.render import render
@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 
 PUBLIC_API = "https://api.telegram.org/bot"
 COMMAND = "carry"
-ALLOWED_UPDATES = ("message", "channel_post", "my_chat_member")
+ALLOWED_UPDATES = ("message", "channel_post", "my_chat_member", "chat_member")
 CONCURRENT_UPDATES = 64  # handlers running at once (one per chat at a time)
 # The command menu (setMyCommands) per language; English is the default for other languages.
 MENU = {
@@ -146,6 +146,7 @@ class TelegramAdapter:
         app.add_handler(
             ChatMemberHandler(self._on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)
         )
+        app.add_handler(ChatMemberHandler(self._on_chat_member, ChatMemberHandler.CHAT_MEMBER))
         app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migrate))
         app.add_error_handler(self._on_error)
         return app
@@ -226,7 +227,9 @@ class TelegramAdapter:
             chat_id=str(message.chat.id),
             user_id=str(_author_id(message)),
             user_name=_author_name(message),
-            is_moderator=await self.moderators.is_moderator(context.bot, message),
+            is_moderator=await self.moderators.is_moderator(
+                context.bot, message, look_up=needs_moderator(message.text)
+            ),
             locale=message.from_user.language_code if message.from_user else None,
             chat_title=message.chat.title or message.chat.full_name or "",
         )
@@ -260,6 +263,12 @@ class TelegramAdapter:
         )
         self.moderators.forget_chat(chat.id)
         log.info("Telegram: bot is now %s in %s chat %s", status, chat.type, chat.id)
+
+    async def _on_chat_member(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A member's status changed (promoted, demoted, left): their rights are asked anew."""
+        change = update.chat_member
+        if change is not None:
+            self.moderators.forget(change.chat.id, change.new_chat_member.user.id)
 
     async def _on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
