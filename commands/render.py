@@ -8,6 +8,7 @@ format through the ``m`` markup helper (``commands.markup``), and every locale t
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -89,10 +90,15 @@ def _render(reply: Reply, fmt: Format, language: str) -> list[Message]:
     template = env.get_template(f"replies/{reply.template}.j2")
     document = parse_document(template.render(**reply.context))
     if fmt == "telegram_html":
-        return telegram_messages(document, reply.image, reply.filename)
-    if fmt == "discord":
-        return discord_messages(document, reply.image, reply.filename, reply.ok)
-    return text_messages(document, reply.image, reply.filename)
+        messages = telegram_messages(document, reply.image, reply.filename)
+    elif fmt == "discord":
+        messages = discord_messages(document, reply.image, reply.filename, reply.ok)
+    else:
+        messages = text_messages(document, reply.image, reply.filename)
+    if reply.image is None:
+        return messages
+    note = env.get_template("replies/no_image.j2").render().strip()
+    return [replace(m, image_note=note) if m.image is not None else m for m in messages]
 
 
 def render_text(reply: Reply, locale: str | None = None) -> str:

@@ -202,6 +202,38 @@ def test_a_chart_is_uploaded_once_and_its_file_id_reused(services: Services) -> 
     assert registry(services).file_id("telegram", digest(png)) is not None
 
 
+def test_a_chart_telegram_refuses_is_answered_as_text_with_a_note(services: Services) -> None:
+    async def scenario(api: FakeBotAPI, adapter: Any) -> None:
+        api.fail("sendPhoto", chat_id=GROUP["id"], error_code=400,
+                 description="Bad Request: PHOTO_INVALID_DIMENSIONS")  # fmt: skip
+        await api.push(tu.group_command("/carry lang ja", GROUP, MEMBER))
+        await api.wait_sent(GROUP["id"], 1)
+        await api.push(tu.group_command("/carry chart gap 1y", GROUP, MEMBER))
+        *_, answer = await api.wait_sent(GROUP["id"], 2)
+        assert answer.method == "sendMessage"
+        assert answer.params["text"].endswith("<i>今回はチャートを添付できませんでした。</i>")
+
+    def prepare(api: FakeBotAPI) -> None:
+        api.set_member(GROUP["id"], MEMBER["id"], "administrator")
+
+    run(services, scenario, prepare=prepare)
+
+
+def test_a_garbled_answer_is_logged_and_the_next_command_answered(
+    services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def scenario(api: FakeBotAPI, adapter: Any) -> None:
+        api.garble("sendMessage", '{"ok": true, "result": "sent"}', chat_id=GROUP["id"])
+        await api.push(tu.group_command("/carry", GROUP, MEMBER))
+        await api.wait_for(lambda a: a.calls_to("sendMessage", GROUP["id"]))
+        await api.push(tu.group_command("/carry sources", GROUP, MEMBER))
+        await api.wait_sent(GROUP["id"], 1)
+
+    run(services, scenario)
+    assert "could not be read" in caplog.text
+    assert "Telegram update failed" not in caplog.text, "no exception escaped the handler"
+
+
 # --- moderators -------------------------------------------------------------------------------
 
 

@@ -7,9 +7,13 @@ the first upload). Flood control (429) is waited out through the caller's ``Paci
 sleeps; a delivery pauses the whole platform) up to ``max_retries`` times and ``max_wait``
 seconds; a group that became a supergroup (``ChatMigrated``) has its settings moved and the
 message goes to the new id; a chat that blocked or removed the bot (``Forbidden``) or took its
-right to post is disabled for deliveries. A network failure says whether the request can have
+right to post is disabled for deliveries. A photo Telegram refuses (a bad request that is not
+about the bot's rights, or too large) is sent as text instead, with the message's
+``image_note`` saying the chart is missing. A network failure says whether the request can have
 reached Telegram: a refused connection cannot; a timeout after sending can, and Telegram has no
-idempotency key. The result is one typed outcome (``bot.delivery.sender``).
+idempotency key. An answer the library cannot parse (not JSON, or not the object the method
+returns) is a failed send like the others: it may have been posted. The result is one typed
+outcome (``bot.delivery.sender``).
 """
 
 from __future__ import annotations
@@ -153,7 +157,16 @@ class TelegramSend:
                     )
                     target, quote = new_id, None
                 except tg.TelegramError as exc:
+                    if message.image is not None and _photo_refused(exc):
+                        log.warning("Telegram refused the chart for chat %s (%s); sending the "
+                                    "text without it", target, exc.message)  # fmt: skip
+                        message = without_image(message)
+                        continue
                     return _with_posted(await self._failure(target, exc), posted)
+                except Exception as exc:  # an answer python-telegram-bot could not make sense of
+                    log.error("Telegram's answer for chat %s could not be read: %r", target, exc)
+                    reason = f"Telegram's answer could not be read ({type(exc).__name__})"
+                    return _with_posted(Ambiguous(f"{reason}; it may have been posted"), posted)
             posted.append(str(sent.message_id))
         return Sent(tuple(posted))
 
@@ -168,6 +181,8 @@ class TelegramSend:
             log.error("Telegram refused a message to chat %s: %s", chat_id, exc)
             return BadRequest("Telegram refused the message (bad request)")
         log.error("sending to chat %s failed: %s", chat_id, exc)
+        if isinstance(exc.__cause__, ValueError):  # "Invalid server response": not JSON
+            return Ambiguous("Telegram's answer could not be read; it may have been posted")
         if not isinstance(exc, tg.NetworkError):
             return NotSent("Telegram answered with an error")
         if isinstance(exc.__cause__, _NOT_SENT):
@@ -246,6 +261,21 @@ class TelegramSender:
         chat = target.chat_id
         return await self._send.send(int(chat) if chat.lstrip("-").isdigit() else chat, messages,
                                      pacing=pacing)  # fmt: skip
+
+
+def without_image(message: Message) -> Message:
+    """The message as text alone, with its note that the image is missing."""
+    text = "\n\n".join(part for part in (message.text, message.image_note) if part)
+    return Message(text=text or message.image_note)
+
+
+def _photo_refused(exc: tg.TelegramError) -> bool:
+    """Telegram will not take this photo (but would take text): a bad request not about the
+    bot's rights, or an upload too large."""
+    text = exc.message.lower()
+    if isinstance(exc, tg.BadRequest):
+        return not any(marker in text for marker in _NO_RIGHTS)
+    return isinstance(exc, tg.NetworkError) and "entity too large" in text
 
 
 def _with_posted(outcome: Outcome, posted: list[str]) -> Outcome:
