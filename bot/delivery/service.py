@@ -5,9 +5,10 @@ Environment (all optional):
 
 - ``CARRYBOT_DELIVERY_WORKER=off``: this process ticks but does not send (e.g. extra Telegram
   webhook workers); at least one process must send.
-- ``CARRYBOT_DELIVERY_SHARE``: the fraction (0–1] of each platform's rate this process uses;
-  with N sending processes on one bot token, ``1/N`` keeps their sum within the limit.
 - ``CARRYBOT_LATE_MINUTES``: how late a missed briefing may still be posted (default 120).
+
+Several sending processes need no configuration: on PostgreSQL they share each bot token's
+rate budget (``bot.delivery.budget``).
 """
 
 from __future__ import annotations
@@ -98,13 +99,17 @@ class DeliveryService:
         *,
         limits: Mapping[str, PlatformLimits] = DEFAULT_LIMITS,
         environ: Mapping[str, str] | None = None,
+        pacer: Pacer | None = None,
     ) -> DeliveryService:
-        """The service for the adapters ``carrybot run`` started: each hands over its sender."""
+        """The service for the adapters ``carrybot run`` started: each hands over its sender;
+        ``pacer`` is the process's (the one its replies go through too)."""
         env = os.environ if environ is None else environ
-        share = float(env.get("CARRYBOT_DELIVERY_SHARE", "") or 1.0)
+        if env.get("CARRYBOT_DELIVERY_SHARE", "").strip():
+            log.warning("CARRYBOT_DELIVERY_SHARE is no longer used: processes on PostgreSQL "
+                        "share each bot token's rate on their own; unset it")  # fmt: skip
         late = float(env.get("CARRYBOT_LATE_MINUTES", "") or DEFAULT_LATE_WINDOW.seconds / 60)
         send = env.get("CARRYBOT_DELIVERY_WORKER", "on").strip().lower() not in ("off", "0", "no")
-        pacer = Pacer(limits, share=share)
+        pacer = pacer or Pacer(limits)
         registry = ChatRegistry(services.settings.engine)
         senders = {sender.platform: sender for sender in (a.delivery_sender() for a in adapters)}
         return cls(

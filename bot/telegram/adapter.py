@@ -5,8 +5,11 @@ Thin by design: a handler builds a ``CommandContext`` from the update (moderator
 ``bot.telegram.moderators``), runs ``commands.carry.dispatch`` and the renderer in a worker
 thread (they read the database and may draw a chart), and hands the messages to
 ``bot.telegram.send``, the one send path, which the delivery service gets too
-(``delivery_sender``). Membership changes and group-to-supergroup migrations are recorded in
-``bot.chat_registry``. Long polling by default; webhook mode behind ``bot.telegram.webhook``.
+(``delivery_sender``). Replies take their slots from the process's send budget
+(``bot.delivery.pacing``, shared by every process on PostgreSQL) ahead of briefings, within the
+chat's window, and wait out flood control for up to ``REPLY_MAX_AGE`` seconds. Membership
+changes and group-to-supergroup migrations are recorded in ``bot.chat_registry``. Long polling
+by default; webhook mode behind ``bot.telegram.webhook``.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +34,7 @@ from telegram.ext import (
 )
 
 from bot.chat_registry import ACTIVE_STATUSES, ChatRegistry
+from bot.delivery.pacing import Pacer
 from bot.delivery.sender import Sent
 from bot.redact import quiet_url_loggers
 from bot.telegram.moderators import ModeratorCache
@@ -48,6 +53,7 @@ PUBLIC_API = "https://api.telegram.org/bot"
 COMMAND = "carry"
 ALLOWED_UPDATES = ("message", "channel_post", "my_chat_member", "chat_member")
 CONCURRENT_UPDATES = 64  # handlers running at once (one per chat at a time)
+REPLY_MAX_AGE = 60.0  # seconds a reply keeps waiting out flood control, then it is reported
 # The command menu (setMyCommands) per language; English is the default for other languages.
 MENU = {
     "en": "Yen carry trade: rate gaps, unwind signal, charts, settings",
@@ -96,13 +102,21 @@ class TelegramConfig:
 class TelegramAdapter:
     """One bot token served by one ``Application``; ``start`` and ``stop`` from the runtime."""
 
-    def __init__(self, services: Services, config: TelegramConfig, registry: ChatRegistry) -> None:
+    def __init__(
+        self,
+        services: Services,
+        config: TelegramConfig,
+        registry: ChatRegistry,
+        pacer: Pacer | None = None,
+    ) -> None:
         self.services = services
         self.config = config
         self.registry = registry
+        self.pacer = pacer or Pacer()
         self.moderators = ModeratorCache()
         self.application = self._build()
         self.outgoing = TelegramSend(self.application.bot, registry)
+        self.replies_lost = 0  # replies flood control (or an error) kept from the chat
         self._webhook: WebhookServer | None = None
 
     @classmethod
@@ -113,14 +127,16 @@ class TelegramAdapter:
         webhook_url: str | None = None,
         webhook_listen: str = "127.0.0.1",
         webhook_port: int = 8080,
+        pacer: Pacer | None = None,
     ) -> TelegramAdapter | None:
-        """The adapter configured from the environment, or None without ``TELEGRAM_BOT_TOKEN``."""
+        """The adapter configured from the environment, or None without ``TELEGRAM_BOT_TOKEN``;
+        ``pacer`` is the process's send budget, shared with its delivery worker."""
         config = TelegramConfig.from_env(
             webhook_url=webhook_url, webhook_listen=webhook_listen, webhook_port=webhook_port
         )
         if config is None:
             return None
-        return cls(services, config, ChatRegistry(services.settings.engine))
+        return cls(services, config, ChatRegistry(services.settings.engine), pacer)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -219,6 +235,7 @@ class TelegramAdapter:
     # -- handlers ----------------------------------------------------------------------------
 
     async def _on_carry(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        received = time.monotonic()
         message = update.effective_message
         if message is None or message.text is None:
             return
@@ -235,10 +252,19 @@ class TelegramAdapter:
         )
         messages = await asyncio.to_thread(self._answer, message.text, ctx)
         private = message.chat.type == ChatType.PRIVATE
+        # Through the token's send budget, ahead of briefings; flood control is waited out
+        # while the command is younger than REPLY_MAX_AGE.
+        pacing = self.pacer.reply_pacing(PLATFORM, str(message.chat.id))
+        await pacing.next_request()
         outcome = await self.outgoing.send(
-            message.chat.id, messages, reply_to=None if private else message.message_id
+            message.chat.id,
+            messages,
+            reply_to=None if private else message.message_id,
+            pacing=pacing,
+            deadline=received + REPLY_MAX_AGE,
         )
         if not isinstance(outcome, Sent):
+            self.replies_lost += 1
             log.warning("Telegram: the reply to chat %s was not posted: %s",
                         message.chat.id, outcome.reason)  # fmt: skip
 

@@ -3,9 +3,9 @@
 Text goes as HTML; a message with an image goes through ``sendPhoto`` with the text as its
 caption, uploading a chart once and reusing the ``file_id`` Telegram returns (kept in the
 database by content hash, so every process reuses it; concurrent sends of a new chart wait for
-the first upload). Flood control (429) is waited out through the caller's ``Pacing`` (a reply
-sleeps; a delivery pauses the whole platform) up to ``max_retries`` times and ``max_wait``
-seconds; a group that became a supergroup (``ChatMigrated``) has its settings moved and the
+the first upload). Flood control (429) pauses the platform through the caller's ``Pacing`` and
+is waited out: a reply (given a ``deadline``) as long as it can go before it, a delivery up to
+``max_retries`` times and ``max_wait`` seconds; a group that became a supergroup (``ChatMigrated``) has its settings moved and the
 message goes to the new id; a chat that blocked or removed the bot (``Forbidden``) or took its
 right to post is disabled for deliveries. A photo Telegram refuses (a bad request that is not
 about the bot's rights, or too large) is sent as text instead, with the message's
@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import replace
@@ -114,18 +115,25 @@ class TelegramSend:
         *,
         reply_to: int | None = None,
         pacing: Pacing | None = None,
+        deadline: float | None = None,
     ) -> Outcome:
-        """Send ``messages`` in order (the first as a reply to ``reply_to``, if given)."""
+        """Send ``messages`` in order (the first as a reply to ``reply_to``, if given); with a
+        ``deadline`` (``time.monotonic()``), flood control is waited out until then."""
         pace = pacing or WaitOut()
         new = sorted({digest(m.image) for m in messages if m.image} - set(self._file_ids))
         # The first send of a chart uploads it; concurrent ones wait for its file id.
         async with contextlib.AsyncExitStack() as stack:
             for key in new:
                 await stack.enter_async_context(self._uploading.setdefault(key, asyncio.Lock()))
-            return await self._send_all(chat_id, messages, reply_to, pace)
+            return await self._send_all(chat_id, messages, reply_to, pace, deadline)
 
     async def _send_all(
-        self, chat_id: int | str, messages: Sequence[Message], reply_to: int | None, pace: Pacing
+        self,
+        chat_id: int | str,
+        messages: Sequence[Message],
+        reply_to: int | None,
+        pace: Pacing,
+        deadline: float | None,
     ) -> Outcome:
         posted: list[str] = []
         requests = 0
@@ -144,7 +152,11 @@ class TelegramSend:
                     wait = retry_seconds(exc)
                     attempts += 1
                     pace.flood(wait)
-                    if attempts > self.max_retries or wait > self.max_wait:
+                    if deadline is not None:
+                        give_up = time.monotonic() + wait >= deadline
+                    else:
+                        give_up = attempts > self.max_retries or wait > self.max_wait
+                    if give_up:
                         log.warning("flood control on chat %s: giving up (retry after %ss)",
                                     target, wait)  # fmt: skip
                         return RetryAfter(wait, "Telegram flood control", tuple(posted))
