@@ -340,6 +340,20 @@ def test_flood_control_retry_after_is_honoured(services: Services) -> None:
     run(services, scenario)
 
 
+def test_a_reply_still_flood_controlled_at_60_seconds_is_reported(
+    services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def scenario(api: FakeBotAPI, adapter: Any) -> None:
+        api.flood(GROUP["id"], retry_after=75)  # beyond the reply's 60 s
+        await api.push(tu.group_command("/carry", GROUP, MEMBER))
+        await api.wait_for(lambda a: a.calls_to("sendMessage", GROUP["id"]))
+        await api.wait_for(lambda a: adapter.replies_lost == 1)
+        assert len(api.calls_to("sendMessage", GROUP["id"])) == 1
+
+    run(services, scenario)
+    assert "the reply to chat" in caplog.text and "Telegram flood control" in caplog.text
+
+
 def test_a_chat_that_blocked_the_bot_is_disabled(services: Services) -> None:
     async def scenario(api: FakeBotAPI, adapter: Any) -> None:
         api.block(ADMIN["id"])

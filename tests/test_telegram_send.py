@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from bot.delivery.sender import (
     Sent,
     Target,
 )
-from bot.telegram.send import TelegramSend, TelegramSender
+from bot.telegram.send import TelegramSend, TelegramSender, WaitOut
 from commands.layout import Message
 from tests.support.delivery_fakes import ServerThread
 from tests.support.fake_telegram import FakeBotAPI
@@ -214,3 +215,27 @@ def test_an_answer_the_library_cannot_parse_is_a_failed_send(
     outcome, api, _, _ = send_with(tmp_path, garble, TWO)
     assert isinstance(outcome, Ambiguous) and "may have been posted" in outcome.reason
     assert len(api.calls_to("sendMessage", CHAT)) == 1, "an uncertain send is not repeated"
+
+
+def test_a_reply_waits_out_flood_control_until_its_deadline_then_reports_it(
+    tmp_path: Path,
+) -> None:
+    with ServerThread(FakeBotAPI(token=TOKEN)) as api:
+        api.add_chat({"id": CHAT, "title": "Desk", "type": "supergroup"})
+        api.fail("sendMessage", chat_id=CHAT, error_code=429, description="Too Many Requests: "
+                 "retry after 1", parameters={"retry_after": 1}, times=None)  # fmt: skip
+        registry = ChatRegistry(open_database(f"sqlite:///{tmp_path / 'r.sqlite3'}"))
+
+        async def main() -> tuple[Outcome, float]:
+            async with Bot(TOKEN, base_url=api.base_url) as bot:
+                start = time.monotonic()
+                outcome = await TelegramSend(bot, registry, max_retries=0).send(
+                    CHAT, TWO[:1], pacing=WaitOut(), deadline=start + 2.5
+                )
+                return outcome, time.monotonic() - start
+
+        outcome, took = asyncio.run(main())
+        calls = api.calls_to("sendMessage", CHAT)
+    # retried after 1 s and 2 s (max_retries is for deliveries); a third wait would pass 2.5 s
+    assert len(calls) == 3 and 1.9 <= took < 2.5
+    assert outcome == RetryAfter(1.0, "Telegram flood control")
