@@ -77,9 +77,10 @@ def test_connects_and_syncs_the_carry_group_to_the_dev_guild(
 
     fake = run(scenario())
     app, guild = fake.application_id, fake.guild.id
-    assert [(c.method, c.path) for c in fake.calls][:4] == [
+    assert [(c.method, c.path) for c in fake.calls][:5] == [
         ("GET", "/users/@me"),
         ("GET", "/oauth2/applications/@me"),
+        ("GET", "/gateway/bot"),  # behind DISCORD_API_BASE_URL: where reconnects go
         ("PUT", f"/applications/{app}/guilds/{guild}/commands"),
         ("GET", "/gateway/bot"),
     ]

@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -88,6 +89,8 @@ class DeliveryService:
             else None
         )
         self.tick_seconds = tick_seconds
+        self.last_tick: float | None = None  # time.monotonic() of the last completed tick
+        self.tick_lag = 0.0  # seconds the last tick completed after its minute began
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[Any]] = []
 
@@ -135,9 +138,17 @@ class DeliveryService:
             self._tasks.append(
                 asyncio.create_task(self.worker.run(self._stop), name="delivery-worker")
             )
-        log.info("deliveries: ticking every %.0f s; %s", self.tick_seconds,
-                 f"sending to {', '.join(self.worker.platforms)}" if self.worker else
-                 "not sending in this process")  # fmt: skip
+        log.info("deliveries: ticking every %.0f s; %s", self.tick_seconds, self.describe())
+
+    def describe(self) -> str:
+        """What this process does with deliveries, for the start line."""
+        if self.worker is None:
+            return "not sending in this process"
+        return f"sending to {', '.join(self.worker.platforms)}"
+
+    def tick_age(self) -> float | None:
+        """Seconds since the last completed tick (None before the first)."""
+        return None if self.last_tick is None else time.monotonic() - self.last_tick
 
     async def stop(self) -> None:
         """Stop ticking; let sends in flight finish; put claimed deliveries back."""
@@ -153,6 +164,9 @@ class DeliveryService:
                 await asyncio.to_thread(self.scheduler.tick, now)
             except Exception:
                 log.exception("the scheduler tick failed")
+            else:
+                self.last_tick = time.monotonic()
+                self.tick_lag = datetime.now(UTC).timestamp() % self.tick_seconds
             # Wake a second past the next minute: briefing times are whole minutes.
             wait = self.tick_seconds - (now.timestamp() % self.tick_seconds) + 1.0
             with contextlib.suppress(TimeoutError):

@@ -51,6 +51,7 @@ from bot.delivery.sender import (
     Sent,
     Target,
 )
+from bot.metrics import SEND_SECONDS
 from commands.render import Format
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,7 @@ class WorkerConfig:
     retry_seconds: float = 15.0  # first backoff; doubles per attempt
     give_up_after: timedelta = timedelta(hours=6)  # past its due time a delivery is not retried
     send_timeout: float = 120.0  # a send still running after this is given up as uncertain
+    recover_seconds: float = 5.0  # how often a worker short of work looks for dead workers' rows
 
 
 @dataclass
@@ -129,6 +131,7 @@ class DeliveryWorker:
         self._seq = itertools.count()
         self._blocked: set[tuple[str, str]] = set()
         self._blocked_at = float("-inf")
+        self._recovered_at = float("-inf")
 
     @property
     def platforms(self) -> list[str]:
@@ -161,6 +164,9 @@ class DeliveryWorker:
 
                     claimed = await self._claim(room, ready)
                     next_poll = now if claimed == room else now + cfg.poll_seconds
+                    if claimed < room and now - self._recovered_at >= cfg.recover_seconds:
+                        # Short of work: rows a dead worker holds may be waiting.
+                        await self._recover()
                     if until_idle and not claimed and not heap and not running:
                         pending = await asyncio.to_thread(self.queue.pending, self.platforms)
                         if pending == 0:
@@ -292,10 +298,12 @@ class DeliveryWorker:
             lambda: self.pacer.acquire(row.platform),
             lambda seconds: self.pacer.pause(row.platform, seconds),
         )
+        started = time.perf_counter()
         try:
             outcome = await asyncio.wait_for(
                 sender.send(target, job.rendered.messages, pacing), self.config.send_timeout
             )
+            SEND_SECONDS.labels(row.platform, "delivery").observe(time.perf_counter() - started)
         except TimeoutError:
             reason = f"no answer within {self.config.send_timeout:g} s"
             outcome = Ambiguous(reason)
@@ -380,6 +388,7 @@ class DeliveryWorker:
     # -- leases ------------------------------------------------------------------------------
 
     async def _recover(self) -> None:
+        self._recovered_at = time.monotonic()
         result = await asyncio.to_thread(
             self.queue.recover, self.id, self.clock(), self.config.lease
         )

@@ -33,6 +33,7 @@ from bot.delivery.sender import (
     Target,
 )
 from bot.discord.messages import pack
+from bot.metrics import FLOOD_ERRORS
 from commands.layout import Message
 from commands.render import Format
 
@@ -77,11 +78,13 @@ class DiscordSender:
                 reason = f"Discord: {exc.status} {exc.text or 'no access'} (channel disabled)"
                 return Blocked(reason, tuple(ids))
             except discord.RateLimited as exc:
+                FLOOD_ERRORS.labels(self.platform).inc()
                 return RetryAfter(exc.retry_after, "Discord rate limit", tuple(ids))
             except discord.DiscordServerError as exc:
                 return NotSent(f"Discord server error {exc.status}", tuple(ids))
             except discord.HTTPException as exc:
                 if exc.status == 429:
+                    FLOOD_ERRORS.labels(self.platform).inc()
                     return RetryAfter(5.0, "Discord rate limit", tuple(ids))
                 return BadRequest(
                     f"Discord refused the message: {exc.status} {exc.text}", tuple(ids)

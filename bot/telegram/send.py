@@ -45,6 +45,7 @@ from bot.delivery.sender import (
     Sent,
     Target,
 )
+from bot.metrics import FLOOD_ERRORS
 from commands.layout import Message
 from commands.render import Format
 
@@ -151,6 +152,7 @@ class TelegramSend:
                 except tg.RetryAfter as exc:
                     wait = retry_seconds(exc)
                     attempts += 1
+                    FLOOD_ERRORS.labels(PLATFORM).inc()
                     pace.flood(wait)
                     if deadline is not None:
                         give_up = time.monotonic() + wait >= deadline

@@ -147,6 +147,7 @@ class FakeBotAPI:
     faults: list[Fault] = field(default_factory=list)
     members: dict[tuple[str, str], str] = field(default_factory=dict)
     webhook: _Webhook = field(default_factory=_Webhook)
+    port: int = 0  # 0: any free port; a fixed one lets a test bring "Telegram" back after an outage
 
     def __post_init__(self) -> None:
         self.bot_id = int(self.token.split(":", 1)[0])
@@ -169,7 +170,7 @@ class FakeBotAPI:
             app, access_log=None, handle_signals=False, shutdown_timeout=0.1
         )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port, reuse_address=True)
         await site.start()
         self._port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         return self
