@@ -149,6 +149,7 @@ class SlidingWindow:
 
 REPLY, DELIVERY = 0, 1  # slot priorities: an interactive reply goes before a broadcast
 BLOCKED_RETRY = 0.05  # seconds a delivery waits while another process sends replies
+LEAD = 0.05  # seconds before its slot a request is told it is next (time for a database write)
 
 
 class SlotSource(Protocol):
@@ -242,32 +243,44 @@ class Lane:
             await asyncio.wait_for(self._wake.wait(), seconds)
 
     async def _grant(self) -> None:
-        while (top := self._top()) is not None:
-            paused = self.source.paused_until() - self._clock()
-            if paused > 0:
-                await self._sleep(paused)
-                continue
-            try:
-                due = await self.source.reserve(top[0] == REPLY)
-            except Exception as exc:  # the source logs; nothing is granted without a slot
-                log.debug("reserving a send slot failed: %s", exc)
-                await self._nap(BLOCKED_RETRY)
-                continue
-            if due is None:
-                await self._nap(BLOCKED_RETRY)
-                continue
-            # A slot already due (an idle budget starts a little behind) counts from now.
-            due = max(due, self._clock())
-            wait = due - self._clock()
-            if wait > 0:
-                await self._sleep(wait)
-            if self.source.paused_until() > due:  # a retry_after came meanwhile
-                continue
-            top = self._top()
-            if top is None:
-                return
-            heapq.heappop(self._waiters)
-            top[2].set_result(due)
+        # While one slot is slept towards, the next is already being reserved when more
+        # requests wait: a source that answers slowly (a database) then loses no slot.
+        ahead: asyncio.Task[float | None] | None = None
+        try:
+            while (top := self._top()) is not None:
+                paused = self.source.paused_until() - self._clock()
+                if paused > 0:
+                    await self._sleep(paused)
+                    continue
+                if ahead is None:
+                    ahead = asyncio.ensure_future(self.source.reserve(top[0] == REPLY))
+                try:
+                    due = await ahead
+                except Exception as exc:  # the source logs; nothing is granted without a slot
+                    log.debug("reserving a send slot failed: %s", exc)
+                    due = None
+                ahead = None
+                if due is None:
+                    await self._nap(BLOCKED_RETRY)
+                    continue
+                # A slot already due (an idle budget starts a little behind) counts from now.
+                due = max(due, self._clock())
+                if self.waiting() > 1:
+                    best = min(p for p, _, f in self._waiters if not f.done())
+                    ahead = asyncio.ensure_future(self.source.reserve(best == REPLY))
+                wait = due - self._clock() - LEAD
+                if wait > 0:
+                    await self._sleep(wait)
+                if self.source.paused_until() > due:  # a retry_after came meanwhile
+                    continue
+                top = self._top()
+                if top is None:
+                    return
+                heapq.heappop(self._waiters)
+                top[2].set_result(due)
+        finally:
+            if ahead is not None:
+                ahead.cancel()
 
 
 class Pacer:
@@ -333,15 +346,28 @@ class Pacer:
         """Count ``n`` messages against a chat's window."""
         self._window(platform, chat).take(self.clock(), n)
 
-    async def acquire(self, platform: str, priority: int = DELIVERY) -> float:
+    async def acquire(
+        self, platform: str, priority: int = DELIVERY, *, early: bool = False
+    ) -> float:
         """Wait for the platform's next send slot; returns the slot's time. A slot this task
-        woke up too late for (see ``missed``) is given up for the next one, keeping its place."""
+        woke up too late for (see ``missed``) is given up for the next one, keeping its place.
+        ``early`` returns up to ``LEAD`` seconds before the slot, for work that must precede
+        the request (the caller then waits ``until`` the slot)."""
         lane = self._lanes[platform]
         ticket = lane.ticket()
         while True:
             slot = await lane.acquire(priority, ticket)
-            if not self.missed(platform, slot):
-                return slot
+            if self.missed(platform, slot):
+                continue
+            if not early:
+                await self.until(slot)
+            return slot
+
+    async def until(self, slot: float) -> None:
+        """Wait until the slot's time."""
+        wait = slot - self.clock()
+        if wait > 0:
+            await self._sleep(wait)
 
     def missed(self, platform: str, slot: float) -> bool:
         """Whether a request that got ``slot`` did not go out in time (half a slot late):

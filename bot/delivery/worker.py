@@ -3,9 +3,10 @@
 A worker claims a small batch (so a crash leaves little in hand), renders once per (kind,
 format, language, snapshot version) and hands each delivery to its platform's ``Sender`` as
 soon as the chat's window allows, with at most ``concurrency`` sends in flight: a slow or failing
-chat holds one slot, never the queue. Every send is marked ``sending`` in the database after
-its platform slot is granted and right before the request, and confirmed right after, so what
-a crash leaves ambiguous is only what was truly on the wire.
+chat holds one slot, never the queue. Every send is marked ``sending`` in the database when its
+platform slot is next (``pacing.LEAD`` before it, so the write does not cost the slot) and
+right before the request, and confirmed right after, so what a crash leaves ambiguous is only
+what was on the wire or about to be.
 
 What each outcome a sender returns (``bot.delivery.sender``) does: ``RetryAfter`` pauses the
 platform and puts the delivery back in the queue; ``Blocked`` and ``BadRequest`` fail it;
@@ -285,11 +286,13 @@ class DeliveryWorker:
         row = job.delivery
         sender = self.senders[row.platform]
         target = Target(row.platform, row.chat_id, row.channel_id, row.nonce)
-        slot = await self.pacer.acquire(row.platform)
+        # Told just before its slot, the row is marked while the slot comes, then sent.
+        slot = await self.pacer.acquire(row.platform, early=True)
         if not await asyncio.to_thread(self.queue.mark_sending, row.id, self.id, self.clock()):
             self.stats.lost += 1
             log.warning("delivery %s was taken from this worker before sending", row.id)
             return
+        await self.pacer.until(slot)
         if self.pacer.missed(row.platform, slot):  # the database was slow to answer
             await self.pacer.acquire(row.platform)
         attempts = row.attempts + 1
