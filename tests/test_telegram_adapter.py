@@ -18,8 +18,10 @@ from analytics.storage.database import open_database
 from bot.chat_registry import ChatRegistry, digest
 from bot.delivery.scheduler import disabled_chats
 from bot.delivery.sender import Sent, Target
+from bot.telegram.adapter import TelegramAdapter
 from bot.telegram.send import WaitOut
 from commands.carry import registry as registry_of_commands
+from commands.layout import Message as OutMessage
 from commands.render import render
 from commands.reply import Reply
 from commands.services import Services
@@ -27,7 +29,7 @@ from commands.settings import ChatKey
 from tests.support import telegram_updates as tu
 from tests.support.chat import make_services
 from tests.support.fake_telegram import TEXT_LIMIT, FakeBotAPI, _parse, _utf16
-from tests.support.telegram_harness import BOT_USERNAME, TOKEN, running_bot
+from tests.support.telegram_harness import BOT_USERNAME, TOKEN, environment, running_bot
 
 GROUP = tu.group()
 ADMIN = tu.user(7001, "Kenji")
@@ -486,3 +488,30 @@ def test_chat_state_lives_in_the_database(tmp_path: Path) -> None:
     first, second = ChatRegistry(open_database(url)), ChatRegistry(open_database(url))
     first.disable("telegram", "-100", "blocked")
     assert second.is_disabled("telegram", "-100")
+
+
+def test_a_sending_only_process_never_polls_and_posts_deliveries(services: Services) -> None:
+    """``carrybot worker``: logs in, sends; no getUpdates (one poller per token), no menu."""
+
+    async def main() -> FakeBotAPI:
+        async with FakeBotAPI(token=TOKEN, username=BOT_USERNAME) as api:
+            api.add_chat(GROUP)
+            env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": api.base_url}
+            with environment(env):
+                adapter = TelegramAdapter.from_env(services, receive=False)
+            assert adapter is not None and adapter.describe() == "Telegram (sending only)"
+            await adapter.start()
+            try:
+                outcome = await adapter.delivery_sender().send(
+                    Target("telegram", str(GROUP["id"]), "", "n"),
+                    [OutMessage(text="<b>Briefing</b>")],
+                    WaitOut(),
+                )
+                assert isinstance(outcome, Sent) and adapter.connection.connected
+                await asyncio.sleep(0.3)
+            finally:
+                await adapter.stop()
+            return api
+
+    api = asyncio.run(main())
+    assert [c.method for c in api.calls] == ["getMe", "sendMessage"]

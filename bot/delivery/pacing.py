@@ -263,8 +263,10 @@ class Lane:
                 if due is None:
                     await self._nap(BLOCKED_RETRY)
                     continue
-                # A slot already due (an idle budget starts a little behind) counts from now.
-                due = max(due, self._clock())
+                if self._clock() - due > self.source.interval / 2:
+                    # Reserved before a stall (the loop or the database was slow): granted
+                    # now it would go out together with the next one. A new one is due.
+                    continue
                 if self.waiting() > 1:
                     best = min(p for p, _, f in self._waiters if not f.done())
                     ahead = asyncio.ensure_future(self.source.reserve(best == REPLY))
@@ -357,11 +359,10 @@ class Pacer:
         ticket = lane.ticket()
         while True:
             slot = await lane.acquire(priority, ticket)
-            if self.missed(platform, slot):
-                continue
             if not early:
                 await self.until(slot)
-            return slot
+            if not self.missed(platform, slot):
+                return slot
 
     async def until(self, slot: float) -> None:
         """Wait until the slot's time."""

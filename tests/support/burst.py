@@ -13,6 +13,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from bot.delivery.budget import make_pacer
+from bot.delivery.pacing import Pacer
 from bot.telegram.adapter import TelegramAdapter
 from commands.services import Services
 from tests.support import telegram_updates as tu
@@ -60,16 +62,23 @@ def busiest(times: list[float], window: float = 1.0) -> int:
 
 
 async def burst(
-    services: Services, groups: int = 300, *, limit: int = 30, timeout: float = 60.0
+    services: Services,
+    groups: int = 300,
+    *,
+    limit: int = 30,
+    timeout: float = 60.0,
+    shared: bool = False,
 ) -> Burst:
     """``groups`` groups each send ``/carry`` within the same second; wait for every answer
-    (or ``timeout``)."""
+    (or ``timeout``). With ``shared`` the replies take their slots from the token's budget in
+    the database (``bot.delivery.budget``: PostgreSQL), as ``carrybot run`` does there."""
     ids = [int(chat) for chat in group_ids(groups, start=500_000)]
     server = ServerThread(LimitedBotAPI(token=TOKEN, username="carrybot_test_bot", limit=limit))
     with server as api:
         env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": api.base_url}
+        pacer = make_pacer(services.settings.engine, {"telegram": TOKEN}) if shared else Pacer()
         with environment(env):
-            adapter = TelegramAdapter.from_env(services)
+            adapter = TelegramAdapter.from_env(services, pacer=pacer)
         assert adapter is not None
         await asyncio.wait_for(adapter.start(), 15)
         try:
@@ -91,6 +100,7 @@ async def burst(
                 await asyncio.sleep(0.1)
         finally:
             await asyncio.wait_for(adapter.stop(), 15)
+            pacer.close()
         replies = api.sent()
         latencies = [
             call.at - sent_at[call.params["reply_parameters"]["message_id"]]
