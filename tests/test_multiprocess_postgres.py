@@ -12,11 +12,13 @@ from __future__ import annotations
 import os
 import signal
 import time
+import urllib.request
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from analytics.seed import open_seeded_store
 from bot.delivery.queue import DeliveryQueue
@@ -35,6 +37,16 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 CHATS = 300
 KILL_AFTER = 110  # briefings accepted before one process is killed
+
+
+def scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
+        text = answer.read().decode()
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
 
 
 def steady_rate(times: list[float], trim: float = 0.1) -> float:
@@ -72,6 +84,7 @@ def test_run_and_worker_share_the_budget_and_one_carries_on_when_the_other_is_ki
             while queue.pending(["telegram"]) and time.monotonic() < deadline:
                 time.sleep(0.2)
             assert queue.pending(["telegram"]) == 0, state_counts(engine)
+            metrics = scrape(survivor.health)
             code, stderr = survivor.stop()
         finally:
             for bot in bots.values():
@@ -94,6 +107,15 @@ def test_run_and_worker_share_the_budget_and_one_carries_on_when_the_other_is_ki
     # Both sent before the kill: the budget is shared, not owned.
     assert set(before_kill) == {bots["run"].pid, bots["worker"].pid}, before_kill
     assert min(before_kill.values()) >= 10, before_kill
+
+    # What an operator's Prometheus sees of the survivor: every process's deliveries (from the
+    # database) and this one's own sends.
+    assert (
+        metrics[("carrybot_deliveries", (("kind", "briefing"), ("state", "sent")))]
+        == (states["sent"])
+    )
+    delivered = ("carrybot_send_seconds_count", (("kind", "delivery"), ("platform", "telegram")))
+    assert metrics[delivered] >= CHATS - KILL_AFTER - 20
 
     accepted = [call.at for call in sent]
     assert busiest(accepted) <= 30 and len(floods) <= 3, (busiest(accepted), len(floods))
