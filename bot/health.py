@@ -180,7 +180,7 @@ class HealthServer:
     def _watch_gauges(self) -> None:
         """Gauges computed when scraped."""
         for kept in self.kept:
-            CONNECTED.labels(kept.name).set_function(_connected(kept))
+            CONNECTED.labels(kept.name.lower()).set_function(_connected(kept))
         if self.pacer is not None:
             for platform in self.pacer.limits:
                 REPLY_QUEUE.labels(platform).set_function(_replies_waiting(self.pacer, platform))

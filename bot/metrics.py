@@ -41,7 +41,7 @@ TICK_AGE = Gauge(
 )
 TICK_LAG = Gauge(
     "carrybot_tick_lag_seconds",
-    "How late the last scheduler tick completed after its minute began",
+    "How late the last scheduler tick completed after it was due (a second past the minute)",
     registry=REGISTRY,
 )
 CONNECTED = Gauge(

@@ -74,13 +74,14 @@ class _Halted(Exception):
     """The refresh was asked to stop between two requests."""
 
 
-def missing_token_message() -> str | None:
+def missing_token_message(command: str = "run") -> str | None:
     """What to tell the user when no adapter token is set (None when one is)."""
     if any(os.environ.get(name, "").strip() for name in TOKEN_VARIABLES):
         return None
     return (
         "no chat platform configured: set TELEGRAM_BOT_TOKEN (from @BotFather) and/or "
-        "DISCORD_BOT_TOKEN (from the Discord developer portal), then run `carrybot run` again. "
+        f"DISCORD_BOT_TOKEN (from the Discord developer portal), then run `carrybot {command}` "
+        "again. "
         "Optional: TELEGRAM_API_BASE_URL for a self-hosted Bot API server "
         "(http://host:port/bot), CARRYBOT_DATABASE_URL for a shared database."
     )
@@ -105,7 +106,7 @@ def main_worker(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace, *, receive: bool, **options: Any) -> int:
-    problem = missing_token_message()
+    problem = missing_token_message("run" if receive else "worker")
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2

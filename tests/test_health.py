@@ -134,7 +134,7 @@ def test_metrics_are_the_prometheus_text_format_with_what_operators_need(
     assert ("carrybot_source_last_good_fetch_age_seconds", (("source", "mof"),)) not in found
     assert found[("carrybot_tick_age_seconds", ())] == 12.0
     assert found[("carrybot_tick_lag_seconds", ())] == 1.5
-    assert found[("carrybot_connected", (("platform", "Telegram"),))] == 1
+    assert found[("carrybot_connected", (("platform", "telegram"),))] == 1
     assert found[("carrybot_flood_errors_total", (("platform", "telegram"),))] >= 1
     assert ("carrybot_reply_queue", (("platform", "telegram"),)) in found
     assert "# TYPE carrybot_send_seconds histogram" in text

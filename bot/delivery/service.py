@@ -90,7 +90,7 @@ class DeliveryService:
         )
         self.tick_seconds = tick_seconds
         self.last_tick: float | None = None  # time.monotonic() of the last completed tick
-        self.tick_lag = 0.0  # seconds the last tick completed after its minute began
+        self.tick_lag = 0.0  # seconds the last tick completed after it was due
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[Any]] = []
 
@@ -158,6 +158,7 @@ class DeliveryService:
         self._tasks.clear()
 
     async def _tick_loop(self) -> None:
+        due = datetime.now(UTC).timestamp()  # the first tick runs at once
         while not self._stop.is_set():
             now = datetime.now(UTC)
             try:
@@ -166,8 +167,9 @@ class DeliveryService:
                 log.exception("the scheduler tick failed")
             else:
                 self.last_tick = time.monotonic()
-                self.tick_lag = datetime.now(UTC).timestamp() % self.tick_seconds
+                self.tick_lag = max(0.0, datetime.now(UTC).timestamp() - due)
             # Wake a second past the next minute: briefing times are whole minutes.
             wait = self.tick_seconds - (now.timestamp() % self.tick_seconds) + 1.0
+            due = now.timestamp() + wait
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), wait)
