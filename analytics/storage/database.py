@@ -125,7 +125,15 @@ def check_sqlite_file(url: URL, *, for_writing: bool = True) -> None:
     except sqlite3.DatabaseError as exc:
         raise _corrupted(path, str(exc)) from None
     if verdict != ["ok"]:
-        raise _corrupted(path, verdict[0] if verdict else "no answer from its quick check")
+        raise _corrupted(path, _first_problem(verdict))
+
+
+def _first_problem(verdict: list[str]) -> str:
+    """The first problem ``quick_check`` names, on one line (a row may hold several lines,
+    the first a ``*** in database main ***`` header)."""
+    lines = [line.strip() for row in verdict for line in str(row).splitlines()]
+    problems = [line for line in lines if line and not line.startswith("***")]
+    return problems[0] if problems else "no answer from its quick check"
 
 
 def _check_writable_folder(folder: Path, path: Path) -> None:

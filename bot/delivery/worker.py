@@ -10,10 +10,11 @@ what was on the wire or about to be.
 
 What each outcome a sender returns (``bot.delivery.sender``) does: ``RetryAfter`` pauses the
 platform and puts the delivery back in the queue; ``Blocked`` and ``BadRequest`` fail it;
-``NotSent`` retries with backoff up to ``max_attempts``; ``Ambiguous`` (it may have been posted)
-is resent only where the platform de-duplicates by nonce, otherwise left ``ambiguous``. Any
-failure after some of the messages were posted fails the delivery unless resending is
-idempotent.
+``NotSent`` retries with backoff up to ``max_attempts`` (an unreachable platform, an outage, is
+waited out every ``outage_retry_seconds`` without using attempts, up to ``give_up_after``);
+``Ambiguous`` (it may have been posted) is resent only where the platform de-duplicates by
+nonce, otherwise left ``ambiguous``. Any failure after some of the messages were posted fails
+the delivery unless resending is idempotent.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ class WorkerConfig:
     give_up_after: timedelta = timedelta(hours=6)  # past its due time a delivery is not retried
     send_timeout: float = 120.0  # a send still running after this is given up as uncertain
     recover_seconds: float = 5.0  # how often a worker short of work looks for dead workers' rows
+    outage_retry_seconds: float = 30.0  # a platform that cannot be reached is tried again then
 
 
 @dataclass
@@ -351,6 +353,13 @@ class DeliveryWorker:
         elif isinstance(outcome, RetryAfter):
             self.pacer.pause(row.platform, outcome.seconds)
             await self._retry(row, reason, outcome.seconds, count=False)
+        elif isinstance(outcome, NotSent) and outcome.unreachable:
+            # An outage: the delivery waits it out (within give_up_after), using no attempt.
+            if self.clock() - row.due_at > self.config.give_up_after:
+                await self._finish(row, FAILED, f"{reason} (for {self.config.give_up_after})")
+            else:
+                seconds = self.config.outage_retry_seconds
+                await self._retry(row, reason, seconds, count=False, refund=True)
         elif isinstance(outcome, NotSent):
             await self._retry_or_fail(row, attempts, reason, FAILED)
         elif sender.idempotent:  # Ambiguous: a resend with the same nonce cannot post twice
@@ -368,10 +377,13 @@ class DeliveryWorker:
         else:
             await self._retry(row, reason, self._backoff(attempts))
 
-    async def _retry(self, row: Delivery, reason: str, seconds: float, count: bool = True) -> None:
+    async def _retry(
+        self, row: Delivery, reason: str, seconds: float, count: bool = True, refund: bool = False
+    ) -> None:
         now = self.clock()
+        again = now + timedelta(seconds=seconds)
         await asyncio.to_thread(
-            self.queue.retry, row.id, self.id, reason, now + timedelta(seconds=seconds), now
+            lambda: self.queue.retry(row.id, self.id, reason, again, now, refund=refund)
         )
         self.stats.retried += 1
         log.info("delivery %s to %s %s: %s; again in %.0f s", row.id, row.platform, row.target,

@@ -58,7 +58,7 @@ class DiscordSender:
     async def send(self, target: Target, messages: Sequence[Message], pacing: Pacing) -> Outcome:
         http = self._http()
         if http is None:
-            return NotSent("the Discord client is not connected yet")
+            return NotSent("the Discord client is not connected yet", unreachable=True)
         ids: list[str] = []
         for index, outgoing in enumerate(pack(messages)):
             if index:
@@ -90,7 +90,8 @@ class DiscordSender:
                     f"Discord refused the message: {exc.status} {exc.text}", tuple(ids)
                 )
             except aiohttp.ClientConnectorError as exc:
-                return NotSent(f"no connection to Discord ({type(exc).__name__})", tuple(ids))
+                reason = f"no connection to Discord ({type(exc).__name__})"
+                return NotSent(reason, tuple(ids), unreachable=True)
             except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                 return Ambiguous(f"Discord did not answer ({type(exc).__name__})", tuple(ids))
             ids.append(str(data["id"]))

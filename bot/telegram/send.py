@@ -200,7 +200,8 @@ class TelegramSend:
         if not isinstance(exc, tg.NetworkError):
             return NotSent("Telegram answered with an error")
         if isinstance(exc.__cause__, _NOT_SENT):
-            return NotSent(f"no connection to Telegram ({type(exc.__cause__).__name__})")
+            reason = f"no connection to Telegram ({type(exc.__cause__).__name__})"
+            return NotSent(reason, unreachable=True)
         return Ambiguous(f"Telegram did not answer ({type(exc).__name__}); it may have been posted")
 
     async def _send_one(
