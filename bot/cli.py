@@ -1,5 +1,4 @@
-"""The ``carrybot`` command line: brief, chat, run, worker, deliveries, status, refresh, backtest,
-db, seed.
+"""The ``carrybot`` command line: brief, chat, run, worker, deliveries, status, refresh, backtest, db, seed.
 
 The parser is built from the standard library alone, so ``carrybot --help`` and a mistyped
 option answer at once; each command imports what it needs (pandas, SQLAlchemy, the chat

@@ -129,11 +129,17 @@ def check_sqlite_file(url: URL, *, for_writing: bool = True) -> None:
 
 
 def _first_problem(verdict: list[str]) -> str:
-    """The first problem ``quick_check`` names, on one line (a row may hold several lines,
-    the first a ``*** in database main ***`` header)."""
-    lines = [line.strip() for row in verdict for line in str(row).splitlines()]
-    problems = [line for line in lines if line and not line.startswith("***")]
-    return problems[0] if problems else "no answer from its quick check"
+    """SQLite's quick-check findings as one line: the first problem and how many more."""
+    problems = [
+        line.strip()
+        for row in verdict
+        for line in str(row).splitlines()
+        if line.strip() and not line.strip().startswith("***")
+    ]
+    if not problems:
+        return "no answer from its quick check"
+    more = f" and {len(problems) - 1} more problems" if len(problems) > 1 else ""
+    return problems[0] + more
 
 
 def _check_writable_folder(folder: Path, path: Path) -> None:
