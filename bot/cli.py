@@ -1,4 +1,4 @@
-"""The ``carrybot`` command line: brief, chat, run, deliveries, status, refresh, backtest, db, seed.
+"""The ``carrybot`` command line: brief, chat, run, worker, deliveries, status, refresh, backtest, db, seed.
 
 The parser is built from the standard library alone, so ``carrybot --help`` and a mistyped
 option answer at once; each command imports what it needs (pandas, SQLAlchemy, the chat
@@ -125,7 +125,15 @@ def parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="answer /carry on every platform whose token is set")
     _run_arguments(run)
+    _health_arguments(run)
     run.set_defaults(handler=cmd_run)
+
+    worker = sub.add_parser(
+        "worker",
+        help="send briefings and alerts only (scaling out: no updates received, no refresh)",
+    )
+    _health_arguments(worker)
+    worker.set_defaults(handler=cmd_worker)
 
     deliveries = sub.add_parser(
         "deliveries", help="briefings and alerts by state; each failure with its reason"
@@ -258,6 +266,21 @@ def _run_arguments(run: argparse.ArgumentParser) -> None:
     )
 
 
+def _health_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--health-port",
+        metavar="N",
+        type=int,
+        help="serve /healthz and /metrics (Prometheus) on this port",
+    )
+    command.add_argument(
+        "--health-listen",
+        metavar="HOST",
+        default="127.0.0.1",
+        help="address the health port binds (default 127.0.0.1; 0.0.0.0 in a container)",
+    )
+
+
 # --- the commands: each imports what it needs when it runs ------------------------------------
 
 
@@ -384,6 +407,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.runtime import main_run
 
     return main_run(args)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Tick and send deliveries until SIGINT/SIGTERM, with no chat adapters."""
+    from bot.runtime import main_worker
+
+    return main_worker(args)
 
 
 def cmd_deliveries(args: argparse.Namespace) -> int:

@@ -39,7 +39,7 @@ from commands.reply import Reply
 from commands.services import NoData, Services, SnapshotProvider
 from commands.settings import SettingsStore
 
-__all__ = ["dispatch", "make_services", "registry", "snapshot_builder"]
+__all__ = ["dispatch", "make_services", "needs_moderator", "registry", "snapshot_builder"]
 
 
 @cache
@@ -65,6 +65,12 @@ def dispatch(text_or_args: str | Sequence[str], ctx: CommandContext, services: S
     """Run one ``/carry`` command (``commands.registry.dispatch`` on every subcommand); never
     raises."""
     return dispatch_in(text_or_args, ctx, services, registry())
+
+
+def needs_moderator(text_or_args: str | Sequence[str]) -> bool:
+    """Whether this ``/carry`` text runs a moderators' command (look the user's rights up
+    only then)."""
+    return registry().needs_moderator(text_or_args)
 
 
 def _utc_today() -> date:

@@ -18,7 +18,9 @@ class CommandContext:
 
     ``chat_id`` is the Telegram chat or the Discord guild; ``channel_id`` the Discord channel
     (``None`` on platforms without channels). Adapters set ``is_moderator`` from the platform's
-    real roles (Telegram administrators and private chats, Discord Manage Server). ``locale`` is
+    real roles (Telegram administrators and private chats, Discord Manage Server); where that
+    takes a request (Telegram's ``getChatMember``) only for a moderators' command
+    (``commands.carry.needs_moderator``), otherwise False. ``locale`` is
     the user's interface language, used only until the chat chooses one with ``/carry lang``.
     ``chat_title`` is user-supplied text and is escaped wherever it is shown.
     """

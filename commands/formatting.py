@@ -131,6 +131,10 @@ class Formatter:
         """Items joined the locale's way (``a, b and c``; ``a、b、c``)."""
         return format_list(items, style="standard", locale=self.locale) if items else ""
 
+    def alternatives(self, items: list[str]) -> str:
+        """Items as choices, the locale's way (``a, b, or c``; ``a、b、またはc``)."""
+        return format_list(items, style="or", locale=self.locale) if items else ""
+
     def date(self, value: Any, width: str = "medium") -> str:
         """A calendar date (``17 Jun 2026``, ``2026/06/17``, ``2026年6月17日``)."""
         if not available(value):

@@ -148,12 +148,14 @@ def _cut_line(line: str, first: int, limit: int, html: bool) -> list[str]:
 class Message:
     """One outgoing message: text (Telegram HTML, plain text or Discord content), or a Discord
     embed dict, and the image to attach to it (as a photo with this text as caption on Telegram;
-    the embed already points at ``attachment://<filename>`` on Discord)."""
+    the embed already points at ``attachment://<filename>`` on Discord). ``image_note`` is what
+    to add to the text, in the reply's language and format, when the image cannot be posted."""
 
     text: str = ""
     embed: dict[str, Any] | None = None
     image: bytes | None = None
     filename: str | None = None
+    image_note: str = ""
 
 
 def as_text(

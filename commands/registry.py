@@ -194,6 +194,28 @@ class Registry:
         """The command called ``name`` (case-insensitive), if any."""
         return self._by_name.get(name.lower())
 
+    def resolve(self, words: Sequence[str]) -> tuple[str, Command | None, list[str]]:
+        """The name typed, the command it runs (None if unknown) and its argument words;
+        ``help``, ``?`` … and ``<command> help`` run the help command."""
+        name, rest = (words[0], list(words[1:])) if words else ("", [])
+        if name.lower() in HELP_WORDS:
+            name = "help"
+        command = self.get(name)
+        helper = self.get("help")
+        asks_help = bool(rest) and rest[0].lower() in HELP_WORDS
+        if asks_help and command is not None and helper is not None and command is not helper:
+            command, rest = helper, [command.name or "carry"]
+        return name, command, rest
+
+    def needs_moderator(self, text_or_args: str | Sequence[str]) -> bool:
+        """Whether running this text takes a moderator: adapters look the user's rights up on
+        the platform only then (a public command never waits for, or spends, a lookup)."""
+        words = tokenize(text_or_args)
+        if words is None:
+            return False
+        _, command, _ = self.resolve(words)
+        return command is not None and command.moderator_only
+
     def suggest(self, name: str) -> str | None:
         """The command name closest to a mistyped one."""
         names = [n for n in self._by_name if n]
@@ -246,17 +268,11 @@ def _run(
     words = tokenize(text_or_args)
     if words is None:
         return Reply.error("not_carry", locale)
-    name, rest = (words[0], words[1:]) if words else ("", [])
-    if name.lower() in HELP_WORDS:
-        name = "help"
-    command = registry.get(name)
+    name, command, rest = registry.resolve(words)
     if command is None:
         return Reply.error(
             "unknown_command", locale, value=name, suggestion=registry.suggest(name) or ""
         )
-    helper = registry.get("help")
-    if rest and rest[0].lower() in HELP_WORDS and helper is not None and command is not helper:
-        command, rest = helper, [command.name or "carry"]
     if command.moderator_only and not may_change_settings(ctx):
         return Reply.error(
             "not_moderator", locale, command=command.name, rule=moderator_rule(ctx.platform)

@@ -114,6 +114,9 @@ def environment(fmt: Format, language: str) -> Environment:
         moment=fmtr.datetime,
     )
     env.filters["listing"] = lambda items: safe(fmtr.listing([str(i) for i in items]))
+    env.filters["alternatives"] = lambda items: safe(
+        fmtr.alternatives([str(safe.escape(i)) for i in items])
+    )
     env.tests["available"] = available
     return env
 
@@ -148,7 +151,10 @@ def _render(reply: Reply, fmt: Format, language: str) -> list[Message]:
         log.warning("%s error reply cut to one of %d messages", fmt, len(messages))
         first = messages[0]
         messages = [replace(first, text=first.text + " …") if first.text else first]
-    return messages
+    if reply.image is None:
+        return messages
+    note = env.get_template("replies/no_image.j2").render().strip()
+    return [replace(m, image_note=note) if m.image is not None else m for m in messages]
 
 
 def render_text(reply: Reply, locale: str | None = None) -> str:

@@ -7,38 +7,22 @@ recorded in ``settings_changes`` with who made it, what changed and when.
 
 from __future__ import annotations
 
-import difflib
 import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
-from zoneinfo import available_timezones
 
 from sqlalchemy import Engine, Table, delete, desc, insert, select, update
 
 from analytics.storage.engine import storable
 from analytics.storage.schema import chat_settings_table, settings_changes_table
+from commands import timezones
 
 LANGUAGES = ("en", "ja", "zh")
 THRESHOLD_KINDS = ("pressure", "fuel")
 TIME_PATTERN = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-
-
-# Canonical IANA areas: "Area/City" zones are preferred over legacy aliases ("Japan", "US/Pacific").
-ZONE_AREAS = (
-    "Africa",
-    "America",
-    "Antarctica",
-    "Asia",
-    "Atlantic",
-    "Australia",
-    "Europe",
-    "Indian",
-    "Pacific",
-)
 
 
 @dataclass(frozen=True)
@@ -135,36 +119,26 @@ def parse_time(text: str) -> str:
 
 
 def parse_timezone(text: str) -> str:
-    """An IANA zone name (case-insensitive); otherwise an error that suggests the closest zone."""
-    wanted = text.strip().replace(" ", "_")
-    zones = _zones_by_lower()
-    found = zones.get(wanted.lower())
+    """A time zone as users type it (``commands.timezones.resolve``: an IANA name in any case,
+    ``UTC``, a city alone); otherwise an error that suggests the nearest real zones."""
+    found = timezones.resolve(text)
     if found:
         return found
-    suggestion = suggest_timezone(wanted)
+    suggestions = timezones.suggest(text)
     raise SettingError(
         "bad_timezone",
-        f"unknown time zone {text!r}" + (f"; did you mean {suggestion}?" if suggestion else ""),
+        f"unknown time zone {text!r}"
+        + (f"; did you mean {' or '.join(suggestions)}?" if suggestions else ""),
         value=text,
-        suggestion=suggestion or "",
+        suggestion=suggestions[0] if suggestions else "",
+        suggestions=suggestions,
     )
 
 
 def suggest_timezone(text: str) -> str | None:
-    """The zone a user most likely meant: a city name (``Tokyo``) or a near-miss spelling."""
-    key = text.strip().replace(" ", "_").lower()
-    if not key:
-        return None
-    cities = _zones_by_city()
-    if key in cities:
-        return cities[key]
-    zones = _zones_by_lower()
-    close = difflib.get_close_matches(key, list(zones), n=1, cutoff=0.75)
-    if close:
-        return zones[close[0]]
-    city = key.rsplit("/", 1)[-1]
-    close = difflib.get_close_matches(city, list(cities), n=1, cutoff=0.75)
-    return cities[close[0]] if close else None
+    """The zone a user most likely meant (``commands.timezones.suggest``), if any."""
+    suggestions = timezones.suggest(text, limit=1)
+    return suggestions[0] if suggestions else None
 
 
 def parse_threshold(text: str) -> int:
@@ -202,21 +176,6 @@ def validate(settings: ChatSettings) -> ChatSettings:
     for value in (settings.pressure_threshold, settings.fuel_threshold):
         parse_threshold(str(value))
     return settings
-
-
-@cache
-def _zones_by_lower() -> dict[str, str]:
-    return {zone.lower(): zone for zone in available_timezones() if "/" in zone}
-
-
-@cache
-def _zones_by_city() -> dict[str, str]:
-    # Prefer canonical "Area/City" zones over legacy aliases such as "Japan" or "US/Pacific".
-    cities: dict[str, str] = {}
-    for zone in sorted(available_timezones()):
-        if zone.split("/", 1)[0] in ZONE_AREAS:
-            cities.setdefault(zone.rsplit("/", 1)[-1].lower(), zone)
-    return cities
 
 
 # --- storage --------------------------------------------------------------------------------

@@ -103,10 +103,23 @@ def test_subscribe_with_a_malformed_time(services: Services, context: MakeContex
     )
 
 
-def test_subscribe_with_a_city_suggests_the_zone(services: Services, context: MakeContext) -> None:
+def test_subscribe_with_a_city_or_utc(services: Services, context: MakeContext) -> None:
     text = render_text(dispatch("/carry subscribe 07:00 Tokyo", context(), services))
+    assert text.startswith(
+        "Done: the daily briefing will be posted here every day at 07:00 Asia/Tokyo."
+    )
+    assert services.settings.get(KEY).timezone == "Asia/Tokyo"
+    dispatch("/carry subscribe 08:00 UTC", context(), services)
+    assert services.settings.get(KEY).timezone == "UTC"
+
+
+def test_subscribe_with_a_misspelt_zone_suggests_the_nearest(
+    services: Services, context: MakeContext
+) -> None:
+    text = render_text(dispatch("/carry subscribe 07:00 Asia", context(), services))
     assert text == (
-        "“Tokyo” is not a time zone. Did you mean Asia/Tokyo? Use /carry subscribe 07:00 Asia/Tokyo."
+        "“Asia” is not a time zone. Did you mean Asia/Tokyo, Asia/Hong_Kong or Asia/Shanghai? "
+        "Use /carry subscribe 07:00 Asia/Tokyo."
     )
     assert services.settings.find(KEY) is None
 

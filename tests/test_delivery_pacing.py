@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 
-from bot.delivery.pacing import DISCORD, TELEGRAM, Pacer, SlidingWindow, TokenBucket
+import pytest
+
+from bot.delivery.pacing import (
+    DELIVERY,
+    DISCORD,
+    REPLY,
+    TELEGRAM,
+    Pacer,
+    PlatformLimits,
+    SlidingWindow,
+    TokenBucket,
+)
 
 
 class FakeTime:
@@ -18,8 +30,8 @@ class FakeTime:
         return self.now
 
     async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(0)  # what was woken before runs first, as on a real clock
         self.now += max(0.0, seconds)
-        await asyncio.sleep(0)
 
 
 def acquire_times(bucket: TokenBucket, clock: FakeTime, n: int) -> list[float]:
@@ -84,4 +96,84 @@ def test_chat_windows_follow_each_platform() -> None:
     pacer.take_chat("telegram", "4242")
     assert pacer.chat_ready_at("telegram", "4242") == clock.now + 1
     assert pacer.rate("telegram") == 30 * 0.95
-    assert Pacer(share=0.5).rate("discord") == 50 * 0.5 * 0.95
+    assert pacer.rate("discord") == 50 * 0.95
+
+
+FAST = {"telegram": PlatformLimits(per_second=200.0, group=(20, 60.0), private=(1, 1.0))}
+INTERVAL = 1 / (200.0 * 0.95)
+SLOW = {"telegram": PlatformLimits(per_second=20.0, group=(20, 60.0), private=(1, 1.0))}
+
+
+# Several tasks sleep at once below, which a clock that moves only when slept cannot model:
+# these run on the real clock, at a fast rate.
+
+
+def test_replies_take_the_next_slots_ahead_of_waiting_deliveries() -> None:
+    pacer = Pacer(FAST)
+    order: list[str] = []
+
+    async def take(name: str, priority: int) -> None:
+        await pacer.acquire("telegram", priority)
+        order.append(name)
+
+    async def main() -> None:
+        deliveries = [asyncio.create_task(take(f"d{i}", DELIVERY)) for i in range(5)]
+        await asyncio.sleep(0)  # the deliveries queue; the first one's slot is due now
+        replies = [asyncio.create_task(take(f"r{i}", REPLY)) for i in range(3)]
+        await asyncio.gather(*deliveries, *replies)
+
+    asyncio.run(main())
+    # the replies take the next slots (the first delivery's may already be on its way)
+    assert {"r0", "r1", "r2"} <= set(order[:4])
+    assert [name for name in order if name.startswith("r")] == ["r0", "r1", "r2"]
+    assert [name for name in order if name.startswith("d")] == ["d0", "d1", "d2", "d3", "d4"]
+
+
+def test_slots_stay_apart_whatever_the_priority_and_a_pause_holds_them_all() -> None:
+    pacer = Pacer(FAST)
+    times: list[float] = []
+
+    async def take(priority: int) -> None:
+        times.append(await pacer.acquire("telegram", priority))
+
+    async def main() -> None:
+        await asyncio.gather(*(take(REPLY if i % 3 else DELIVERY) for i in range(60)))
+        start = time.monotonic()
+        pacer.pause("telegram", 0.3)
+        assert 0.29 < pacer.paused_for("telegram") <= 0.3
+        await asyncio.gather(take(REPLY), take(DELIVERY))
+        assert min(times[-2:]) >= start + 0.3
+
+    asyncio.run(main())
+    times.sort()
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert min(gaps) >= 0.75 * INTERVAL - 1e-9  # a quarter slot of catch-up at most
+
+
+def test_a_waiter_that_gives_up_does_not_take_a_slot() -> None:
+    pacer = Pacer(SLOW)  # slots far enough apart that a busy machine never misses one
+
+    async def main() -> list[float]:
+        first = asyncio.create_task(pacer.acquire("telegram", DELIVERY))
+        gone = asyncio.create_task(pacer.acquire("telegram", REPLY))
+        await asyncio.sleep(0)
+        gone.cancel()
+        second = await pacer.acquire("telegram", DELIVERY)
+        assert pacer.waiting("telegram") == 0
+        return [await first, second]
+
+    first, second = asyncio.run(main())
+    assert second - first == pytest.approx(1 / (20.0 * 0.95))  # the very next slot
+
+
+def test_a_reply_waits_for_its_chat_window() -> None:
+    clock = FakeTime()
+    pacer = Pacer(clock=clock, sleep=clock.sleep)
+    pacer.take_chat("telegram", "-100123", 20)
+    start = clock.now
+
+    async def main() -> float:
+        await pacer.reply_pacing("telegram", "-100123").next_request()
+        return clock.now
+
+    assert asyncio.run(main()) >= start + 60

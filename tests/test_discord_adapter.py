@@ -16,9 +16,12 @@ from sqlalchemy import Engine
 
 from analytics.errors import CarrybotError
 from analytics.storage.database import open_database
+from bot.delivery.sender import PlatformPacing, Sent, Target
 from bot.discord.adapter import DiscordAdapter
+from commands.layout import Message
 from commands.services import Services
 from commands.settings import ChatKey, SettingsStore
+from tests.support.delivery_fakes import ChannelDiscord
 from tests.support.discord_harness import TOKEN, running_bot, warm_services, with_settings
 from tests.support.fake_discord import Call, FakeDiscord
 
@@ -35,6 +38,14 @@ SETTINGS_COMMANDS: dict[str, dict[str, Any]] = {
 
 def run(coro: Coroutine[Any, Any, Any]) -> Any:
     return asyncio.run(coro)
+
+
+async def _slot() -> None:
+    """A send slot at once (pacing is not what these tests are about)."""
+
+
+def _pause(seconds: float) -> None:
+    raise AssertionError(f"unexpected rate limit ({seconds} s)")
 
 
 @pytest.fixture(scope="module")
@@ -77,9 +88,10 @@ def test_connects_and_syncs_the_carry_group_to_the_dev_guild(
 
     fake = run(scenario())
     app, guild = fake.application_id, fake.guild.id
-    assert [(c.method, c.path) for c in fake.calls][:4] == [
+    assert [(c.method, c.path) for c in fake.calls][:5] == [
         ("GET", "/users/@me"),
         ("GET", "/oauth2/applications/@me"),
+        ("GET", "/gateway/bot"),  # behind DISCORD_API_BASE_URL: where reconnects go
         ("PUT", f"/applications/{app}/guilds/{guild}/commands"),
         ("GET", "/gateway/bot"),
     ]
@@ -362,3 +374,55 @@ def test_carrybot_run_starts_discord_when_its_token_is_set(
     assert names == ["DiscordAdapter"]
     assert call.body["type"] == 4
     assert discord.http.Route.BASE == "https://discord.com/api/v10"  # restored on stop
+
+
+def test_a_sending_only_process_logs_in_over_rest_and_posts_deliveries(
+    services: Services,
+) -> None:
+    """``carrybot worker``: no gateway connection, no command sync; deliveries go out."""
+
+    async def scenario() -> ChannelDiscord:
+        async with ChannelDiscord(token=TOKEN) as fake:
+            adapter = DiscordAdapter(TOKEN, services, api_base=fake.api_base, receive=False)
+            await asyncio.wait_for(adapter.start(), 10)
+            try:
+                assert adapter.connection.connected
+                assert adapter.describe() == "Discord (sending only)"
+                channel = fake.guild.channel("general").id
+                target = Target("discord", fake.guild.id, channel, "n" * 23)
+                outcome = await adapter.delivery_sender().send(
+                    target, [Message(text="Morning briefing")], PlatformPacing(_slot, _pause)
+                )
+                assert isinstance(outcome, Sent)
+            finally:
+                await adapter.stop()
+            return fake
+
+    fake = run(scenario())
+    assert fake.identified == [], "no gateway connection"
+    assert not [c for c in fake.calls if c.method == "PUT"], "the commands were left alone"
+    [posted] = fake.created
+    assert posted["content"] == "Morning briefing"
+
+
+def test_a_process_without_shard_0_leaves_the_commands_to_the_one_with_it(
+    services: Services,
+) -> None:
+    async def scenario() -> FakeDiscord:
+        async with FakeDiscord(token=TOKEN, heartbeat_interval=0.2) as fake:
+            adapter = DiscordAdapter(
+                TOKEN,
+                services,
+                api_base=fake.api_base,
+                client_options={"shard_count": 2, "shard_ids": [1], "guild_ready_timeout": 0.05},
+            )
+            await asyncio.wait_for(adapter.start(), 10)
+            try:
+                await asyncio.wait_for(adapter.wait_until_ready(), 10)
+            finally:
+                await adapter.stop()
+            return fake
+
+    fake = run(scenario())
+    assert [i["shard"] for i in fake.identified] == [[1, 2]]
+    assert not [c for c in fake.calls if c.method == "PUT"]

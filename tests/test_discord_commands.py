@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import discord
 import pytest
 from discord import app_commands
 from discord.http import Route
 
 from analytics.errors import CarrybotError
-from bot.discord.adapter import DiscordAdapter, use_api_base
+from bot.discord.adapter import CarryClient, DiscordAdapter, shard_options, use_api_base
 from bot.discord.carry_group import LAYER_NAMES, CarryGroup, zone_choices
 from bot.discord.messages import pack
 from bot.discord.permissions import missing
@@ -97,6 +99,49 @@ def test_from_env_needs_a_token_and_reads_the_api_base_and_dev_guild() -> None:
             services,  # type: ignore[arg-type]
             {"DISCORD_BOT_TOKEN": "t", "DISCORD_DEV_GUILD_ID": "my-server"},
         )
+
+
+@pytest.mark.parametrize(
+    ("count", "ids", "expected", "described"),
+    [
+        ("", "", {}, "Discord (all shards)"),
+        ("4", "", {"shard_count": 4, "shard_ids": [0, 1, 2, 3]}, "Discord (shards 0-3 of 4)"),
+        ("8", "0,1", {"shard_count": 8, "shard_ids": [0, 1]}, "Discord (shards 0-1 of 8)"),
+        ("8", "4-7", {"shard_count": 8, "shard_ids": [4, 5, 6, 7]}, "Discord (shards 4-7 of 8)"),
+        (
+            "8",
+            " 6, 2-3 ",
+            {"shard_count": 8, "shard_ids": [2, 3, 6]},
+            "Discord (shards 2-3,6 of 8)",
+        ),
+    ],
+)
+def test_shards_per_process_come_from_the_environment(
+    count: str, ids: str, expected: dict[str, object], described: str
+) -> None:
+    env = {"DISCORD_BOT_TOKEN": "t", "DISCORD_SHARD_COUNT": count, "DISCORD_SHARD_IDS": ids}
+    assert shard_options(env) == expected
+    adapter = DiscordAdapter.from_env(object(), env)  # type: ignore[arg-type]
+    assert adapter is not None and adapter.describe() == described
+    client = CarryClient(adapter, **adapter._client_options)
+    assert client.shard_ids == expected.get("shard_ids")
+    assert client.shard_count == expected.get("shard_count")
+
+
+@pytest.mark.parametrize(
+    ("count", "ids", "problem"),
+    [
+        ("", "0,1", "DISCORD_SHARD_COUNT must be the total number of shards"),
+        ("0", "", "DISCORD_SHARD_COUNT must be the total number of shards"),
+        ("four", "", "not 'four'"),
+        ("4", "0,x", "DISCORD_SHARD_IDS must list shard numbers like 0,1 or 0-3"),
+        ("4", "2-5", "names shard(s) 4, 5: with DISCORD_SHARD_COUNT=4 they are numbered 0 to 3"),
+    ],
+)
+def test_bad_shard_settings_are_one_clear_error(count: str, ids: str, problem: str) -> None:
+    env = {"DISCORD_BOT_TOKEN": "t", "DISCORD_SHARD_COUNT": count, "DISCORD_SHARD_IDS": ids}
+    with pytest.raises(CarrybotError, match=re.escape(problem)):
+        DiscordAdapter.from_env(object(), env)  # type: ignore[arg-type]
 
 
 def test_api_base_gets_the_api_version_when_it_has_none() -> None:

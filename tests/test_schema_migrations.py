@@ -30,6 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 WRITER = ROOT / "tests" / "support" / "legacy" / "write_previous_release.py"
 # The last commit before migrations: its code created the tables itself, with no version table.
 PREVIOUS_RELEASE = "f4463634d363ffde27d064f06ad34be30fc0e5b6"
+# Tables later revisions added: that release never wrote them.
+LATER_TABLES = frozenset({"send_budgets"})
 
 
 @pytest.fixture(scope="module")
@@ -102,15 +104,21 @@ def test_a_database_of_the_previous_release_is_upgraded_in_place_with_every_row(
         with engine.connect() as conn:
             assert migrate.schema_state(conn).before_migrations
         before = _dump(engine)
-        assert {name for name, rows in before.items() if rows} == set(metadata.tables)
+        assert {name for name, rows in before.items() if rows} == set(
+            metadata.tables
+        ) - LATER_TABLES
 
         monkeypatch.setenv("CARRYBOT_DATABASE_URL", database_url)
         assert main(["db", "current"]) == 0
         assert "written by the release before migrations" in capsys.readouterr().out
         assert main(["db", "upgrade"]) == 0
-        assert "brought to schema revision 0001 in place; every row kept" in capsys.readouterr().out
+        out = capsys.readouterr().out
+        assert f"brought to schema revision {migrate.HEAD} in place; every row kept" in out
 
-        assert _dump(engine) == before
+        after = _dump(engine)
+        later = {name: after.pop(name) for name in LATER_TABLES}
+        assert later == {name: [] for name in LATER_TABLES}
+        assert after == before
         with engine.connect() as conn:
             assert migrate.schema_state(conn).revision == migrate.HEAD
         assert _differences(engine) == []
@@ -146,7 +154,7 @@ def test_a_database_of_the_previous_release_is_upgraded_in_place_with_every_row(
         assert store.count() >= len(before["observations"])
 
         assert main(["db", "upgrade"]) == 0
-        assert "already at schema revision 0001" in capsys.readouterr().out
+        assert f"already at schema revision {migrate.HEAD}" in capsys.readouterr().out
     finally:
         engine.dispose()
 
@@ -181,9 +189,9 @@ def test_db_current_writes_nothing_where_there_is_no_database(
     assert "no database yet" in capsys.readouterr().out
     assert not (tmp_path / "carrybot.sqlite3").exists()
     assert main(["db", "upgrade"]) == 0
-    assert "new database created at schema revision 0001" in capsys.readouterr().out
+    assert f"new database created at schema revision {migrate.HEAD}" in capsys.readouterr().out
     assert main(["db", "current"]) == 0
-    assert "schema revision 0001 (this release's; up to date)" in capsys.readouterr().out
+    assert f"schema revision {migrate.HEAD} (this release's; up to date)" in capsys.readouterr().out
 
 
 def test_every_migration_file_is_package_data() -> None:

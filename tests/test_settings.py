@@ -121,21 +121,23 @@ def test_zones_are_iana_names_in_any_case() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "suggestion"),
+    ("text", "suggestions"),
     [
-        ("Tokyo", "Asia/Tokyo"),
-        ("Asia/Tokio", "Asia/Tokyo"),
-        ("new york", "America/New_York"),
-        ("Europe/Londn", "Europe/London"),
-        ("london", "Europe/London"),
+        ("Asia/Tokio", ["Asia/Tokyo"]),
+        ("Europe/Londn", ["Europe/London"]),
+        ("Etc/GMT+14", ["Etc/GMT-14", "Pacific/Kiritimati"]),
+        ("Asia", ["Asia/Tokyo", "Asia/Hong_Kong", "Asia/Shanghai"]),
     ],
 )
-def test_an_unknown_zone_gets_a_suggestion(text: str, suggestion: str) -> None:
+def test_an_unknown_zone_gets_the_nearest_real_ones(text: str, suggestions: list[str]) -> None:
     with pytest.raises(SettingError) as caught:
         parse_timezone(text)
     assert caught.value.code == "bad_timezone"
-    assert caught.value.params["suggestion"] == suggestion
-    assert suggestion in str(caught.value)
+    assert caught.value.params["suggestions"][: len(suggestions)] == suggestions
+    assert caught.value.params["suggestion"] == suggestions[0]
+    assert suggestions[0] in str(caught.value)
+    for zone in caught.value.params["suggestions"]:
+        assert parse_timezone(zone) == zone
 
 
 def test_a_hopeless_zone_has_no_suggestion() -> None:
@@ -143,6 +145,7 @@ def test_a_hopeless_zone_has_no_suggestion() -> None:
     with pytest.raises(SettingError) as caught:
         parse_timezone("qqqqqqq")
     assert caught.value.params["suggestion"] == ""
+    assert caught.value.params["suggestions"] == []
 
 
 @pytest.mark.parametrize("text", ["-1", "101", "55.5", "fifty", "", "nan", "1e9"])

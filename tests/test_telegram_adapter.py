@@ -18,8 +18,10 @@ from analytics.storage.database import open_database
 from bot.chat_registry import ChatRegistry, digest
 from bot.delivery.scheduler import disabled_chats
 from bot.delivery.sender import Sent, Target
+from bot.telegram.adapter import TelegramAdapter
 from bot.telegram.send import WaitOut
 from commands.carry import registry as registry_of_commands
+from commands.layout import Message as OutMessage
 from commands.render import render
 from commands.reply import Reply
 from commands.services import Services
@@ -27,7 +29,7 @@ from commands.settings import ChatKey
 from tests.support import telegram_updates as tu
 from tests.support.chat import make_services
 from tests.support.fake_telegram import TEXT_LIMIT, FakeBotAPI, _parse, _utf16
-from tests.support.telegram_harness import BOT_USERNAME, TOKEN, running_bot
+from tests.support.telegram_harness import BOT_USERNAME, TOKEN, environment, running_bot
 
 GROUP = tu.group()
 ADMIN = tu.user(7001, "Kenji")
@@ -202,6 +204,38 @@ def test_a_chart_is_uploaded_once_and_its_file_id_reused(services: Services) -> 
     assert registry(services).file_id("telegram", digest(png)) is not None
 
 
+def test_a_chart_telegram_refuses_is_answered_as_text_with_a_note(services: Services) -> None:
+    async def scenario(api: FakeBotAPI, adapter: Any) -> None:
+        api.fail("sendPhoto", chat_id=GROUP["id"], error_code=400,
+                 description="Bad Request: PHOTO_INVALID_DIMENSIONS")  # fmt: skip
+        await api.push(tu.group_command("/carry lang ja", GROUP, MEMBER))
+        await api.wait_sent(GROUP["id"], 1)
+        await api.push(tu.group_command("/carry chart gap 1y", GROUP, MEMBER))
+        *_, answer = await api.wait_sent(GROUP["id"], 2)
+        assert answer.method == "sendMessage"
+        assert answer.params["text"].endswith("<i>今回はチャートを添付できませんでした。</i>")
+
+    def prepare(api: FakeBotAPI) -> None:
+        api.set_member(GROUP["id"], MEMBER["id"], "administrator")
+
+    run(services, scenario, prepare=prepare)
+
+
+def test_a_garbled_answer_is_logged_and_the_next_command_answered(
+    services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def scenario(api: FakeBotAPI, adapter: Any) -> None:
+        api.garble("sendMessage", '{"ok": true, "result": "sent"}', chat_id=GROUP["id"])
+        await api.push(tu.group_command("/carry", GROUP, MEMBER))
+        await api.wait_for(lambda a: a.calls_to("sendMessage", GROUP["id"]))
+        await api.push(tu.group_command("/carry sources", GROUP, MEMBER))
+        await api.wait_sent(GROUP["id"], 1)
+
+    run(services, scenario)
+    assert "could not be read" in caplog.text
+    assert "Telegram update failed" not in caplog.text, "no exception escaped the handler"
+
+
 # --- moderators -------------------------------------------------------------------------------
 
 
@@ -228,6 +262,43 @@ def test_member_is_refused_and_administrator_changes_the_threshold(services: Ser
 
     run(services, scenario, prepare=prepare)
     assert services.settings.get(ChatKey("telegram", str(GROUP["id"]))).pressure_threshold == 40
+
+
+def test_rights_are_looked_up_only_for_moderator_commands_and_dropped_on_chat_member(
+    services: Services,
+) -> None:
+    def prepare(api: FakeBotAPI) -> None:
+        api.set_member(GROUP["id"], MEMBER["id"], "member")
+
+    async def scenario(api: FakeBotAPI, adapter: Any) -> None:
+        async def say(text: str) -> str:
+            count = len(api.sent(GROUP["id"]))
+            await api.push(tu.group_command(text, GROUP, MEMBER))
+            answers = await api.wait_sent(GROUP["id"], count + 1)
+            return str(answers[-1].params.get("text") or answers[-1].params.get("caption"))
+
+        def lookups() -> int:
+            return len(api.calls_to("getChatMember"))
+
+        for public in ("/carry", "/carry settings", "/carry help", "/carry subscribe help"):
+            await say(public)
+        assert lookups() == 0, "public commands never ask Telegram about the user"
+        assert "Only the group's administrators" in await say("/carry alerts on")
+        assert "Only the group's administrators" in await say("/carry alerts on")
+        assert lookups() == 1, "a 'no' is cached too"
+        api.set_member(GROUP["id"], MEMBER["id"], "administrator")
+        await api.push(tu.chat_member(GROUP, MEMBER, "member", "administrator", by=ADMIN))
+        assert "administrators" not in await say("/carry alerts on")
+        assert lookups() == 2, "the promotion dropped the cached 'no'"
+        assert "administrators" not in await say("/carry alerts off")
+        api.set_member(GROUP["id"], MEMBER["id"], "member")
+        await api.push(tu.chat_member(GROUP, MEMBER, "administrator", "member", by=ADMIN))
+        assert "Only the group's administrators" in await say("/carry alerts on")
+        assert lookups() == 3
+        polls = api.calls_to("getUpdates")
+        assert "chat_member" in polls[-1].params["allowed_updates"]
+
+    run(services, scenario, prepare=prepare)
 
 
 def test_group_owner_is_a_moderator(services: Services) -> None:
@@ -269,6 +340,20 @@ def test_flood_control_retry_after_is_honoured(services: Services) -> None:
         assert refused.params["text"] == accepted.params["text"]
 
     run(services, scenario)
+
+
+def test_a_reply_still_flood_controlled_at_60_seconds_is_reported(
+    services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def scenario(api: FakeBotAPI, adapter: Any) -> None:
+        api.flood(GROUP["id"], retry_after=75)  # beyond the reply's 60 s
+        await api.push(tu.group_command("/carry", GROUP, MEMBER))
+        await api.wait_for(lambda a: a.calls_to("sendMessage", GROUP["id"]))
+        await api.wait_for(lambda a: adapter.replies_lost == 1)
+        assert len(api.calls_to("sendMessage", GROUP["id"])) == 1
+
+    run(services, scenario)
+    assert "the reply to chat" in caplog.text and "Telegram flood control" in caplog.text
 
 
 def test_a_chat_that_blocked_the_bot_is_disabled(services: Services) -> None:
@@ -421,3 +506,30 @@ def test_chat_state_lives_in_the_database(tmp_path: Path) -> None:
     first, second = ChatRegistry(open_database(url)), ChatRegistry(open_database(url))
     first.disable("telegram", "-100", "blocked")
     assert second.is_disabled("telegram", "-100")
+
+
+def test_a_sending_only_process_never_polls_and_posts_deliveries(services: Services) -> None:
+    """``carrybot worker``: logs in, sends; no getUpdates (one poller per token), no menu."""
+
+    async def main() -> FakeBotAPI:
+        async with FakeBotAPI(token=TOKEN, username=BOT_USERNAME) as api:
+            api.add_chat(GROUP)
+            env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": api.base_url}
+            with environment(env):
+                adapter = TelegramAdapter.from_env(services, receive=False)
+            assert adapter is not None and adapter.describe() == "Telegram (sending only)"
+            await adapter.start()
+            try:
+                outcome = await adapter.delivery_sender().send(
+                    Target("telegram", str(GROUP["id"]), "", "n"),
+                    [OutMessage(text="<b>Briefing</b>")],
+                    WaitOut(),
+                )
+                assert isinstance(outcome, Sent) and adapter.connection.connected
+                await asyncio.sleep(0.3)
+            finally:
+                await adapter.stop()
+            return api
+
+    api = asyncio.run(main())
+    assert [c.method for c in api.calls] == ["getMe", "sendMessage"]

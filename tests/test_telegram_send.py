@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
@@ -23,7 +25,7 @@ from bot.delivery.sender import (
     Sent,
     Target,
 )
-from bot.telegram.send import TelegramSend, TelegramSender
+from bot.telegram.send import TelegramSend, TelegramSender, WaitOut
 from commands.layout import Message
 from tests.support.delivery_fakes import ServerThread
 from tests.support.fake_telegram import FakeBotAPI
@@ -158,3 +160,82 @@ def test_no_answer_after_the_request_left_is_ambiguous(tmp_path: Path) -> None:
             tmp_path, lambda api: None, TWO, base_url=url, request_timeout=0.5
         )
     assert isinstance(outcome, Ambiguous) and "may have been posted" in outcome.reason
+
+
+CHART = Message(
+    text="<b>Rate gaps</b> as of 12 Jun",
+    image=b"\x89PNG\r\n\x1a\n chart",
+    filename="gap.png",
+    image_note="<i>The chart could not be attached this time.</i>",
+)
+
+
+def test_a_refused_photo_falls_back_to_the_text_with_a_note(tmp_path: Path) -> None:
+    def refuse(api: FakeBotAPI) -> None:
+        api.fail("sendPhoto", chat_id=CHAT, error_code=400,
+                 description="Bad Request: IMAGE_PROCESS_FAILED")  # fmt: skip
+
+    outcome, api, recorder, registry = send_with(tmp_path, refuse, [CHART, TWO[1]])
+    assert isinstance(outcome, Sent) and len(outcome.message_ids) == 2
+    [text, second] = api.sent(CHAT)
+    assert (text.method, second.method) == ("sendMessage", "sendMessage")
+    assert text.params["text"] == (
+        "<b>Rate gaps</b> as of 12 Jun\n\n<i>The chart could not be attached this time.</i>"
+    )
+    assert recorder.slots == 2  # the text took a slot of its own, as the second message did
+    assert not registry.is_disabled("telegram", str(CHAT))
+
+
+def test_a_photo_refused_for_lost_rights_is_not_retried_as_text(tmp_path: Path) -> None:
+    def no_rights(api: FakeBotAPI) -> None:
+        api.fail("sendPhoto", chat_id=CHAT, error_code=400,
+                 description="Bad Request: not enough rights to send photos")  # fmt: skip
+
+    outcome, api, _, registry = send_with(tmp_path, no_rights, [CHART])
+    assert isinstance(outcome, Blocked)
+    assert not api.sent(CHAT) and registry.is_disabled("telegram", str(CHAT))
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ('{"ok": true}', 200),  # no result
+        ('{"ok": true, "result": "sent"}', 200),  # not a Message
+        ('{"ok": true, "result": {"message_id": 1', 200),  # cut off
+        ("<html><body>Service Unavailable</body></html>", 200),
+        ("<html><body>Bad Gateway</body></html>", 502),
+    ],
+)
+def test_an_answer_the_library_cannot_parse_is_a_failed_send(
+    tmp_path: Path, body: str, status: int
+) -> None:
+    def garble(api: FakeBotAPI) -> None:
+        api.garble("sendMessage", body, status=status, chat_id=CHAT)
+
+    outcome, api, _, _ = send_with(tmp_path, garble, TWO)
+    assert isinstance(outcome, Ambiguous) and "may have been posted" in outcome.reason
+    assert len(api.calls_to("sendMessage", CHAT)) == 1, "an uncertain send is not repeated"
+
+
+def test_a_reply_waits_out_flood_control_until_its_deadline_then_reports_it(
+    tmp_path: Path,
+) -> None:
+    with ServerThread(FakeBotAPI(token=TOKEN)) as api:
+        api.add_chat({"id": CHAT, "title": "Desk", "type": "supergroup"})
+        api.fail("sendMessage", chat_id=CHAT, error_code=429, description="Too Many Requests: "
+                 "retry after 1", parameters={"retry_after": 1}, times=None)  # fmt: skip
+        registry = ChatRegistry(open_database(f"sqlite:///{tmp_path / 'r.sqlite3'}"))
+
+        async def main() -> tuple[Outcome, float]:
+            async with Bot(TOKEN, base_url=api.base_url) as bot:
+                start = time.monotonic()
+                outcome = await TelegramSend(bot, registry, max_retries=0).send(
+                    CHAT, TWO[:1], pacing=WaitOut(), deadline=start + 2.5
+                )
+                return outcome, time.monotonic() - start
+
+        outcome, took = asyncio.run(main())
+        calls = api.calls_to("sendMessage", CHAT)
+    # retried after 1 s and 2 s (max_retries is for deliveries); a third wait would pass 2.5 s
+    assert len(calls) == 3 and 1.9 <= took < 2.5
+    assert outcome == RetryAfter(1.0, "Telegram flood control")

@@ -12,6 +12,8 @@ A change here needs a migration beside it: a test compares a migrated database w
 - ``deliveries``: every briefing and alert, queued → sent (``bot.delivery.queue``)
 - ``scheduler_state``, ``alert_state``: the tick's last run and each chat's alert memory
   (``bot.delivery.scheduler``)
+- ``send_budgets``: one row per bot token, the send-slot schedule every process on PostgreSQL
+  shares (``bot.delivery.budget``)
 """
 
 from __future__ import annotations
@@ -156,5 +158,15 @@ alert_state_table = Table(
     Column("fuel", Float, nullable=True),
     Column("pressure_armed", Boolean, nullable=False),
     Column("fuel_armed", Boolean, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+send_budgets_table = Table(
+    "send_budgets",
+    metadata,
+    Column("bucket", String(64), primary_key=True),  # platform and a hash of the token
+    Column("next_slot", Float, nullable=False),  # epoch seconds on the database's clock
+    Column("paused_until", Float, nullable=False),
+    Column("replies_until", Float, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )

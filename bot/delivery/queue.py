@@ -294,8 +294,13 @@ class DeliveryQueue:
         reason: str,
         not_before: datetime,
         now: datetime | None = None,
+        *,
+        refund: bool = False,
     ) -> bool:
-        """Back to the queue (it was certainly not delivered, or resending is idempotent)."""
+        """Back to the queue (it was certainly not delivered, or resending is idempotent);
+        ``refund`` gives back the attempt ``mark_sending`` counted (the platform could not be
+        reached: the attempt says nothing about the delivery)."""
+        extra: dict[str, Any] = {"attempts": deliveries_table.c.attempts - 1} if refund else {}
         return self._transition(
             delivery_id,
             worker,
@@ -306,6 +311,7 @@ class DeliveryQueue:
             claimed_at=None,
             not_before=utc(not_before),
             error=storable(reason, 512),
+            **extra,
         )
 
     def _transition(

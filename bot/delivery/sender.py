@@ -7,7 +7,8 @@ platform's message ids, or a failure saying what the worker should do with the d
 - ``RetryAfter``: flood control; nothing more was posted; try again in ``seconds``
 - ``Blocked``: the chat blocked or removed the bot, or took its right to post (now disabled)
 - ``BadRequest``: the platform refused the message itself; sending it again fails the same way
-- ``NotSent``: certainly not posted (no connection, a server error before it was accepted)
+- ``NotSent``: certainly not posted (no connection, a server error before it was accepted);
+  ``unreachable`` when the platform could not be reached at all
 - ``Ambiguous``: it may have been posted (a timeout after the request left)
 
 A failure carries the ids of the messages of the delivery that were posted before it.
@@ -57,10 +58,12 @@ class BadRequest:
 
 @dataclass(frozen=True)
 class NotSent:
-    """Certainly not posted; safe to try again."""
+    """Certainly not posted; safe to try again. ``unreachable``: the platform could not be
+    reached at all (an outage), which says nothing about the delivery itself."""
 
     reason: str
     posted: tuple[str, ...] = ()
+    unreachable: bool = False
 
 
 @dataclass(frozen=True)

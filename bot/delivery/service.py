@@ -5,9 +5,10 @@ Environment (all optional):
 
 - ``CARRYBOT_DELIVERY_WORKER=off``: this process ticks but does not send (e.g. extra Telegram
   webhook workers); at least one process must send.
-- ``CARRYBOT_DELIVERY_SHARE``: the fraction (0–1] of each platform's rate this process uses;
-  with N sending processes on one bot token, ``1/N`` keeps their sum within the limit.
 - ``CARRYBOT_LATE_MINUTES``: how late a missed briefing may still be posted (default 120).
+
+Several sending processes need no configuration: on PostgreSQL they share each bot token's
+rate budget (``bot.delivery.budget``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -87,6 +89,8 @@ class DeliveryService:
             else None
         )
         self.tick_seconds = tick_seconds
+        self.last_tick: float | None = None  # time.monotonic() of the last completed tick
+        self.tick_lag = 0.0  # seconds the last tick completed after it was due
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[Any]] = []
 
@@ -98,13 +102,17 @@ class DeliveryService:
         *,
         limits: Mapping[str, PlatformLimits] = DEFAULT_LIMITS,
         environ: Mapping[str, str] | None = None,
+        pacer: Pacer | None = None,
     ) -> DeliveryService:
-        """The service for the adapters ``carrybot run`` started: each hands over its sender."""
+        """The service for the adapters ``carrybot run`` started: each hands over its sender;
+        ``pacer`` is the process's (the one its replies go through too)."""
         env = os.environ if environ is None else environ
-        share = float(env.get("CARRYBOT_DELIVERY_SHARE", "") or 1.0)
+        if env.get("CARRYBOT_DELIVERY_SHARE", "").strip():
+            log.warning("CARRYBOT_DELIVERY_SHARE is no longer used: processes on PostgreSQL "
+                        "share each bot token's rate on their own; unset it")  # fmt: skip
         late = float(env.get("CARRYBOT_LATE_MINUTES", "") or DEFAULT_LATE_WINDOW.seconds / 60)
         send = env.get("CARRYBOT_DELIVERY_WORKER", "on").strip().lower() not in ("off", "0", "no")
-        pacer = Pacer(limits, share=share)
+        pacer = pacer or Pacer(limits)
         registry = ChatRegistry(services.settings.engine)
         senders = {sender.platform: sender for sender in (a.delivery_sender() for a in adapters)}
         return cls(
@@ -130,9 +138,17 @@ class DeliveryService:
             self._tasks.append(
                 asyncio.create_task(self.worker.run(self._stop), name="delivery-worker")
             )
-        log.info("deliveries: ticking every %.0f s; %s", self.tick_seconds,
-                 f"sending to {', '.join(self.worker.platforms)}" if self.worker else
-                 "not sending in this process")  # fmt: skip
+        log.info("deliveries: ticking every %.0f s; %s", self.tick_seconds, self.describe())
+
+    def describe(self) -> str:
+        """What this process does with deliveries, for the start line."""
+        if self.worker is None:
+            return "not sending in this process"
+        return f"sending to {', '.join(self.worker.platforms)}"
+
+    def tick_age(self) -> float | None:
+        """Seconds since the last completed tick (None before the first)."""
+        return None if self.last_tick is None else time.monotonic() - self.last_tick
 
     async def stop(self) -> None:
         """Stop ticking; let sends in flight finish; put claimed deliveries back."""
@@ -142,13 +158,18 @@ class DeliveryService:
         self._tasks.clear()
 
     async def _tick_loop(self) -> None:
+        due = datetime.now(UTC).timestamp()  # the first tick runs at once
         while not self._stop.is_set():
             now = datetime.now(UTC)
             try:
                 await asyncio.to_thread(self.scheduler.tick, now)
             except Exception:
                 log.exception("the scheduler tick failed")
+            else:
+                self.last_tick = time.monotonic()
+                self.tick_lag = max(0.0, datetime.now(UTC).timestamp() - due)
             # Wake a second past the next minute: briefing times are whole minutes.
             wait = self.tick_seconds - (now.timestamp() % self.tick_seconds) + 1.0
+            due = now.timestamp() + wait
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), wait)

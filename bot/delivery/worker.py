@@ -3,16 +3,18 @@
 A worker claims a small batch (so a crash leaves little in hand), renders once per (kind,
 format, language, snapshot version) and hands each delivery to its platform's ``Sender`` as
 soon as the chat's window allows, with at most ``concurrency`` sends in flight: a slow or failing
-chat holds one slot, never the queue. Every send is marked ``sending`` in the database after
-its platform slot is granted and right before the request, and confirmed right after, so what
-a crash leaves ambiguous is only what was truly on the wire.
+chat holds one slot, never the queue. Every send is marked ``sending`` in the database when its
+platform slot is next (``pacing.LEAD`` before it, so the write does not cost the slot) and
+right before the request, and confirmed right after, so what a crash leaves ambiguous is only
+what was on the wire or about to be.
 
 What each outcome a sender returns (``bot.delivery.sender``) does: ``RetryAfter`` pauses the
 platform and puts the delivery back in the queue; ``Blocked`` and ``BadRequest`` fail it;
-``NotSent`` retries with backoff up to ``max_attempts``; ``Ambiguous`` (it may have been posted)
-is resent only where the platform de-duplicates by nonce, otherwise left ``ambiguous``. Any
-failure after some of the messages were posted fails the delivery unless resending is
-idempotent.
+``NotSent`` retries with backoff up to ``max_attempts`` (an unreachable platform, an outage, is
+waited out every ``outage_retry_seconds`` without using attempts, up to ``give_up_after``);
+``Ambiguous`` (it may have been posted) is resent only where the platform de-duplicates by
+nonce, otherwise left ``ambiguous``. Any failure after some of the messages were posted fails
+the delivery unless resending is idempotent.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from bot.delivery.sender import (
     Sent,
     Target,
 )
+from bot.metrics import SEND_SECONDS
 from commands.render import Format
 
 log = logging.getLogger(__name__)
@@ -69,6 +72,8 @@ class WorkerConfig:
     retry_seconds: float = 15.0  # first backoff; doubles per attempt
     give_up_after: timedelta = timedelta(hours=6)  # past its due time a delivery is not retried
     send_timeout: float = 120.0  # a send still running after this is given up as uncertain
+    recover_seconds: float = 5.0  # how often a worker short of work looks for dead workers' rows
+    outage_retry_seconds: float = 30.0  # a platform that cannot be reached is tried again then
 
 
 @dataclass
@@ -129,6 +134,7 @@ class DeliveryWorker:
         self._seq = itertools.count()
         self._blocked: set[tuple[str, str]] = set()
         self._blocked_at = float("-inf")
+        self._recovered_at = float("-inf")
 
     @property
     def platforms(self) -> list[str]:
@@ -161,6 +167,9 @@ class DeliveryWorker:
 
                     claimed = await self._claim(room, ready)
                     next_poll = now if claimed == room else now + cfg.poll_seconds
+                    if claimed < room and now - self._recovered_at >= cfg.recover_seconds:
+                        # Short of work: rows a dead worker holds may be waiting.
+                        await self._recover()
                     if until_idle and not claimed and not heap and not running:
                         pending = await asyncio.to_thread(self.queue.pending, self.platforms)
                         if pending == 0:
@@ -279,11 +288,13 @@ class DeliveryWorker:
         row = job.delivery
         sender = self.senders[row.platform]
         target = Target(row.platform, row.chat_id, row.channel_id, row.nonce)
-        slot = await self.pacer.acquire(row.platform)
+        # Told just before its slot, the row is marked while the slot comes, then sent.
+        slot = await self.pacer.acquire(row.platform, early=True)
         if not await asyncio.to_thread(self.queue.mark_sending, row.id, self.id, self.clock()):
             self.stats.lost += 1
             log.warning("delivery %s was taken from this worker before sending", row.id)
             return
+        await self.pacer.until(slot)
         if self.pacer.missed(row.platform, slot):  # the database was slow to answer
             await self.pacer.acquire(row.platform)
         attempts = row.attempts + 1
@@ -292,10 +303,12 @@ class DeliveryWorker:
             lambda: self.pacer.acquire(row.platform),
             lambda seconds: self.pacer.pause(row.platform, seconds),
         )
+        started = time.perf_counter()
         try:
             outcome = await asyncio.wait_for(
                 sender.send(target, job.rendered.messages, pacing), self.config.send_timeout
             )
+            SEND_SECONDS.labels(row.platform, "delivery").observe(time.perf_counter() - started)
         except TimeoutError:
             reason = f"no answer within {self.config.send_timeout:g} s"
             outcome = Ambiguous(reason)
@@ -340,6 +353,13 @@ class DeliveryWorker:
         elif isinstance(outcome, RetryAfter):
             self.pacer.pause(row.platform, outcome.seconds)
             await self._retry(row, reason, outcome.seconds, count=False)
+        elif isinstance(outcome, NotSent) and outcome.unreachable:
+            # An outage: the delivery waits it out (within give_up_after), using no attempt.
+            if self.clock() - row.due_at > self.config.give_up_after:
+                await self._finish(row, FAILED, f"{reason} (for {self.config.give_up_after})")
+            else:
+                seconds = self.config.outage_retry_seconds
+                await self._retry(row, reason, seconds, count=False, refund=True)
         elif isinstance(outcome, NotSent):
             await self._retry_or_fail(row, attempts, reason, FAILED)
         elif sender.idempotent:  # Ambiguous: a resend with the same nonce cannot post twice
@@ -357,10 +377,13 @@ class DeliveryWorker:
         else:
             await self._retry(row, reason, self._backoff(attempts))
 
-    async def _retry(self, row: Delivery, reason: str, seconds: float, count: bool = True) -> None:
+    async def _retry(
+        self, row: Delivery, reason: str, seconds: float, count: bool = True, refund: bool = False
+    ) -> None:
         now = self.clock()
+        again = now + timedelta(seconds=seconds)
         await asyncio.to_thread(
-            self.queue.retry, row.id, self.id, reason, now + timedelta(seconds=seconds), now
+            lambda: self.queue.retry(row.id, self.id, reason, again, now, refund=refund)
         )
         self.stats.retried += 1
         log.info("delivery %s to %s %s: %s; again in %.0f s", row.id, row.platform, row.target,
@@ -380,6 +403,7 @@ class DeliveryWorker:
     # -- leases ------------------------------------------------------------------------------
 
     async def _recover(self) -> None:
+        self._recovered_at = time.monotonic()
         result = await asyncio.to_thread(
             self.queue.recover, self.id, self.clock(), self.config.lease
         )

@@ -13,31 +13,16 @@ command and hide ``/carry`` from every member without Manage Server.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Sequence
-from functools import cache
 from typing import Protocol
-from zoneinfo import available_timezones
 
 import discord
 from discord import app_commands
 from discord.app_commands import Choice, Range
 
-from commands.settings import ZONE_AREAS, suggest_timezone
+from commands import timezones
 
 # Discord subcommand → command-layer name, where they differ.
 LAYER_NAMES = {"now": ""}
-POPULAR_ZONES = (
-    "Asia/Tokyo",
-    "Asia/Hong_Kong",
-    "Asia/Shanghai",
-    "Asia/Singapore",
-    "Australia/Sydney",
-    "Europe/London",
-    "Europe/Berlin",
-    "America/New_York",
-    "America/Chicago",
-    "America/Los_Angeles",
-    "Etc/UTC",
-)
 HELP_TOPICS = (
     "now",
     "chart",
@@ -70,30 +55,10 @@ class Answerer(Protocol):
     ) -> Awaitable[None]: ...
 
 
-@cache
-def _zones() -> tuple[str, ...]:
-    return tuple(sorted(z for z in available_timezones() if z.split("/", 1)[0] in ZONE_AREAS))
-
-
 def zone_choices(typed: str) -> list[str]:
-    """Time zones for autocomplete: names starting with, then containing, what was typed (a
-    city or ``Area/City``); a close spelling when nothing matches."""
-    key = typed.strip().replace(" ", "_").lower()
-    if not key:
-        return list(POPULAR_ZONES)
-    zones = _zones()
-    starts = [
-        z
-        for z in zones
-        if z.lower().startswith(key) or z.rsplit("/", 1)[-1].lower().startswith(key)
-    ]
-    chosen = set(starts)
-    contains = [z for z in zones if key in z.lower() and z not in chosen]
-    found = (starts + contains)[:MAX_CHOICES]
-    if not found:
-        suggestion = suggest_timezone(typed)
-        found = [suggestion] if suggestion else []
-    return found
+    """Time zones for autocomplete (``commands.timezones.choices``): the name typed, names and
+    cities starting with it, then containing it; the nearest real zones when nothing matches."""
+    return timezones.choices(typed, MAX_CHOICES)
 
 
 class CarryGroup(app_commands.Group):

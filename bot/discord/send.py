@@ -33,6 +33,7 @@ from bot.delivery.sender import (
     Target,
 )
 from bot.discord.messages import pack
+from bot.metrics import FLOOD_ERRORS
 from commands.layout import Message
 from commands.render import Format
 
@@ -57,7 +58,7 @@ class DiscordSender:
     async def send(self, target: Target, messages: Sequence[Message], pacing: Pacing) -> Outcome:
         http = self._http()
         if http is None:
-            return NotSent("the Discord client is not connected yet")
+            return NotSent("the Discord client is not connected yet", unreachable=True)
         ids: list[str] = []
         for index, outgoing in enumerate(pack(messages)):
             if index:
@@ -77,17 +78,20 @@ class DiscordSender:
                 reason = f"Discord: {exc.status} {exc.text or 'no access'} (channel disabled)"
                 return Blocked(reason, tuple(ids))
             except discord.RateLimited as exc:
+                FLOOD_ERRORS.labels(self.platform).inc()
                 return RetryAfter(exc.retry_after, "Discord rate limit", tuple(ids))
             except discord.DiscordServerError as exc:
                 return NotSent(f"Discord server error {exc.status}", tuple(ids))
             except discord.HTTPException as exc:
                 if exc.status == 429:
+                    FLOOD_ERRORS.labels(self.platform).inc()
                     return RetryAfter(5.0, "Discord rate limit", tuple(ids))
                 return BadRequest(
                     f"Discord refused the message: {exc.status} {exc.text}", tuple(ids)
                 )
             except aiohttp.ClientConnectorError as exc:
-                return NotSent(f"no connection to Discord ({type(exc).__name__})", tuple(ids))
+                reason = f"no connection to Discord ({type(exc).__name__})"
+                return NotSent(reason, tuple(ids), unreachable=True)
             except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                 return Ambiguous(f"Discord did not answer ({type(exc).__name__})", tuple(ids))
             ids.append(str(data["id"]))

@@ -5,15 +5,21 @@ Thin by design: a handler builds a ``CommandContext`` from the update (moderator
 ``bot.telegram.moderators``), runs ``commands.carry.dispatch`` and the renderer in a worker
 thread (they read the database and may draw a chart), and hands the messages to
 ``bot.telegram.send``, the one send path, which the delivery service gets too
-(``delivery_sender``). Membership changes and group-to-supergroup migrations are recorded in
-``bot.chat_registry``. Long polling by default; webhook mode behind ``bot.telegram.webhook``.
+(``delivery_sender``). Replies take their slots from the process's send budget
+(``bot.delivery.pacing``, shared by every process on PostgreSQL) ahead of briefings, within the
+chat's window, and wait out flood control for up to ``REPLY_MAX_AGE`` seconds. Membership
+changes and group-to-supergroup migrations are recorded in ``bot.chat_registry``. Long polling
+by default; webhook mode behind ``bot.telegram.webhook``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,15 +34,19 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot.chat_registry import ACTIVE_STATUSES, ChatRegistry
+from bot.connection import Connection, describe
+from bot.delivery.pacing import Pacer
 from bot.delivery.sender import Sent
+from bot.metrics import REPLIES_LOST, SEND_SECONDS
 from bot.redact import quiet_url_loggers
 from bot.telegram.moderators import ModeratorCache
 from bot.telegram.order import PerChatUpdateProcessor
 from bot.telegram.send import PLATFORM, TelegramSend, TelegramSender
 from bot.telegram.webhook import WebhookServer, derived_secret, webhook_path
-from commands.carry import dispatch
+from commands.carry import dispatch, needs_moderator
 from commands.context import CommandContext
 from commands.layout import Message as OutMessage
 from commands.render import render
@@ -46,8 +56,9 @@ log = logging.getLogger(__name__)
 
 PUBLIC_API = "https://api.telegram.org/bot"
 COMMAND = "carry"
-ALLOWED_UPDATES = ("message", "channel_post", "my_chat_member")
+ALLOWED_UPDATES = ("message", "channel_post", "my_chat_member", "chat_member")
 CONCURRENT_UPDATES = 64  # handlers running at once (one per chat at a time)
+REPLY_MAX_AGE = 60.0  # seconds a reply keeps waiting out flood control, then it is reported
 # The command menu (setMyCommands) per language; English is the default for other languages.
 MENU = {
     "en": "Yen carry trade: rate gaps, unwind signal, charts, settings",
@@ -96,13 +107,25 @@ class TelegramConfig:
 class TelegramAdapter:
     """One bot token served by one ``Application``; ``start`` and ``stop`` from the runtime."""
 
-    def __init__(self, services: Services, config: TelegramConfig, registry: ChatRegistry) -> None:
+    def __init__(
+        self,
+        services: Services,
+        config: TelegramConfig,
+        registry: ChatRegistry,
+        pacer: Pacer | None = None,
+        *,
+        receive: bool = True,
+    ) -> None:
         self.services = services
         self.config = config
         self.registry = registry
+        self.pacer = pacer or Pacer()
+        self.receive = receive
+        self.connection = Connection("Telegram")
         self.moderators = ModeratorCache()
         self.application = self._build()
         self.outgoing = TelegramSend(self.application.bot, registry)
+        self.replies_lost = 0  # replies flood control (or an error) kept from the chat
         self._webhook: WebhookServer | None = None
 
     @classmethod
@@ -113,14 +136,25 @@ class TelegramAdapter:
         webhook_url: str | None = None,
         webhook_listen: str = "127.0.0.1",
         webhook_port: int = 8080,
+        pacer: Pacer | None = None,
+        receive: bool = True,
     ) -> TelegramAdapter | None:
-        """The adapter configured from the environment, or None without ``TELEGRAM_BOT_TOKEN``."""
+        """The adapter configured from the environment, or None without ``TELEGRAM_BOT_TOKEN``;
+        ``pacer`` is the process's send budget, shared with its delivery worker. Without
+        ``receive`` it only sends (``carrybot worker``): no polling, webhook or command menu."""
         config = TelegramConfig.from_env(
             webhook_url=webhook_url, webhook_listen=webhook_listen, webhook_port=webhook_port
         )
         if config is None:
             return None
-        return cls(services, config, ChatRegistry(services.settings.engine))
+        registry = ChatRegistry(services.settings.engine)
+        return cls(services, config, registry, pacer, receive=receive)
+
+    def describe(self) -> str:
+        """What this adapter does, for the start line."""
+        if not self.receive:
+            return "Telegram (sending only)"
+        return "Telegram (webhook)" if self.config.webhook_url else "Telegram (long polling)"
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -131,6 +165,8 @@ class TelegramAdapter:
             .base_url(self.config.base_url)
             .base_file_url(self.config.base_file_url)
             .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
+            .request(WatchedRequest(self.connection, connection_pool_size=256))
+            .get_updates_request(WatchedRequest(self.connection, connection_pool_size=1))
         )
         if self.config.webhook_url:
             builder = builder.updater(None)
@@ -146,6 +182,7 @@ class TelegramAdapter:
         app.add_handler(
             ChatMemberHandler(self._on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)
         )
+        app.add_handler(ChatMemberHandler(self._on_chat_member, ChatMemberHandler.CHAT_MEMBER))
         app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migrate))
         app.add_error_handler(self._on_error)
         return app
@@ -156,16 +193,23 @@ class TelegramAdapter:
         return self._webhook.port if self._webhook else None
 
     async def start(self) -> None:
-        """Log in (``getMe``), publish the command menu and start receiving updates."""
+        """Log in (``getMe``), publish the command menu and start receiving updates. Raises
+        when the Bot API cannot be reached (the runtime tries again) or rejects the token."""
         quiet_url_loggers()
         try:
             await self._start()
         except BaseException:
             await self.stop()
             raise
+        self.connection.up()
 
     async def _start(self) -> None:
         app = self.application
+        if not self.receive:
+            await app.bot.initialize()
+            log.info("Telegram: @%s sending deliveries (no updates received here)",
+                     app.bot.username)  # fmt: skip
+            return
         await app.initialize()
         await self._publish_menu()
         await app.start()
@@ -196,8 +240,12 @@ class TelegramAdapter:
     async def stop(self) -> None:
         """Stop receiving, finish the updates in hand, close connections."""
         app = self.application
+        if not self.receive:
+            await app.bot.shutdown()
+            return
         if app.updater is not None and app.updater.running:
-            await app.updater.stop()
+            with _LastConfirmation.quieted():
+                await app.updater.stop()
         if self._webhook is not None:
             await self._webhook.stop()
             self._webhook = None
@@ -218,6 +266,7 @@ class TelegramAdapter:
     # -- handlers ----------------------------------------------------------------------------
 
     async def _on_carry(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        received = time.monotonic()
         message = update.effective_message
         if message is None or message.text is None:
             return
@@ -226,16 +275,29 @@ class TelegramAdapter:
             chat_id=str(message.chat.id),
             user_id=str(_author_id(message)),
             user_name=_author_name(message),
-            is_moderator=await self.moderators.is_moderator(context.bot, message),
+            is_moderator=await self.moderators.is_moderator(
+                context.bot, message, look_up=needs_moderator(message.text)
+            ),
             locale=message.from_user.language_code if message.from_user else None,
             chat_title=message.chat.title or message.chat.full_name or "",
         )
         messages = await asyncio.to_thread(self._answer, message.text, ctx)
         private = message.chat.type == ChatType.PRIVATE
+        # Through the token's send budget, ahead of briefings; flood control is waited out
+        # while the command is younger than REPLY_MAX_AGE.
+        pacing = self.pacer.reply_pacing(PLATFORM, str(message.chat.id))
+        await pacing.next_request()
         outcome = await self.outgoing.send(
-            message.chat.id, messages, reply_to=None if private else message.message_id
+            message.chat.id,
+            messages,
+            reply_to=None if private else message.message_id,
+            pacing=pacing,
+            deadline=received + REPLY_MAX_AGE,
         )
+        SEND_SECONDS.labels(PLATFORM, "reply").observe(time.monotonic() - received)
         if not isinstance(outcome, Sent):
+            self.replies_lost += 1
+            REPLIES_LOST.labels(PLATFORM).inc()
             log.warning("Telegram: the reply to chat %s was not posted: %s",
                         message.chat.id, outcome.reason)  # fmt: skip
 
@@ -261,6 +323,12 @@ class TelegramAdapter:
         self.moderators.forget_chat(chat.id)
         log.info("Telegram: bot is now %s in %s chat %s", status, chat.type, chat.id)
 
+    async def _on_chat_member(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A member's status changed (promoted, demoted, left): their rights are asked anew."""
+        change = update.chat_member
+        if change is not None:
+            self.moderators.forget(change.chat.id, change.new_chat_member.user.id)
+
     async def _on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         if message is None:
@@ -279,13 +347,73 @@ class TelegramAdapter:
         log.error("Telegram update failed: %s", context.error, exc_info=context.error)
 
     def _on_polling_error(self, error: TelegramError) -> None:
-        log.warning("Telegram polling: %s", error)
+        # The request itself told the connection (WatchedRequest); the library retries.
+        log.debug("Telegram polling: %s", error)
 
     # -- deliveries --------------------------------------------------------------------------
 
     def delivery_sender(self) -> TelegramSender:
         """The delivery service's sender: briefings and alerts go the way replies go."""
         return TelegramSender(self.outgoing)
+
+
+class _LastConfirmation(logging.Filter):
+    """Stopping, python-telegram-bot confirms the updates it fetched with one more
+    ``getUpdates``; in an outage that fails with a traceback at ERROR. It becomes one WARNING
+    line saying what it means."""
+
+    LOGGER = "telegram.ext.Updater"
+    MARKER = "Error while calling `get_updates` one more time"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith(self.MARKER):
+            return True
+        error = record.exc_info[1] if record.exc_info else None
+        record.msg = (
+            "Telegram: the last updates could not be confirmed on the way out (%s); "
+            "Telegram may send them again at the next start"
+        )
+        record.args = (describe(error) if error is not None else "no answer",)
+        record.exc_info, record.exc_text = None, None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+    @classmethod
+    @contextlib.contextmanager
+    def quieted(cls) -> Iterator[None]:
+        logger, quiet = logging.getLogger(cls.LOGGER), cls()
+        logger.addFilter(quiet)
+        try:
+            yield
+        finally:
+            logger.removeFilter(quiet)
+
+
+class WatchedRequest(HTTPXRequest):
+    """python-telegram-bot's HTTP requests, telling the adapter's ``Connection`` whether the
+    Bot API answers (a request that fails on the way, a server error or a polling conflict
+    count as down; any other answer as up)."""
+
+    def __init__(self, connection: Connection, **options: Any) -> None:
+        super().__init__(**options)
+        self._connection = connection
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        try:
+            code, payload = await super().do_request(*args, **kwargs)
+        except TelegramError as exc:
+            self._connection.down(f"cannot reach the Bot API ({describe(exc)})")
+            raise
+        if code >= 500:
+            self._connection.down(f"the Bot API answers HTTP {code}")
+        elif code == 409:
+            self._connection.down(
+                "Conflict: another process polls with this token, or a webhook is set "
+                "(run one poller, or --telegram-webhook on every process)"
+            )
+        else:
+            self._connection.up()
+        return code, payload
 
 
 def _author_id(message: Message) -> int:

@@ -3,13 +3,17 @@
 Text goes as HTML; a message with an image goes through ``sendPhoto`` with the text as its
 caption, uploading a chart once and reusing the ``file_id`` Telegram returns (kept in the
 database by content hash, so every process reuses it; concurrent sends of a new chart wait for
-the first upload). Flood control (429) is waited out through the caller's ``Pacing`` (a reply
-sleeps; a delivery pauses the whole platform) up to ``max_retries`` times and ``max_wait``
-seconds; a group that became a supergroup (``ChatMigrated``) has its settings moved and the
+the first upload). Flood control (429) pauses the platform through the caller's ``Pacing`` and
+is waited out: a reply (given a ``deadline``) as long as it can go before it, a delivery up to
+``max_retries`` times and ``max_wait`` seconds; a group that became a supergroup (``ChatMigrated``) has its settings moved and the
 message goes to the new id; a chat that blocked or removed the bot (``Forbidden``) or took its
-right to post is disabled for deliveries. A network failure says whether the request can have
+right to post is disabled for deliveries. A photo Telegram refuses (a bad request that is not
+about the bot's rights, or too large) is sent as text instead, with the message's
+``image_note`` saying the chart is missing. A network failure says whether the request can have
 reached Telegram: a refused connection cannot; a timeout after sending can, and Telegram has no
-idempotency key. The result is one typed outcome (``bot.delivery.sender``).
+idempotency key. An answer the library cannot parse (not JSON, or not the object the method
+returns) is a failed send like the others: it may have been posted. The result is one typed
+outcome (``bot.delivery.sender``).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import replace
@@ -40,6 +45,7 @@ from bot.delivery.sender import (
     Sent,
     Target,
 )
+from bot.metrics import FLOOD_ERRORS
 from commands.layout import Message
 from commands.render import Format
 
@@ -110,18 +116,25 @@ class TelegramSend:
         *,
         reply_to: int | None = None,
         pacing: Pacing | None = None,
+        deadline: float | None = None,
     ) -> Outcome:
-        """Send ``messages`` in order (the first as a reply to ``reply_to``, if given)."""
+        """Send ``messages`` in order (the first as a reply to ``reply_to``, if given); with a
+        ``deadline`` (``time.monotonic()``), flood control is waited out until then."""
         pace = pacing or WaitOut()
         new = sorted({digest(m.image) for m in messages if m.image} - set(self._file_ids))
         # The first send of a chart uploads it; concurrent ones wait for its file id.
         async with contextlib.AsyncExitStack() as stack:
             for key in new:
                 await stack.enter_async_context(self._uploading.setdefault(key, asyncio.Lock()))
-            return await self._send_all(chat_id, messages, reply_to, pace)
+            return await self._send_all(chat_id, messages, reply_to, pace, deadline)
 
     async def _send_all(
-        self, chat_id: int | str, messages: Sequence[Message], reply_to: int | None, pace: Pacing
+        self,
+        chat_id: int | str,
+        messages: Sequence[Message],
+        reply_to: int | None,
+        pace: Pacing,
+        deadline: float | None,
     ) -> Outcome:
         posted: list[str] = []
         requests = 0
@@ -139,8 +152,13 @@ class TelegramSend:
                 except tg.RetryAfter as exc:
                     wait = retry_seconds(exc)
                     attempts += 1
+                    FLOOD_ERRORS.labels(PLATFORM).inc()
                     pace.flood(wait)
-                    if attempts > self.max_retries or wait > self.max_wait:
+                    if deadline is not None:
+                        give_up = time.monotonic() + wait >= deadline
+                    else:
+                        give_up = attempts > self.max_retries or wait > self.max_wait
+                    if give_up:
                         log.warning("flood control on chat %s: giving up (retry after %ss)",
                                     target, wait)  # fmt: skip
                         return RetryAfter(wait, "Telegram flood control", tuple(posted))
@@ -153,7 +171,16 @@ class TelegramSend:
                     )
                     target, quote = new_id, None
                 except tg.TelegramError as exc:
+                    if message.image is not None and _photo_refused(exc):
+                        log.warning("Telegram refused the chart for chat %s (%s); sending the "
+                                    "text without it", target, exc.message)  # fmt: skip
+                        message = without_image(message)
+                        continue
                     return _with_posted(await self._failure(target, exc), posted)
+                except Exception as exc:  # an answer python-telegram-bot could not make sense of
+                    log.error("Telegram's answer for chat %s could not be read: %r", target, exc)
+                    reason = f"Telegram's answer could not be read ({type(exc).__name__})"
+                    return _with_posted(Ambiguous(f"{reason}; it may have been posted"), posted)
             posted.append(str(sent.message_id))
         return Sent(tuple(posted))
 
@@ -168,10 +195,13 @@ class TelegramSend:
             log.error("Telegram refused a message to chat %s: %s", chat_id, exc)
             return BadRequest("Telegram refused the message (bad request)")
         log.error("sending to chat %s failed: %s", chat_id, exc)
+        if isinstance(exc.__cause__, ValueError):  # "Invalid server response": not JSON
+            return Ambiguous("Telegram's answer could not be read; it may have been posted")
         if not isinstance(exc, tg.NetworkError):
             return NotSent("Telegram answered with an error")
         if isinstance(exc.__cause__, _NOT_SENT):
-            return NotSent(f"no connection to Telegram ({type(exc.__cause__).__name__})")
+            reason = f"no connection to Telegram ({type(exc.__cause__).__name__})"
+            return NotSent(reason, unreachable=True)
         return Ambiguous(f"Telegram did not answer ({type(exc).__name__}); it may have been posted")
 
     async def _send_one(
@@ -246,6 +276,21 @@ class TelegramSender:
         chat = target.chat_id
         return await self._send.send(int(chat) if chat.lstrip("-").isdigit() else chat, messages,
                                      pacing=pacing)  # fmt: skip
+
+
+def without_image(message: Message) -> Message:
+    """The message as text alone, with its note that the image is missing."""
+    text = "\n\n".join(part for part in (message.text, message.image_note) if part)
+    return Message(text=text or message.image_note)
+
+
+def _photo_refused(exc: tg.TelegramError) -> bool:
+    """Telegram will not take this photo (but would take text): a bad request not about the
+    bot's rights, or an upload too large."""
+    text = exc.message.lower()
+    if isinstance(exc, tg.BadRequest):
+        return not any(marker in text for marker in _NO_RIGHTS)
+    return isinstance(exc, tg.NetworkError) and "entity too large" in text
 
 
 def _with_posted(outcome: Outcome, posted: list[str]) -> Outcome:

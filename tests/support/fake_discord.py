@@ -175,8 +175,10 @@ class FakeDiscord:
         *,
         heartbeat_interval: float = 0.25,
         interaction_deadline: float = INTERACTION_DEADLINE,
+        port: int = 0,
     ) -> None:
         self._token = token
+        self.port = port  # 0: any free port; a fixed one lets a test bring "Discord" back
         self.heartbeat_interval = heartbeat_interval
         self.interaction_deadline = interaction_deadline
         self.application_id = snowflake()
@@ -186,6 +188,8 @@ class FakeDiscord:
         self.calls: list[Call] = []
         self.commands: dict[str | None, list[dict[str, Any]]] = {}
         self.identified: list[dict[str, Any]] = []
+        self.resumed = 0  # RESUMEs accepted (after the connection dropped)
+        self._session_ids: set[str] = set()
         self.heartbeats = 0
         self.guild_created = asyncio.Event()
         self._faults: list[Fault] = []
@@ -193,24 +197,34 @@ class FakeDiscord:
         self._sessions: list[_Session] = []
         self._runner: web.AppRunner | None = None
         self._port = 0
+        self._closing = False
         self._changed = asyncio.Condition()
 
     # --- lifecycle ------------------------------------------------------------------------
 
     async def start(self) -> FakeDiscord:
+        """Serve (again, after ``stop``: sessions survive, so a client can resume)."""
+        self._changed = asyncio.Condition()  # on the loop that serves now
+        self.guild_created = asyncio.Event()
         app = web.Application(client_max_size=32 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", API + "/{tail:.*}", self._rest)
-        self._runner = web.AppRunner(app, access_log=None)
+        self._closing = False
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port, reuse_address=True)
         await site.start()
+        self._site = site
         server = site._server
         assert server is not None and server.sockets  # type: ignore[attr-defined]
         self._port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
         return self
 
     async def stop(self) -> None:
+        self._closing = True  # a client reconnecting meanwhile is turned away
+        server = getattr(getattr(self, "_site", None), "_server", None)
+        if server is not None:
+            server.close()  # stop listening first: "Discord" is gone, nothing reconnects
         for session in list(self._sessions):
             await session.ws.close(code=1001)
         if self._runner is not None:
@@ -401,6 +415,9 @@ class FakeDiscord:
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
+        if self._closing:
+            await ws.close(code=1001, message=b"Going away")
+            return ws
         if request.query.get("encoding", "json") != "json":
             await ws.close(code=4002, message=b"Decode error")
             return ws
@@ -430,15 +447,20 @@ class FakeDiscord:
             await session.send(0, self._ready(session), "READY")
             await session.send(0, self.guild.payload(), "GUILD_CREATE")
             self.guild_created.set()
-        elif op == 6:  # RESUME: this fake keeps no sessions, so ask for a fresh IDENTIFY
-            await session.send(9, False)
+        elif op == 6:  # RESUME: a session this fake started resumes; others must IDENTIFY
+            if (data or {}).get("session_id") in self._session_ids:
+                self.resumed += 1
+                session.seq = int((data or {}).get("seq") or 0)
+                await session.send(0, {}, "RESUMED")
+            else:
+                await session.send(9, False)
 
     def _ready(self, session: _Session) -> dict[str, Any]:
         return {
             "v": 10,
             "user": {**self.bot.payload(), "verified": True, "mfa_enabled": False, "flags": 0},
             "guilds": [{"id": self.guild.id, "unavailable": True}],
-            "session_id": secrets.token_hex(16),
+            "session_id": self._new_session(),
             "resume_gateway_url": self.gateway_url,
             "shard": session.shard,
             "application": {"id": self.application_id, "flags": 0},
@@ -448,6 +470,11 @@ class FakeDiscord:
             "user_settings": {},
             "geo_ordered_rtc_regions": [],
         }
+
+    def _new_session(self) -> str:
+        session_id = secrets.token_hex(16)
+        self._session_ids.add(session_id)
+        return session_id
 
     # --- REST -----------------------------------------------------------------------------
 

@@ -6,8 +6,9 @@ parameters in the query string, a form, a multipart body (uploads) or JSON, as t
 accepts them, and records every call. ``getUpdates`` long-polls (held until an update is queued or
 the timeout passes; ``offset`` confirms earlier updates). Faults are programmable per method and
 chat: flood control (429 with ``parameters.retry_after``), a blocked bot (403), a migrated group
-(400 with ``parameters.migrate_to_chat_id``). Replies are checked the way Telegram checks them:
-HTML parse mode must parse, text ≤ 4,096 and captions ≤ 1,024 characters after entity parsing.
+(400 with ``parameters.migrate_to_chat_id``), a garbled answer (any body and status). Replies are
+checked the way Telegram checks them: HTML parse mode must parse, text ≤ 4,096 and captions
+≤ 1,024 characters after entity parsing.
 """
 
 from __future__ import annotations
@@ -110,6 +111,7 @@ class Fault:
     description: str
     parameters: dict[str, Any] | None = None
     times: int | None = 1
+    raw: str | None = None  # answer this body as is (a garbled answer), not an error object
 
     def matches(self, method: str, chat_id: str | None) -> bool:
         return self.method == method and (self.chat_id is None or self.chat_id == chat_id)
@@ -145,6 +147,7 @@ class FakeBotAPI:
     faults: list[Fault] = field(default_factory=list)
     members: dict[tuple[str, str], str] = field(default_factory=dict)
     webhook: _Webhook = field(default_factory=_Webhook)
+    port: int = 0  # 0: any free port; a fixed one lets a test bring "Telegram" back after an outage
 
     def __post_init__(self) -> None:
         self.bot_id = int(self.token.split(":", 1)[0])
@@ -167,7 +170,7 @@ class FakeBotAPI:
             app, access_log=None, handle_signals=False, shutdown_timeout=0.1
         )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port, reuse_address=True)
         await site.start()
         self._port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         return self
@@ -249,6 +252,22 @@ class FakeBotAPI:
         """Make matching calls fail with a Bot API error."""
         key = None if chat_id is None else str(chat_id)
         self.faults.append(Fault(method, key, error_code, description, parameters, times))
+
+    def garble(
+        self,
+        method: str,
+        body: str,
+        *,
+        status: int = 200,
+        chat_id: int | str | None = None,
+        times: int | None = 1,
+        content_type: str = "application/json",
+    ) -> None:
+        """Answer matching calls with ``body`` as is: what a broken proxy or a truncated
+        response looks like (``{"ok": true}`` without a result, an HTML page, cut-off JSON)."""
+        key = None if chat_id is None else str(chat_id)
+        fault = Fault(method, key, status, content_type, None, times, raw=body)
+        self.faults.append(fault)
 
     def flood(self, chat_id: int | str, retry_after: int = 1, method: str = "sendMessage") -> None:
         """The next ``method`` to ``chat_id`` hits flood control."""
@@ -357,7 +376,12 @@ class FakeBotAPI:
                 fault.times -= 1
                 if fault.times <= 0:
                     self.faults.remove(fault)
-            response = _error(fault.error_code, fault.description, fault.parameters)
+            if fault.raw is not None:
+                response = web.Response(
+                    text=fault.raw, status=fault.error_code, content_type=fault.description
+                )
+            else:
+                response = _error(fault.error_code, fault.description, fault.parameters)
             return await self._record(method, params, files, response)
         if method == "getUpdates":
             # Recorded before holding, so a test sees the poll arrive.

@@ -199,6 +199,26 @@ def my_chat_member(
     }
 
 
+def chat_member(
+    chat: dict[str, Any],
+    member: dict[str, Any],
+    old_status: str,
+    new_status: str,
+    by: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Another member's status changed (promoted, demoted, left); sent to administrator bots
+    that ask for ``chat_member`` in ``allowed_updates``."""
+    return {
+        "chat_member": {
+            "chat": chat,
+            "from": by or user(),
+            "date": int(time.time()),
+            "old_chat_member": _chat_member(member, old_status),
+            "new_chat_member": _chat_member(member, new_status),
+        }
+    }
+
+
 def migrate_to(
     old: dict[str, Any], new_chat_id: int, sender: dict[str, Any] | None = None
 ) -> dict[str, Any]:
