@@ -126,6 +126,13 @@ def test_connects_and_syncs_the_carry_group_to_the_dev_guild(
     chart = {o["name"]: o for o in subcommands["chart"]["options"]}
     assert [c["value"] for c in chart["kind"]["choices"]] == ["gap", "pressure", "markets"]
     assert [c["value"] for c in chart["window"]["choices"]] == ["3m", "1y", "5y", "max"]
+    # Descriptions and choice names reach Discord in Japanese and Simplified Chinese too.
+    assert carry["description_localizations"]["ja"].startswith("円キャリートレード")
+    assert carry["description_localizations"]["zh-CN"].startswith("日元套息交易")
+    for option in carry["options"]:
+        localized = option.get("description_localizations") or {}
+        assert {"ja", "zh-CN"} <= set(localized), option["name"]
+    assert chart["kind"]["choices"][0]["name_localizations"]["ja"] == "金利差とドル円"
     whatif = {o["name"]: o for o in subcommands["whatif"]["options"]}
     assert list(whatif) == ["bank", "bp", "bank2", "bp2"]
     assert [o["required"] for o in whatif.values()] == [True, True, False, False]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import discord
@@ -11,9 +12,10 @@ from discord.http import Route
 
 from analytics.errors import CarrybotError
 from bot.discord.adapter import CarryClient, DiscordAdapter, shard_options, use_api_base
-from bot.discord.carry_group import LAYER_NAMES, CarryGroup, zone_choices
+from bot.discord.carry_group import HELP_TOPICS, LAYER_NAMES, CarryGroup, zone_choices
+from bot.discord.localizations import MAX_LENGTH, TEXTS, CarryTranslator
 from bot.discord.messages import pack
-from bot.discord.permissions import missing
+from bot.discord.permissions import missing, notice
 from commands.carry import registry
 from commands.layout import Message
 from commands.settings import LANGUAGES, parse_timezone
@@ -26,10 +28,6 @@ def carry_tree() -> tuple[app_commands.CommandTree[discord.Client], CarryGroup]:
     tree.add_command(group)
     return tree, group
 
-
-# Layer commands whose Discord subcommands are still to be added to bot/discord/carry_group.py
-# (issue 11: /carry markets, size, whatif and hikes). The test fails once one of them has its
-# subcommand, so this set shrinks to empty as they land.
 
 
 def test_every_layer_command_has_a_subcommand_with_the_same_arguments() -> None:
@@ -186,3 +184,52 @@ def test_missing_permissions_are_named_and_administrators_lack_none() -> None:
         "embed_links",
         "attach_files",
     ]
+
+
+# Choice names that are the words users type, the same in every language.
+COMMAND_WORDS = {"on", "off", "English", "日本語", "简体中文", *HELP_TOPICS}
+
+
+def test_every_description_and_choice_name_has_japanese_and_chinese() -> None:
+    _tree, group = carry_tree()
+    texts = [group.description]
+    for command in group.commands:
+        texts.append(command.description)
+        for param in command.parameters:
+            texts.append(param.description)
+            texts.extend(c.name for c in param.choices if c.name not in COMMAND_WORDS)
+    for text in texts:
+        assert set(TEXTS.get(text, {})) == {"ja", "zh"}, f"untranslated: {text!r}"
+        assert all(len(t) <= MAX_LENGTH for t in TEXTS[text].values()), text
+
+
+def test_the_translator_answers_discord_locales_and_leaves_others_in_english() -> None:
+    translator = CarryTranslator()
+
+    def ask(text: str, locale: discord.Locale) -> str | None:
+        context = app_commands.TranslationContext(
+            app_commands.TranslationContextLocation.command_description, None
+        )
+        return asyncio.run(translator.translate(app_commands.locale_str(text), locale, context))
+
+    assert ask("Today's briefing", discord.Locale.japanese) == "今日のブリーフィング"
+    assert ask("Today's briefing", discord.Locale.chinese) == "今日简报"
+    assert ask("Today's briefing", discord.Locale.french) is None
+    assert ask("chart", discord.Locale.japanese) is None  # a command word: never translated
+
+
+@pytest.mark.parametrize(
+    ("locale", "title", "name"),
+    [
+        ("en", "Briefings cannot be posted in #news yet", "Attach Files"),
+        ("ja", "#news にはまだブリーフィングを投稿できません", "ファイルを添付"),
+        ("zh", "暂时无法在 #news 发布简报", "附加文件"),
+    ],
+)
+def test_the_missing_permission_notice_speaks_the_chat_language(
+    locale: str, title: str, name: str
+) -> None:
+    message = notice(["attach_files", "embed_links"], "news", locale)
+    assert message.embed is not None
+    assert message.embed["title"] == title
+    assert name in message.embed["description"]

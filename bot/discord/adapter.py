@@ -45,6 +45,7 @@ from analytics.errors import CarrybotError
 from bot.chat_registry import ChatRegistry
 from bot.connection import Connection, describe
 from bot.discord.carry_group import CarryGroup
+from bot.discord.localizations import CarryTranslator
 from bot.discord.messages import Outgoing, pack
 from bot.discord.permissions import bot_permissions, missing, notice
 from bot.discord.send import DiscordSender
@@ -103,6 +104,7 @@ class CarryClient(discord.AutoShardedClient):
             return
         if self.adapter.api_base:
             await self.adapter.use_named_gateway(self.http)
+        await self.tree.set_translator(CarryTranslator())  # descriptions in ja and zh-CN too
         await self.adapter.sync_commands(self.tree)
 
     async def on_shard_connect(self, shard_id: int) -> None:
@@ -357,7 +359,7 @@ class DiscordAdapter:
             lacking = missing(bot_permissions(interaction))
             if lacking:
                 channel = getattr(interaction.channel, "name", "") or ""
-                messages = [*messages, notice(lacking, channel)]
+                messages = [*messages, notice(lacking, channel, reply.locale)]
         await self._send(interaction, pack(messages), reply.ephemeral, deferred)
 
     def _reply(self, words: list[str], ctx: CommandContext) -> tuple[Reply, list[Message]]:

@@ -11,18 +11,12 @@ from collections.abc import Sequence
 
 import discord
 
-from commands.layout import COLOUR_ERROR, Message
+from commands.layout import Message
+from commands.render import render
+from commands.reply import Reply
 
 # What a briefing needs: see the channel, post in it, show the embed, attach the chart.
 NEEDED = ("view_channel", "send_messages", "embed_links", "attach_files")
-
-# Discord's own names for them (the server settings screens use these words).
-LABELS = {
-    "view_channel": "View Channel",
-    "send_messages": "Send Messages",
-    "embed_links": "Embed Links",
-    "attach_files": "Attach Files",
-}
 
 
 def bot_permissions(interaction: discord.Interaction) -> discord.Permissions:
@@ -49,20 +43,15 @@ def missing(permissions: discord.Permissions) -> list[str]:
     return [name for name in NEEDED if not getattr(permissions, name)]
 
 
-def notice(lacking: Sequence[str], channel: str) -> Message:
-    """An embed naming what the bot lacks in ``channel`` and where a moderator grants it.
-
-    English only for now: the templates have no entry for this notice yet.
-    """
-    names = ", ".join(f"**{LABELS.get(code, code)}**" for code in lacking)
-    where = f"#{channel}" if channel else "this channel"
-    embed = {
-        "title": f"Briefings cannot be posted in {where} yet",
-        "description": (
-            f"carrybot is missing these permissions here: {names}. A moderator can grant them "
-            "to carrybot's role under Edit Channel → Permissions; until then the daily "
-            "briefing and its chart cannot be posted."
-        ),
-        "color": COLOUR_ERROR,
-    }
-    return Message(embed=embed)
+def notice(lacking: Sequence[str], channel: str, locale: str) -> Message:
+    """An embed naming what the bot lacks in ``channel`` and where a moderator grants it, in
+    the chat's language (Discord's own names for the permissions, as its settings screens show
+    them)."""
+    reply = Reply(
+        "missing_permissions",
+        {"lacking": list(lacking), "channel": channel},
+        ok=False,
+        locale=locale,
+    )
+    [message] = render(reply, "discord")
+    return message

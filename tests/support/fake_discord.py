@@ -617,6 +617,8 @@ class FakeDiscord:
                 "type": command.get("type", 1),
                 "name": command["name"],
                 "description": command.get("description", ""),
+                "name_localizations": command.get("name_localizations"),
+                "description_localizations": command.get("description_localizations"),
                 "options": command.get("options", []),
                 "default_member_permissions": command.get("default_member_permissions"),
                 "dm_permission": command.get("dm_permission", True),
@@ -796,6 +798,7 @@ def _validate_item(item: dict[str, Any], top: bool = False, kind: int = 0) -> li
     description = item.get("description", "")
     if not 1 <= len(description) <= 100:
         problems.append(f"{name}: description must be 1-100 characters")
+    problems.extend(_localization_problems(name, item))
     permissions = item.get("default_member_permissions") if top else None
     if permissions is not None and not str(permissions).isdigit():
         problems.append(f"{name}: default_member_permissions must be a string of digits")
@@ -830,6 +833,23 @@ def _validate_item(item: dict[str, Any], top: bool = False, kind: int = 0) -> li
         for choice in choices:
             if not 1 <= len(str(choice.get("name", ""))) <= 100:
                 problems.append(f"{option.get('name')}: choice name must be 1-100 characters")
+            problems.extend(_localization_problems(str(choice.get("name", "")), choice))
+    return problems
+
+
+# The client locales Discord accepts in ``*_localizations`` (a subset is enough for carrybot).
+LOCALES = {"en-US", "en-GB", "ja", "zh-CN", "zh-TW", "ko", "fr", "de", "es-ES", "pt-BR", "ru"}
+
+
+def _localization_problems(name: str, item: dict[str, Any]) -> list[str]:
+    """Discord refuses an unknown locale key and a localized text outside 1-100 characters."""
+    problems = []
+    for key in ("name_localizations", "description_localizations"):
+        for locale, text in (item.get(key) or {}).items():
+            if locale not in LOCALES:
+                problems.append(f"{name}: {key} has an unknown locale {locale!r}")
+            elif not 1 <= len(str(text)) <= 100:
+                problems.append(f"{name}: {key}[{locale}] must be 1-100 characters")
     return problems
 
 
