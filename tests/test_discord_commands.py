@@ -29,7 +29,6 @@ def carry_tree() -> tuple[app_commands.CommandTree[discord.Client], CarryGroup]:
     return tree, group
 
 
-
 def test_every_layer_command_has_a_subcommand_with_the_same_arguments() -> None:
     _tree, group = carry_tree()
     subcommands = {c.name: c for c in group.commands}
