@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import signal
@@ -48,6 +49,9 @@ progress_log = logging.getLogger(f"{__name__}.progress")  # each request of a re
 TOKEN_VARIABLES = ("TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN")
 SECRET_VARIABLES = (*TOKEN_VARIABLES, "TELEGRAM_WEBHOOK_SECRET")
 DEFAULT_REFRESH_MINUTES = 60.0  # the CLI's --refresh-minutes default is the same
+# One refresh's time budget, shared by every request of every source (a host that accepts
+# connections and never answers costs at most this); a refresh never runs into the next one.
+REFRESH_BUDGET = 600.0
 BACKGROUND_GRACE = 10.0  # seconds background jobs get to finish after a stop signal
 STOP_TIMEOUT = 15.0  # seconds an adapter gets to close its connections
 OPERATOR_LOGGERS = ("bot.runtime", "bot.connection")  # shown at INFO without -v
@@ -461,10 +465,14 @@ async def refresh_loop(
     stop: asyncio.Event,
     halt: threading.Event,
     fetch: Callable[..., Any] = refresh,
+    budget: float | None = None,
 ) -> None:
-    """Refresh the sources now and then every ``interval`` seconds until ``stop``. A failing
-    source is named at WARNING once an hour (``SourceWarnings``); each source's last good fetch
-    is kept in the store's meta table, where ``/metrics`` of every process reads it."""
+    """Refresh the sources now and then every ``interval`` seconds until ``stop``, each refresh
+    within ``budget`` seconds (default: the interval, at most ``REFRESH_BUDGET``), the sources
+    side by side. A failing source is named at WARNING once an hour (``SourceWarnings``); each
+    source's last good fetch is kept in the store's meta table, where ``/metrics`` of every
+    process reads it."""
+    allowed = budget if budget is not None else min(interval, REFRESH_BUDGET)
 
     def progress(source: str, message: str) -> None:
         if halt.is_set():
@@ -474,7 +482,12 @@ async def refresh_loop(
     warnings = SourceWarnings(interval)
     while not stop.is_set():
         try:
-            results = await in_daemon_thread(lambda: fetch(store, SOURCE_NAMES, progress=progress))
+            deadline = time.monotonic() + allowed
+            results = await in_daemon_thread(
+                functools.partial(
+                    fetch, store, SOURCE_NAMES, progress=progress, deadline=deadline, parallel=True
+                )
+            )
         except _Halted:
             return
         except Exception:

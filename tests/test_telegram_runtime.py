@@ -8,13 +8,14 @@ import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from analytics.errors import CarrybotError
-from analytics.refresh import SourceResult
+from analytics.refresh import SourceResult, refresh
 from bot import cli, runtime
 from bot.telegram.adapter import TelegramAdapter
 from tests.support import telegram_updates as tu
@@ -173,7 +174,7 @@ def test_refresh_loop_refreshes_now_and_every_interval_then_warms_the_snapshot()
     async def main() -> None:
         stop = asyncio.Event()
 
-        def fetch(store: object, names: object, *, progress: Any) -> list[SourceResult]:
+        def fetch(store: object, names: object, *, progress: Any, **_: Any) -> list[SourceResult]:
             calls.append(0.0)
             progress("fred", "DGS2 …")
             if len(calls) >= 3:
@@ -200,7 +201,7 @@ def test_refresh_loop_stops_between_requests_when_halted() -> None:
     halt = threading.Event()
     reached: list[str] = []
 
-    def fetch(store: object, names: object, *, progress: Any) -> list[SourceResult]:
+    def fetch(store: object, names: object, *, progress: Any, **_: Any) -> list[SourceResult]:
         progress("fred", "first request …")
         reached.append("first")
         halt.set()
@@ -215,6 +216,40 @@ def test_refresh_loop_stops_between_requests_when_halted() -> None:
 
     asyncio.run(main())
     assert reached == ["first"]
+
+
+def test_a_source_host_that_never_answers_costs_the_refresh_loop_at_most_its_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from analytics.refresh import SOURCE_NAMES
+    from analytics.seed import open_seeded_store
+    from tests.support.http_server import SilentServer
+
+    store = open_seeded_store(f"sqlite:///{tmp_path / 'loop.sqlite3'}")
+    services: Any = type("S", (), {"snapshots": StubSnapshots()})()
+    took: list[float] = []
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+
+        def timed(*args: Any, **kwargs: Any) -> list[SourceResult]:
+            started = time.monotonic()
+            results = refresh(*args, **kwargs)
+            took.append(time.monotonic() - started)
+            loop.call_soon_threadsafe(stop.set)
+            return results
+
+        await asyncio.wait_for(
+            runtime.refresh_loop(store, services, 3600, stop, threading.Event(), timed, 1.5), 30
+        )
+
+    with SilentServer() as silent:
+        for name in SOURCE_NAMES:
+            monkeypatch.setenv(f"CARRYBOT_{name.upper()}_URL", silent.url)
+        asyncio.run(main())
+    store.engine.dispose()
+    assert len(took) == 1 and took[0] < 4.0  # the budget plus the refresh's grace for threads
 
 
 def test_carrybot_run_answers_carry_in_a_group_and_stops_on_sigterm(tmp_path: Path) -> None:
