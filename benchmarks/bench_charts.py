@@ -73,7 +73,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as workdir:
         engine = open_database(f"sqlite:///{Path(workdir) / 'bench.sqlite3'}")
-        provider = SnapshotProvider(lambda: (snapshot, frame), make_chart)
+        provider = SnapshotProvider(lambda: (snapshot, frame, computation), make_chart)
         services = Services(SettingsStore(engine), provider)
         ctx = CommandContext("console", "bench", "bench", "bench", True, now=datetime.now(UTC))
         for kind, window in CHARTS:

@@ -19,7 +19,7 @@ from commands.layout import TELEGRAM_CAPTION, size
 from commands.render import render, render_text
 from commands.services import Services, SnapshotProvider
 from commands.settings import SettingsStore
-from tests.support import realdata
+from tests.support import realdata, yahoo
 from tests.support.chat import MakeContext
 
 TODAY = date(2026, 11, 2)  # a Monday: the last close in the files is Friday 30 Oct 2026
@@ -30,7 +30,7 @@ RISK = ("eq.nikkei225", "eq.sp500", "crypto.btcusd")
 def _services(tmp_path: Path, obs: pd.DataFrame, computation: pipeline.Computation) -> Services:
     snapshot = build_snapshot(obs, TODAY, computation=computation)
     frame = chart_frame(computation, obs)
-    provider = SnapshotProvider(lambda: (snapshot, frame), make_chart)
+    provider = SnapshotProvider(lambda: (snapshot, frame, computation), make_chart)
     return Services(SettingsStore(open_database(f"sqlite:///{tmp_path / 'c.sqlite3'}")), provider)
 
 
@@ -38,7 +38,7 @@ def _services(tmp_path: Path, obs: pd.DataFrame, computation: pipeline.Computati
 def live(tmp_path: Path) -> Iterator[Services]:
     """What the bot has after a refresh: every real file FRED, MoF, the ECB … publish."""
     obs = realdata.observations()
-    obs = obs[obs["source"] != "yahoo-test-fixture"]
+    obs = obs[obs["source"] != yahoo.SOURCE]
     services = _services(tmp_path, obs, realdata.computation(END))
     yield services
     services.settings.engine.dispose()

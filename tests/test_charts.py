@@ -19,10 +19,9 @@ from matplotlib.lines import Line2D
 from analytics import charts
 from analytics.chart_data import chart_frame, pressure_points
 from commands.chart_cmds import chart_window
-from tests.support import realdata
+from tests.support import realdata, yahoo
 
 END = "2026-10-30"  # the last market close in the files (the ECB cross)
-YAHOO = "yahoo-test-fixture"
 ALL_RATES = (
     "h10",
     "ecb",
@@ -36,7 +35,7 @@ ALL_RATES = (
 def daily() -> pd.DataFrame:
     """The chart frame on what the bot reads: FRED's Nikkei copies have a 2020–2025 hole."""
     obs = realdata.observations()
-    return chart_frame(realdata.computation(END), obs[obs["source"] != YAHOO])
+    return chart_frame(realdata.computation(END), obs[obs["source"] != yahoo.SOURCE])
 
 
 @pytest.fixture(scope="module")

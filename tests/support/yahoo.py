@@ -18,6 +18,7 @@ from tests.support.paths import raw_path
 
 NAME = "N225_yahoo_2006-2026.csv"
 SERIES = "eq.nikkei225"
+SOURCE = "yfinance"  # the source column of the capture's rows: a test fixture, never read by the bot
 
 
 def nikkei_closes() -> pd.DataFrame:
@@ -29,7 +30,7 @@ def nikkei_closes() -> pd.DataFrame:
     days = [row["Date"] for row in rows]
     closes = [round(float(row["Close"]), 2) for row in rows]
     obs = observations.frame([SERIES] * len(days), days, closes)
-    return obs.assign(source="yfinance")  # a test fixture, never a source the bot reads
+    return obs.assign(source=SOURCE)
 
 
 def write_fred_nikkei(path: Path, start: str = "2020-03-28", end: str = "2025-11-30") -> Path:
