@@ -18,7 +18,8 @@ from tests.support.paths import raw_path
 
 NAME = "N225_yahoo_2006-2026.csv"
 SERIES = "eq.nikkei225"
-SOURCE = "yfinance"  # the source column of the capture's rows: a test fixture, never read by the bot
+# The source column of the capture's rows: a test fixture, never a source the bot reads.
+SOURCE = "yfinance"
 
 
 def nikkei_closes() -> pd.DataFrame:
