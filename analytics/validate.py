@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 
@@ -52,6 +52,20 @@ def parse_number(source: str, text: str, where: str) -> float:
         return float(text.strip().replace(",", ""))
     except ValueError:
         raise ValidationError(source, f"non-numeric value {text.strip()!r} at {where}") from None
+
+
+def parse_iso_or_us_date(source: str, text: str, line: int) -> date:
+    """Parse ``YYYY-MM-DD`` (every download) or ``MM/DD/YYYY`` (a copy re-saved by a spreadsheet,
+    or Cboe's own layout), or raise naming the line and both layouts."""
+    for layout in ("%Y-%m-%d", "%m/%d/%Y"):
+        try:
+            return datetime.strptime(text, layout).date()
+        except ValueError:
+            continue
+    raise ValidationError(
+        source,
+        f"line {line}: {text!r} is not a date (YYYY-MM-DD or MM/DD/YYYY; truncated or malformed?)",
+    )
 
 
 def check_observations(source: str, obs: pd.DataFrame, today: date | None = None) -> None:

@@ -8,13 +8,13 @@ intraday spikes can be quote artefacts). The history file is read from a folder 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import pandas as pd
 
 from analytics import observations
 from analytics.errors import ValidationError
-from analytics.validate import parse_number, reject_non_data, require_columns
+from analytics.validate import parse_iso_or_us_date, parse_number, reject_non_data, require_columns
 
 NAME = "cboe"
 SERIES_ID = "vix"
@@ -41,17 +41,8 @@ def parse_history(body: bytes) -> pd.DataFrame:
         close = fields[at_close].strip()
         if not close:
             continue
-        dates.append(_parse_date(fields[at_date].strip(), number))
+        dates.append(parse_iso_or_us_date(NAME, fields[at_date].strip(), number))
         values.append(parse_number(NAME, close, f"CLOSE line {number}"))
     if not dates:
         raise ValidationError(NAME, "the file has a header but no closes")
     return observations.frame([SERIES_ID] * len(dates), dates, values)
-
-
-def _parse_date(text: str, line: int) -> date:
-    for layout in ("%Y-%m-%d", "%m/%d/%Y"):
-        try:
-            return datetime.strptime(text, layout).date()
-        except ValueError:
-            continue
-    raise ValidationError(NAME, f"line {line}: {text!r} is not a date (MM/DD/YYYY or YYYY-MM-DD)")

@@ -11,7 +11,7 @@ clients and mixed-frequency multi-series downloads are not documented.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pandas as pd
 
@@ -19,7 +19,7 @@ from analytics import observations
 from analytics.config import base_url
 from analytics.errors import ValidationError
 from analytics.sources.base import Request
-from analytics.validate import parse_number, reject_cut_off, reject_non_data
+from analytics.validate import parse_iso_or_us_date, parse_number, reject_cut_off, reject_non_data
 
 NAME = "fred"
 PATH = "/graph/fredgraph.csv"
@@ -114,7 +114,7 @@ def parse_columns(body: bytes) -> tuple[list[date], dict[str, list[float | None]
                 f"line {number} has {len(fields)} fields, the header {len(header)}: "
                 f"the file looks truncated ({line[:40]!r})",
             )
-        dates.append(_parse_date(fields[0].strip(), number))
+        dates.append(parse_iso_or_us_date(NAME, fields[0].strip(), number))
         for code, text in zip(codes, fields[1:], strict=True):
             text = text.strip()
             columns[code].append(
@@ -123,13 +123,3 @@ def parse_columns(body: bytes) -> tuple[list[date], dict[str, list[float | None]
     if not dates:
         raise ValidationError(NAME, "the file has a header but no observations")
     return dates, columns
-
-
-def _parse_date(text: str, line: int) -> date:
-    # ISO in every FRED download; M/D/YYYY only in copies re-saved by a spreadsheet.
-    for fmt in ("%Y-%m-%d", "%m/%d/%Y"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValidationError(NAME, f"line {line}: {text!r} is not a date (truncated or malformed)")
