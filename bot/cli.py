@@ -19,6 +19,9 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from analytics.refresh import SourceResult
+    from analytics.store import ObservationStore
+    from commands.reply import Reply
+    from commands.services import Services
 
 from bot.cli_args import (
     Parser,
@@ -363,21 +366,21 @@ def _summary(results: list[SourceResult]) -> str:
 def cmd_brief(args: argparse.Namespace) -> int:
     """Render the briefing as plain text in the terminal."""
     from analytics.seed import open_seeded_store
-    from bot.brief_refresh import refresh_before_brief
     from commands.carry import make_services
     from commands.render import render_text
     from commands.services import NoData
-    from commands.snapshot_cmds import briefing
 
     store = open_seeded_store()
     today = date.today()
     day = args.date or today
     if day == today and not args.offline:
+        from bot.brief_refresh import refresh_before_brief
+
         note = refresh_before_brief(store, today, args.budget, args.lang)
         if note is not None:
             print(render_text(note) + "\n")
     services = make_services(store, today=lambda: day)
-    print(render_text(briefing(services, args.lang)))
+    print(render_text(brief_reply(store, services, day, args.lang, cached=not args.chart)))
     if args.chart:
         try:
             chart = services.snapshots.chart("gap", "1y")
@@ -387,6 +390,33 @@ def cmd_brief(args: argparse.Namespace) -> int:
         write_output(args.chart, chart.png)
         print(f"\nChart written to {args.chart}")
     return 0
+
+
+def brief_reply(
+    store: ObservationStore, services: Services, day: date, language: str, cached: bool
+) -> Reply:
+    """The briefing of ``day``: from the snapshot cache when the data, the day and the analytics
+    code are those of an earlier run (``bot/snapshot_cache.py``), else computed (and kept)."""
+    from analytics.storage.errors import DatabaseError
+    from analytics.storage.location import home_dir
+    from bot.snapshot_cache import FOLDER, SnapshotCache, cache_key
+    from commands.carry import store_fingerprint
+    from commands.snapshot_cmds import briefing, briefing_of
+
+    try:
+        cache = SnapshotCache(home_dir() / FOLDER) if cached else None
+    except DatabaseError:  # no writable data directory: the briefing goes uncached
+        cache = None
+    if cache is None:
+        return briefing(services, language)
+    key = cache_key(store_fingerprint(store, lambda: day)(), day)
+    snapshot = cache.load(key)
+    if snapshot is not None:
+        return briefing_of(snapshot, language)
+    reply = briefing(services, language)
+    if reply.ok:  # computed: the provider holds the snapshot
+        cache.save(key, services.snapshots.current().snapshot)
+    return reply
 
 
 def cmd_chat(args: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from analytics.snapshot import Snapshot
 from commands.registry import Command, Invocation
 from commands.reply import Reply
 from commands.services import NoData, Services
@@ -42,7 +43,12 @@ def briefing(services: Services, language: str = "en") -> Reply:
         current = services.snapshots.current()
     except NoData:
         return Reply.error("no_data", language)
-    return Reply("brief", {"v": view(current.snapshot)}, locale=language)
+    return briefing_of(current.snapshot, language)
+
+
+def briefing_of(snapshot: Snapshot, language: str = "en") -> Reply:
+    """The daily briefing of one computed snapshot."""
+    return Reply("brief", {"v": view(snapshot)}, locale=language)
 
 
 COMMANDS = (
