@@ -204,7 +204,7 @@ def test_a_past_briefing_names_the_meetings_and_the_single_fed_target_of_then(
     assert main(["brief", "--date", "2006-08-01"]) == 0
     text = capsys.readouterr().out
     assert "policy rates 500 bp (Fed 5.25% and BoJ 0.25%)" in text
-    assert "Next: FOMC 8 Aug 2006 (date unchecked) and BoJ 11 Aug 2006 (date unchecked)." in text
+    assert "Next: FOMC 8 Aug 2006 and BoJ 11 Aug 2006." in text
     assert "the BoJ decision table." in text  # one table could not be checked: the BoJ's
     text = explain_on(date(2006, 8, 1))
     assert "The Fed's target is 5.25%, set on 29 Jun 2006." in text
