@@ -121,6 +121,22 @@ def environment(fmt: Format, language: str) -> Environment:
     return env
 
 
+def warm_up(fmt: Format) -> int:
+    """Build the format's environment in every language and load each template once (returns
+    how many). An adapter calls it before it takes updates: otherwise the first replies of a
+    burst compile the same templates side by side, one worker thread each, and the event loop
+    starved meanwhile sends the paced requests late and bunched."""
+    from commands.settings import LANGUAGES
+
+    loaded = 0
+    for language in LANGUAGES:
+        env = environment(fmt, language)
+        for name in env.list_templates(filter_func=lambda name: name.endswith(".j2")):
+            env.get_template(name)
+            loaded += 1
+    return loaded
+
+
 def render(reply: Reply, fmt: Format, locale: str | None = None) -> list[Message]:
     """The reply as messages within the platform's limits (``locale`` defaults to the reply's).
 

@@ -12,6 +12,7 @@ from bot.delivery.pacing import (
     DELIVERY,
     DISCORD,
     REPLY,
+    SAFETY,
     TELEGRAM,
     Pacer,
     PlatformLimits,
@@ -47,7 +48,7 @@ def acquire_times(bucket: TokenBucket, clock: FakeTime, n: int) -> list[float]:
 
 def test_the_platform_rate_is_kept_and_no_second_holds_more() -> None:
     clock = FakeTime()
-    rate = 30 * 0.95  # what the pacer allows itself of Telegram's 30 a second
+    rate = 30 * SAFETY  # what the pacer allows itself of Telegram's 30 a second
     bucket = TokenBucket(rate, clock=clock, sleep=clock.sleep)
     times = acquire_times(bucket, clock, 300)
     assert (299 - 0.25) / rate - 1e-6 <= times[-1] - times[0] <= 299 / rate + 1e-6
@@ -95,12 +96,12 @@ def test_chat_windows_follow_each_platform() -> None:
     assert pacer.chat_ready_at("telegram", "-100999") == clock.now  # other chats unaffected
     pacer.take_chat("telegram", "4242")
     assert pacer.chat_ready_at("telegram", "4242") == clock.now + 1
-    assert pacer.rate("telegram") == 30 * 0.95
-    assert pacer.rate("discord") == 50 * 0.95
+    assert pacer.rate("telegram") == 30 * SAFETY
+    assert pacer.rate("discord") == 50 * SAFETY
 
 
 FAST = {"telegram": PlatformLimits(per_second=200.0, group=(20, 60.0), private=(1, 1.0))}
-INTERVAL = 1 / (200.0 * 0.95)
+INTERVAL = 1 / (200.0 * SAFETY)
 SLOW = {"telegram": PlatformLimits(per_second=20.0, group=(20, 60.0), private=(1, 1.0))}
 
 
@@ -163,7 +164,7 @@ def test_a_waiter_that_gives_up_does_not_take_a_slot() -> None:
         return [await first, second]
 
     first, second = asyncio.run(main())
-    assert second - first == pytest.approx(1 / (20.0 * 0.95))  # the very next slot
+    assert second - first == pytest.approx(1 / (20.0 * SAFETY))  # the very next slot
 
 
 def test_a_reply_waits_for_its_chat_window() -> None:

@@ -6,8 +6,10 @@ import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
+from jinja2 import Environment
 
 from commands.carry import dispatch
 from commands.context import CommandContext
@@ -26,7 +28,7 @@ from commands.layout import (
     size,
     split,
 )
-from commands.render import render
+from commands.render import Format, environment, render, template_cache, warm_up
 from commands.reply import Reply
 from commands.services import Services
 from tests.support.chat import MakeContext, make_services
@@ -332,3 +334,29 @@ def test_compiled_templates_are_cached_on_disk_and_a_bad_cache_is_ignored(tmp_pa
     not_a_directory = tmp_path / "file"
     not_a_directory.write_text("x")
     assert env(not_a_directory).get_template("replies/help.j2") is not None
+
+
+@pytest.mark.parametrize("fmt", ["telegram_html", "discord"])
+def test_after_the_warm_up_a_reply_compiles_no_template(
+    fmt: Format, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """An adapter warms up before its first update, so a burst of first replies does not
+    compile the same templates in every worker thread at once."""
+    monkeypatch.setenv("CARRYBOT_HOME", str(tmp_path))  # no bytecode cache from earlier runs
+    environment.cache_clear()
+    template_cache.cache_clear()
+    assert warm_up(fmt) > 50
+    compiled: list[str] = []
+    original = Environment.compile
+
+    def counting(self: Environment, source: str, name: str | None = None, *a: Any, **k: Any) -> Any:
+        compiled.append(name or "?")
+        return original(self, source, name, *a, **k)
+
+    monkeypatch.setattr(Environment, "compile", counting)
+    for language in ("en", "ja", "zh"):
+        for reply in (Reply("help", {}, locale=language), Reply.error("no_data", language)):
+            assert render(reply, fmt)
+    assert compiled == []
+    environment.cache_clear()
+    template_cache.cache_clear()

@@ -87,6 +87,29 @@ def test_carry_in_a_group_is_answered_in_html_as_a_reply(services: Services) -> 
     run(services, scenario)
 
 
+def test_the_templates_are_loaded_before_the_first_update_is_taken(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.telegram.adapter as adapter_module
+
+    events: list[str] = []
+    warm_up = adapter_module.warm_up
+
+    def recorded(fmt: Any) -> int:
+        events.append(f"warm_up {fmt}")
+        return warm_up(fmt)
+
+    monkeypatch.setattr(adapter_module, "warm_up", recorded)
+
+    async def scenario(api: FakeBotAPI, adapter: Any) -> None:
+        await api.push(tu.group_command("/carry", GROUP, MEMBER))
+        await api.wait_sent(GROUP["id"])
+        events.append("answered")
+
+    run(services, scenario)
+    assert events == ["warm_up telegram_html", "answered"]  # during start, before any update
+
+
 def test_carry_addressed_to_another_bot_is_ignored(services: Services) -> None:
     async def scenario(api: FakeBotAPI, adapter: Any) -> None:
         await api.push(tu.group_command("/carry@some_other_bot", GROUP, MEMBER))

@@ -53,7 +53,7 @@ from commands.carry import dispatch
 from commands.context import CommandContext
 from commands.formatting import normalise_language
 from commands.permissions import moderator_rule
-from commands.render import Format, Message, render
+from commands.render import Format, Message, render, warm_up
 from commands.reply import Reply
 from commands.services import Services
 
@@ -104,6 +104,7 @@ class CarryClient(discord.AutoShardedClient):
             return
         if self.adapter.api_base:
             await self.adapter.use_named_gateway(self.http)
+        await asyncio.to_thread(warm_up, FORMAT)  # templates loaded before the first command
         await self.tree.set_translator(CarryTranslator())  # descriptions in ja and zh-CN too
         await self.adapter.sync_commands(self.tree)
 

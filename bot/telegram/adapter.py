@@ -49,7 +49,7 @@ from bot.telegram.webhook import WebhookServer, derived_secret, webhook_path
 from commands.carry import dispatch, needs_moderator
 from commands.context import CommandContext
 from commands.layout import Message as OutMessage
-from commands.render import render
+from commands.render import render, warm_up
 from commands.services import Services
 
 log = logging.getLogger(__name__)
@@ -211,6 +211,7 @@ class TelegramAdapter:
                      app.bot.username)  # fmt: skip
             return
         await app.initialize()
+        await asyncio.to_thread(warm_up, "telegram_html")  # before the first update
         await self._publish_menu()
         await app.start()
         if self.config.webhook_url:

@@ -115,7 +115,7 @@ async def burst(
             lookups=len(api.calls_to("getChatMember")),
             accepted=accepted,
             latencies=latencies,
-            busiest_second=busiest(accepted),
+            busiest_second=busiest(api.admitted),
             lost=adapter.replies_lost,
         )
 

@@ -47,6 +47,9 @@ class LimitedBotAPI(FakeBotAPI):
     def __post_init__(self) -> None:
         super().__post_init__()
         self._accepted: deque[float] = deque()
+        # When the limiter let each send through, on its own clock (a call's ``at`` comes later,
+        # once its body is read, so a slow read would shift it off the instant that counted).
+        self.admitted: list[float] = []
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -64,6 +67,7 @@ class LimitedBotAPI(FakeBotAPI):
                 )
                 return await self._record(method, params, files, response)
             self._accepted.append(now)
+            self.admitted.append(now)
         delay = self.latency
         if self.chat_latency:
             params, _ = await _read_params(request)

@@ -26,7 +26,7 @@ from sqlalchemy import Engine, func, select
 
 from analytics.storage.schema import deliveries_table
 from bot.chat_registry import ChatRegistry
-from bot.delivery.pacing import Pacer, PlatformLimits
+from bot.delivery.pacing import SAFETY, Pacer, PlatformLimits
 from bot.delivery.queue import DeliveryQueue
 from bot.delivery.render import DeliveryRenderer
 from bot.delivery.scheduler import Scheduler, Subscriptions, reading_from
@@ -106,7 +106,7 @@ async def run_telegram_worker(
     base_url: str,
     *,
     rate: float,
-    safety: float = 0.95,
+    safety: float = SAFETY,
     concurrency: int = 16,
     config: WorkerConfig | None = None,
     token: str = TOKEN,
