@@ -9,18 +9,16 @@ futures only (``CAVEAT``), not swaps, loans or balance sheets.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from importlib import resources
 
 import numpy as np
 import pandas as pd
 
 from analytics import horizons, positioning
+from analytics.data_tables import csv_rows, package_text
 from analytics.series import spec
 
 TABLE_NAME = "carry_size.csv"
@@ -135,18 +133,9 @@ class MeasuredSize:
 
 def parse_table(text: str, name: str = TABLE_NAME) -> SizeTable:
     """Estimates from the CSV text (``#`` lines are comments); ValueError names the bad line."""
-    lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1)]
-    kept = [(n, line) for n, line in lines if line.strip() and not line.lstrip().startswith("#")]
-    if not kept:
-        raise ValueError(f"{name} is empty")
-    reader = csv.DictReader(io.StringIO("\n".join(line for _, line in kept)))
-    if reader.fieldnames != COLUMNS:
-        raise ValueError(f"{name} header is {reader.fieldnames}; expected {COLUMNS}")
     estimates: list[Estimate] = []
-    for (number, _), row in zip(kept[1:], reader, strict=True):
+    for number, row in csv_rows(text, COLUMNS, name):
         where = f"{name} line {number}"
-        if None in row or any(row[c] is None for c in COLUMNS):
-            raise ValueError(f"{where} does not have {len(COLUMNS)} fields")
         estimate = _estimate(row, where)
         if any(e.key == estimate.key for e in estimates):
             raise ValueError(f"{where}: key {estimate.key!r} appears twice")
@@ -160,8 +149,7 @@ def parse_table(text: str, name: str = TABLE_NAME) -> SizeTable:
 @cache
 def table() -> SizeTable:
     """The estimates in the package (read once)."""
-    text = resources.files("analytics").joinpath("data", TABLE_NAME).read_text(encoding="utf-8")
-    return parse_table(text)
+    return parse_table(package_text(TABLE_NAME))
 
 
 def measured(obs: pd.DataFrame, day: date, usdjpy: pd.Series) -> MeasuredSize | None:

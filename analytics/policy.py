@@ -16,17 +16,14 @@ consecutive observations absorbs all of that and still catches a 25 bp move.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
-from importlib import resources
 
 import numpy as np
 import pandas as pd
 
+from analytics.data_tables import csv_rows, package_text
 from analytics.notes import PolicyTableDisagrees
 
 BANKS = ("fed", "boj")
@@ -101,7 +98,7 @@ class Standing:
 def parse_table(text: str, name: str = "policy table") -> tuple[Decision, ...]:
     """Decisions from a table's CSV text, oldest first; ValueError names the bad line."""
     decisions_: list[Decision] = []
-    for line, row in _csv_rows(text, TABLE_COLUMNS, name):
+    for line, row in csv_rows(text, TABLE_COLUMNS, name, required=TABLE_COLUMNS[:-1]):
         where = f"{name} line {line}"
         try:
             decision = Decision(
@@ -130,13 +127,13 @@ def table(bank: str) -> tuple[Decision, ...]:
     """Every row of a bank's table, whatever its status (loaded once, on first use)."""
     _check_bank(bank)
     name = f"policy_{bank}.csv"
-    return parse_table(_resource(name), name)
+    return parse_table(package_text(name), name)
 
 
 def parse_meetings(text: str, name: str = "meetings") -> tuple[Meeting, ...]:
     """Scheduled meetings from CSV text (``#`` lines are provenance comments), sorted by date."""
     meetings_: list[Meeting] = []
-    for line, row in _csv_rows(text, MEETING_COLUMNS, name):
+    for line, row in csv_rows(text, MEETING_COLUMNS, name, required=MEETING_COLUMNS[:-1]):
         bank = row["bank"].strip()
         kind = row["kind"].strip()
         status = row["status"].strip()
@@ -155,25 +152,7 @@ def parse_meetings(text: str, name: str = "meetings") -> tuple[Meeting, ...]:
 @cache
 def meetings() -> tuple[Meeting, ...]:
     """The scheduled FOMC and BoJ decision days kept in ``meetings.csv``."""
-    return parse_meetings(_resource("meetings.csv"), "meetings.csv")
-
-
-def _resource(name: str) -> str:
-    return resources.files("analytics").joinpath("data", name).read_text(encoding="utf-8")
-
-
-def _csv_rows(text: str, columns: list[str], name: str) -> Iterable[tuple[int, dict[str, str]]]:
-    lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1)]
-    kept = [(n, line) for n, line in lines if line.strip() and not line.lstrip().startswith("#")]
-    if not kept:
-        raise ValueError(f"{name} is empty")
-    reader = csv.DictReader(io.StringIO("\n".join(line for _, line in kept)))
-    if reader.fieldnames != columns:
-        raise ValueError(f"{name} header is {reader.fieldnames}; expected {columns}")
-    for (number, _), row in zip(kept[1:], reader, strict=True):
-        if None in row or any(row[column] is None for column in columns[:-1]):
-            raise ValueError(f"{name} line {number} does not have {len(columns)} fields")
-        yield number, row
+    return parse_meetings(package_text("meetings.csv"), "meetings.csv")
 
 
 def _check_bank(bank: str) -> None:
