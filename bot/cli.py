@@ -397,18 +397,14 @@ def brief_reply(
 ) -> Reply:
     """The briefing of ``day``: from the snapshot cache when the data, the day and the analytics
     code are those of an earlier run (``bot/snapshot_cache.py``), else computed (and kept)."""
-    from analytics.storage.errors import DatabaseError
-    from analytics.storage.location import home_dir
-    from bot.snapshot_cache import FOLDER, SnapshotCache, cache_key
+    from analytics.storage.location import cache_dir
+    from bot.snapshot_cache import SnapshotCache, cache_key
     from commands.carry import store_fingerprint
     from commands.snapshot_cmds import briefing, briefing_of
 
-    try:
-        cache = SnapshotCache(home_dir() / FOLDER) if cached else None
-    except DatabaseError:  # no writable data directory: the briefing goes uncached
-        cache = None
-    if cache is None:
+    if not cached:
         return briefing(services, language)
+    cache = SnapshotCache(cache_dir())
     key = cache_key(store_fingerprint(store, lambda: day)(), day)
     snapshot = cache.load(key)
     if snapshot is not None:

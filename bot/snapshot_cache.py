@@ -22,10 +22,11 @@ from pathlib import Path
 
 import analytics
 from analytics.snapshot import Snapshot
+from analytics.storage.location import CACHE_FOLDER
 
 log = logging.getLogger(__name__)
 
-FOLDER = "cache"
+FOLDER = CACHE_FOLDER  # the snapshots lie in the cache folder itself
 KEEP = 8  # snapshots kept (a few days and languages' worth; each is a few kB)
 
 

@@ -8,10 +8,8 @@ format through the ``m`` markup helper (``commands.markup``), and every locale t
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import replace
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from jinja2 import (
@@ -23,8 +21,8 @@ from jinja2 import (
 )
 from jinja2.bccache import Bucket
 from markupsafe import Markup
-from platformdirs import user_cache_dir
 
+from analytics.storage.location import cache_dir
 from commands.formatting import available, formatter, normalise_language
 from commands.i18n import translations
 from commands.layout import Message, discord_messages, telegram_messages, text_messages
@@ -56,9 +54,7 @@ class _TemplateCache(FileSystemBytecodeCache):
 @cache
 def template_cache(fmt: Format) -> BytecodeCache | None:
     """One compiled-template cache per format (autoescaping changes the compiled code)."""
-    home = os.environ.get("CARRYBOT_HOME", "").strip()
-    root = Path(home).expanduser() / "cache" if home else Path(user_cache_dir("carrybot"))
-    directory = root / "templates" / fmt
+    directory = cache_dir() / "templates" / fmt
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError:

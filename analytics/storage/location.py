@@ -11,6 +11,7 @@ from analytics.storage.errors import DatabaseError
 URL_ENV = "CARRYBOT_DATABASE_URL"
 HOME_ENV = "CARRYBOT_HOME"
 DATABASE_FILE = "carrybot.sqlite3"
+CACHE_FOLDER = "cache"
 
 
 def home_dir() -> Path:
@@ -38,6 +39,18 @@ def home_dir() -> Path:
     except OSError as exc:
         raise DatabaseError(f"{name} is not writable ({exc.strerror}): {fix}") from None
     return path
+
+
+def cache_dir() -> Path:
+    """Where carrybot keeps what it can compute again (compiled templates, snapshots):
+    ``cache`` in ``CARRYBOT_HOME``, else the user cache directory. Not created or checked here:
+    a cache that cannot be used is simply skipped."""
+    configured = os.environ.get(HOME_ENV, "").strip()
+    if configured:
+        return Path(configured).expanduser() / CACHE_FOLDER
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("carrybot"))
 
 
 def database_url() -> str:
