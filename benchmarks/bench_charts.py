@@ -23,16 +23,17 @@ sys.path.insert(0, str(ROOT))
 
 import pandas as pd  # noqa: E402
 
-from analytics import pipeline, rawfiles  # noqa: E402
-from analytics.chart_data import chart_frame  # noqa: E402
-from analytics.panel import last_market_day  # noqa: E402
-from analytics.snapshot import build_snapshot  # noqa: E402
+from analytics.charts.frames import chart_frame  # noqa: E402
+from analytics.ingest import rawfiles  # noqa: E402
+from analytics.narrative.snapshot import build_snapshot  # noqa: E402
+from analytics.signal import pipeline  # noqa: E402
+from analytics.signal.panel import last_market_day  # noqa: E402
 from analytics.storage.database import open_database  # noqa: E402
-from commands.carry import dispatch  # noqa: E402
-from commands.chart_cmds import make_chart  # noqa: E402
 from commands.context import CommandContext  # noqa: E402
+from commands.dispatch import dispatch  # noqa: E402
+from commands.handlers.charts import make_chart  # noqa: E402
 from commands.services import Services, SnapshotProvider  # noqa: E402
-from commands.settings import SettingsStore  # noqa: E402
+from commands.settings.store import SettingsStore  # noqa: E402
 
 RAW = ROOT.parent / "shared" / "data" / "raw"
 CHARTS = [

@@ -21,10 +21,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analytics.seed import open_seeded_store  # noqa: E402
-from commands.carry import dispatch, make_services  # noqa: E402
+from analytics.ingest.seed import open_seeded_store  # noqa: E402
 from commands.context import CommandContext  # noqa: E402
-from commands.render import render  # noqa: E402
+from commands.dispatch import dispatch, make_services  # noqa: E402
+from commands.presentation.render import render  # noqa: E402
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -28,12 +28,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from analytics.storage.database import open_database  # noqa: E402
-from bot.delivery.pacing import DEFAULT_LIMITS, Pacer  # noqa: E402
 from bot.delivery.queue import DeliveryQueue  # noqa: E402
-from bot.delivery.render import DeliveryRenderer  # noqa: E402
+from bot.delivery.rendering import DeliveryRenderer  # noqa: E402
 from bot.delivery.worker import DeliveryWorker, WorkerConfig  # noqa: E402
+from bot.sending.pacing import DEFAULT_LIMITS, Pacer  # noqa: E402
 from commands.services import Services  # noqa: E402
-from commands.settings import SettingsStore  # noqa: E402
+from commands.settings.store import SettingsStore  # noqa: E402
 from tests.support.delivery_fakes import ChannelDiscord, LimitedBotAPI, ServerThread  # noqa: E402
 from tests.support.fanout import (  # noqa: E402
     TOKEN,

@@ -22,17 +22,9 @@ sys.path.insert(0, str(ROOT))
 
 import pandas as pd  # noqa: E402
 
-from analytics import (  # noqa: E402
-    carry_size,
-    daymoves,
-    hikes,
-    levels,
-    longend,
-    markets,
-    pipeline,
-    rawfiles,
-    whatif,
-)
+from analytics.ingest import rawfiles  # noqa: E402
+from analytics.picture import carry_size, daymoves, hikes, levels, longend, markets, whatif  # noqa: E402
+from analytics.signal import pipeline  # noqa: E402
 
 RAW = ROOT.parent / "shared" / "data" / "raw"
 

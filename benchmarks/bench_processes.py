@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from analytics.seed import open_seeded_store  # noqa: E402
+from analytics.ingest.seed import open_seeded_store  # noqa: E402
 from bot.delivery.queue import DeliveryQueue  # noqa: E402
 from tests.support.burst import busiest  # noqa: E402
 from tests.support.delivery_fakes import LimitedBotAPI, ServerThread  # noqa: E402

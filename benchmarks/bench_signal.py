@@ -22,7 +22,9 @@ sys.path.insert(0, str(ROOT))
 
 import pandas as pd  # noqa: E402
 
-from analytics import panel, pipeline, rawfiles, snapshot  # noqa: E402
+from analytics.ingest import rawfiles  # noqa: E402
+from analytics.narrative import snapshot  # noqa: E402
+from analytics.signal import panel, pipeline  # noqa: E402
 
 RAW = ROOT.parent / "shared" / "data" / "raw"
 

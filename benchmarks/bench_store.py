@@ -20,12 +20,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analytics.http import RetryPolicy  # noqa: E402
-from analytics.refresh import refresh  # noqa: E402
-from analytics.seed import ensure_loaded  # noqa: E402
+from analytics.ingest.refresh import refresh  # noqa: E402
+from analytics.ingest.seed import ensure_loaded  # noqa: E402
+from analytics.ingest.store import ObservationStore  # noqa: E402
 from analytics.sources import ecb, fred, mof  # noqa: E402
+from analytics.sources.http import RetryPolicy  # noqa: E402
 from analytics.storage.database import open_database  # noqa: E402
-from analytics.store import ObservationStore  # noqa: E402
 from tests.support.http_server import LocalServer  # noqa: E402
 
 RAW = ROOT.parent / "shared" / "data" / "raw"

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, Table, and_, delete, select, update
 
 from analytics.storage.engine import insert, storable
 from analytics.storage.schema import chat_state_table, platform_files_table
-from commands.settings import SettingsStore
+from commands.settings.store import SettingsStore
 
 # Membership statuses in which the bot can post.
 ACTIVE_STATUSES = frozenset({"member", "administrator", "creator"})

@@ -1,6 +1,6 @@
 """The process's Prometheus metrics (``prometheus_client``), served on ``/metrics`` by
-``bot.health``. What the code observes directly lives here; what is read from the database at
-scrape time (deliveries by state, each source's last good fetch) is ``bot.health``'s collector.
+``bot.runtime.health``. What the code observes directly lives here; what is read from the database at
+scrape time (deliveries by state, each source's last good fetch) is ``bot.runtime.health``'s collector.
 """
 
 from __future__ import annotations

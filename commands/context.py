@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from commands.settings import Actor, ChatKey
+from commands.settings.store import Actor, ChatKey
 
 
 def _utc_now() -> datetime:
@@ -20,7 +20,7 @@ class CommandContext:
     (``None`` on platforms without channels). Adapters set ``is_moderator`` from the platform's
     real roles (Telegram administrators and private chats, Discord Manage Server); where that
     takes a request (Telegram's ``getChatMember``) only for a moderators' command
-    (``commands.carry.needs_moderator``), otherwise False. ``locale`` is
+    (``commands.dispatch.needs_moderator``), otherwise False. ``locale`` is
     the user's interface language, used only until the chat chooses one with ``/carry lang``.
     ``chat_title`` is user-supplied text and is escaped wherever it is shown.
     """

@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from commands.settings import SettingsStore
+from commands.settings.store import SettingsStore
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class NoData(Exception):
 class Current:
     """One computation: the snapshot a reply reads, the daily frame charts and history read,
     its version (the snapshot's own, which changes with its inputs), and the computation itself
-    (``analytics.pipeline.Computation``) for what-ifs recomputed on request."""
+    (``analytics.signal.pipeline.Computation``) for what-ifs recomputed on request."""
 
     snapshot: Any
     daily: pd.DataFrame
@@ -141,7 +141,7 @@ class SnapshotProvider:
 @dataclass(frozen=True)
 class Services:
     """What commands run on: chat settings and the snapshot; adapters build one per process
-    (``commands.carry.make_services``). The command table itself is ``commands.carry.registry``."""
+    (``commands.dispatch.make_services``). The command table itself is ``commands.dispatch.registry``."""
 
     settings: SettingsStore
     snapshots: SnapshotProvider

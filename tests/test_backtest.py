@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import backtest, panel, pipeline, rawfiles
+from analytics.ingest import rawfiles
+from analytics.signal import backtest, panel, pipeline
 from tests.support import market
 from tests.support.paths import RAW_DIR
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from analytics import observations, pipeline
-from analytics.seed import open_seeded_store
-from bot import snapshot_cache
-from bot.cli import main
+from analytics.catalogue import observations
+from analytics.ingest.seed import open_seeded_store
+from analytics.signal import pipeline
+from bot.cli import main, snapshot_cache
 
 DAY = "2024-08-02"
 

@@ -8,11 +8,11 @@ from datetime import date
 
 import pytest
 
-from analytics import lede, snapshot
-from analytics.snapshot import Snapshot
-from commands.render import render_text
+from analytics.narrative import lede, snapshot
+from analytics.narrative.snapshot import Snapshot
+from commands.handlers.views import view
+from commands.presentation.render import render_text
 from commands.reply import Reply
-from commands.views import view
 from tests.support import realdata
 from tests.support.snapshots import computed
 from tests.test_picture_commands import mof_yield, raw_close

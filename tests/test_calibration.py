@@ -13,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics import backtest, rawfiles
+from analytics.ingest import rawfiles
+from analytics.signal import backtest
 
 RAW = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "raw"
 IN_SAMPLE = (date(1990, 1, 1), date(2012, 12, 31))

@@ -8,12 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics import carry_size, markets
+from analytics.picture import carry_size, markets
 from analytics.sources import cftc
 from tests.support import realdata
 from tests.support.paths import raw_path
 
-TABLE = Path(carry_size.__file__).parent / "data" / carry_size.TABLE_NAME
+TABLE = Path(carry_size.__file__).parents[1] / "data" / carry_size.TABLE_NAME
 
 
 def test_the_bis_estimate_leads_with_its_definition_author_and_date() -> None:

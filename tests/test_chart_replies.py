@@ -9,16 +9,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics import pipeline
-from analytics.chart_data import chart_frame
-from analytics.snapshot import build_snapshot
+from analytics.charts.frames import chart_frame
+from analytics.narrative.snapshot import build_snapshot
+from analytics.signal import pipeline
 from analytics.storage.database import open_database
-from commands.carry import dispatch
-from commands.chart_cmds import make_chart
-from commands.layout import TELEGRAM_CAPTION, size
-from commands.render import render, render_text
+from commands.dispatch import dispatch
+from commands.handlers.charts import make_chart
+from commands.presentation.layout import TELEGRAM_CAPTION, size
+from commands.presentation.render import render, render_text
 from commands.services import Services, SnapshotProvider
-from commands.settings import SettingsStore
+from commands.settings.store import SettingsStore
 from tests.support import realdata, yahoo
 from tests.support.chat import MakeContext
 

@@ -16,9 +16,9 @@ from matplotlib.figure import Figure
 from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 
-from analytics import charts
-from analytics.chart_data import chart_frame, pressure_points
-from commands.chart_cmds import chart_window
+from analytics.charts import figures as charts
+from analytics.charts.frames import chart_frame, pressure_points
+from commands.handlers.charts import chart_window
 from tests.support import realdata, yahoo
 
 END = "2026-10-30"  # the last market close in the files (the ECB cross)

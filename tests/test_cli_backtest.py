@@ -75,7 +75,7 @@ def test_backtest_raw_reads_every_file_of_a_series_so_vix_reaches_2026(
 
 
 def test_later_files_of_a_series_win_and_unknown_files_are_ignored(tmp_path: Path) -> None:
-    from analytics import rawfiles
+    from analytics.ingest import rawfiles
 
     (tmp_path / "VIXCLS.csv").write_text(
         "DATE,VIXCLS\n2026-01-02,20.00\n2026-01-05,21.00\n", encoding="ascii"

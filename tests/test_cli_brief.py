@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics.refresh import SOURCE_NAMES
-from analytics.seed import open_seeded_store
+from analytics.ingest.refresh import SOURCE_NAMES
+from analytics.ingest.seed import open_seeded_store
 from analytics.sources import ecb, fred, mof
 from bot.cli import main
 from tests.support.http_server import LocalServer, SilentServer
@@ -158,9 +158,9 @@ def test_brief_offline_or_for_a_past_day_asks_no_source(
 
 def explain_on(day: date) -> str:
     """``/carry explain`` on the seeded store as it read on ``day``."""
-    from commands.carry import dispatch, make_services
     from commands.context import CommandContext
-    from commands.render import render_text
+    from commands.dispatch import dispatch, make_services
+    from commands.presentation.render import render_text
 
     services = make_services(open_seeded_store(), today=lambda: day)
     return render_text(dispatch("/carry explain", CommandContext("console", "c", "u"), services))

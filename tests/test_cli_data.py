@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics import seed
+from analytics.ingest import seed
 from analytics.sources import fred
 from bot.cli import main
 from tests.support.http_server import LocalServer

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import commands.carry
+import commands.dispatch
 from bot.cli import main
 
 
@@ -103,7 +103,7 @@ def test_an_unforeseen_failure_is_one_line_and_verbose_shows_the_traceback(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("the disk caught fire")
 
-    monkeypatch.setattr(commands.carry, "make_services", broken)
+    monkeypatch.setattr(commands.dispatch, "make_services", broken)
     status, line, _ = one_error(capsys, ["brief", "--offline"])
     assert status == 1
     assert line.startswith("error: unexpected RuntimeError: the disk caught fire")
@@ -139,9 +139,9 @@ def test_chat_survives_an_unwritable_chart_folder(
 def test_chat_survives_a_command_that_fails(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import bot.console
+    import bot.cli.console
 
-    real = bot.console.render
+    real = bot.cli.console.render
     calls = []
 
     def flaky(reply: object, fmt: str, locale: str | None = None) -> object:
@@ -150,7 +150,7 @@ def test_chat_survives_a_command_that_fails(
             raise ValueError("layout exploded")
         return real(reply, fmt, locale)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(bot.console, "render", flaky)
+    monkeypatch.setattr(bot.cli.console, "render", flaky)
     monkeypatch.setattr(sys, "stdin", io.StringIO("/carry help\n/carry settings\n"))
     assert run(["chat", "--chart-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out

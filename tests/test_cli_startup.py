@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics.refresh import SOURCE_NAMES
+from analytics.ingest.refresh import SOURCE_NAMES
 from bot import cli
 
 ROOT = Path(__file__).resolve().parents[1]

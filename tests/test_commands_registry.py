@@ -6,9 +6,9 @@ import logging
 
 import pytest
 
-from commands.carry import dispatch, registry
-from commands.registry import tokenize
-from commands.render import render_text
+from commands.dispatch import dispatch, registry
+from commands.grammar import tokenize
+from commands.presentation.render import render_text
 from commands.services import Services
 from tests.support.chat import MakeContext
 
@@ -111,7 +111,7 @@ def test_an_unexpected_failure_is_an_apology_and_a_log(
         raise RuntimeError("database on fire")
 
     monkeypatch.setattr(services.snapshots, "current", broken)
-    with caplog.at_level(logging.ERROR, logger="commands.registry"):
+    with caplog.at_level(logging.ERROR, logger="commands.grammar"):
         reply = dispatch("/carry", context(), services)
     assert not reply.ok and reply.context["code"] == "internal"
     assert render_text(reply).startswith("Sorry, something went wrong while answering.")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from commands.carry import dispatch
-from commands.render import render_text
+from commands.dispatch import dispatch
+from commands.presentation.render import render_text
 from commands.services import Services
-from commands.settings import ChatKey, settings_changes_table
+from commands.settings.store import ChatKey, settings_changes_table
 from tests.support.chat import MakeContext
 
 KEY = ChatKey("telegram", "-1001")

@@ -6,10 +6,10 @@ import itertools
 
 import pytest
 
-from commands.carry import dispatch
-from commands.render import render_text
+from commands.dispatch import dispatch
+from commands.handlers.snapshot import briefing
+from commands.presentation.render import render_text
 from commands.services import Services
-from commands.snapshot_cmds import briefing
 from tests.support.chat import MakeContext, make_services
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from bot.console import run_chat
+from bot.cli.console import run_chat
 from commands.services import Services
-from commands.settings import ChatKey
+from commands.settings.store import ChatKey
 
 SCRIPT = "/carry\n/carry explain\n/carry threshold pressure 55\n/carry settings\n"
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics import seed
+from analytics.ingest import seed
 from analytics.storage import engine as storage_engine
 from analytics.storage.database import open_database
 from analytics.storage.engine import parse_url
@@ -251,7 +251,7 @@ def test_the_seed_is_not_needed_once_the_store_has_data(
     if damage == "corrupt":
         broken.write_bytes(b"\x1f\x8b not really gzip")
     monkeypatch.setattr(seed, "seed_file", lambda: broken)
-    with caplog.at_level(logging.WARNING, logger="analytics.seed"):
+    with caplog.at_level(logging.WARNING, logger="analytics.ingest.seed"):
         assert main(["brief", "--date", "2024-08-02"]) == 0
     assert "USD/JPY" in capsys.readouterr().out
     assert f"the bundled seed {broken} is missing or unreadable" in caplog.text

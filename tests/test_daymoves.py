@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import daymoves
+from analytics.picture import daymoves
 from tests.support import realdata
 
 

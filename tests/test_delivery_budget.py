@@ -13,8 +13,8 @@ from sqlalchemy import Engine, select
 
 from analytics.storage.database import open_database
 from analytics.storage.schema import send_budgets_table
-from bot.delivery.budget import SharedSlots, bucket_name, make_pacer
-from bot.delivery.pacing import DELIVERY, REPLY, LocalSlots, Pacer
+from bot.sending.budget import SharedSlots, bucket_name, make_pacer
+from bot.sending.pacing import DELIVERY, REPLY, LocalSlots, Pacer
 
 RATE = 20.0
 

@@ -30,18 +30,18 @@ from sqlalchemy import Engine, func, select
 from analytics.storage.database import open_database
 from analytics.storage.schema import deliveries_table
 from bot.chat_registry import ChatRegistry
-from bot.delivery.pacing import DEFAULT_LIMITS, Pacer
 from bot.delivery.queue import DeliveryQueue, NewDelivery
-from bot.delivery.render import DeliveryRenderer
+from bot.delivery.rendering import DeliveryRenderer
 from bot.delivery.report import deliveries_report
-from bot.delivery.sender import Outcome, Pacing, Target
 from bot.delivery.worker import DeliveryWorker, WorkerConfig
 from bot.discord.adapter import use_api_base
 from bot.discord.send import DiscordSender
+from bot.sending.pacing import DEFAULT_LIMITS, Pacer
+from bot.sending.sender import Outcome, Pacing, Target
 from bot.telegram.send import TelegramSend, TelegramSender
-from commands.layout import Message
+from commands.presentation.layout import Message
 from commands.services import Services
-from commands.settings import SettingsStore
+from commands.settings.store import SettingsStore
 from tests.support.delivery_fakes import ChannelDiscord, LimitedBotAPI, ServerThread
 from tests.support.fanout import (
     TOKEN,

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from bot.delivery.pacing import (
+from bot.sending.pacing import (
     DELIVERY,
     DISCORD,
     REPLY,

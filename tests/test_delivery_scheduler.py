@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from analytics.regime import AlertBudget, SentAlert
+from analytics.signal.regime import AlertBudget, SentAlert
 from bot.chat_registry import ChatRegistry
 from bot.delivery.queue import DeliveryQueue
 from bot.delivery.scheduler import (
@@ -26,7 +26,7 @@ from bot.delivery.scheduler import (
     due_briefings,
     evaluate_alert,
 )
-from commands.settings import ChatKey, ChatSettings, SettingsStore
+from commands.settings.store import ChatKey, ChatSettings, SettingsStore
 from tests.support.fanout import subscribe
 
 LONDON, NEW_YORK = ZoneInfo("Europe/London"), ZoneInfo("America/New_York")

@@ -12,12 +12,12 @@ import pytest
 
 from analytics.storage.database import open_database
 from bot.cli import main, parser
-from bot.delivery.pacing import Pacer
 from bot.delivery.queue import DeliveryQueue, NewDelivery
-from bot.delivery.render import DeliveryRenderer
-from bot.delivery.sender import NotSent, Outcome, Sent, Target
+from bot.delivery.rendering import DeliveryRenderer
 from bot.delivery.service import DeliveryService
 from bot.delivery.worker import DeliveryWorker, WorkerConfig
+from bot.sending.pacing import Pacer
+from bot.sending.sender import NotSent, Outcome, Sent, Target
 from tests.support.chat import make_services
 from tests.support.fanout import subscribe
 from tests.support.telegram_harness import running_bot

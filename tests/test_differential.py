@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import differential, horizons, panel, usdjpy
+from analytics.catalogue import horizons
+from analytics.picture import differential
+from analytics.signal import panel, usdjpy
 from tests.support import market
 
 
@@ -58,7 +60,7 @@ def test_changes_run_over_calendar_horizons_and_the_peak_over_three_years() -> N
 
 
 def test_a_year_is_a_calendar_year_not_252_weekdays() -> None:
-    from analytics import rawfiles
+    from analytics.ingest import rawfiles
     from tests.support.paths import raw_path
 
     obs = rawfiles.read_directory(raw_path("DGS2_1990-2025.csv").parent)
@@ -103,7 +105,9 @@ def test_a_leg_not_yet_published_keeps_its_own_date() -> None:
 
 
 def test_5_august_2024_pairs_the_us_and_jgb_closes_of_that_day() -> None:
-    from analytics import backtest, rawfiles, snapshot
+    from analytics.ingest import rawfiles
+    from analytics.narrative import snapshot
+    from analytics.signal import backtest
     from tests.support.paths import raw_path
 
     obs = rawfiles.read_directory(raw_path("jgbcme_all.csv").parent)
@@ -149,7 +153,7 @@ def test_splice_uses_h10_then_the_ecb_cross_as_published() -> None:
 
 
 def test_the_ecb_cross_is_not_rescaled_on_real_data() -> None:
-    from analytics import rawfiles
+    from analytics.ingest import rawfiles
     from tests.support.paths import raw_path
 
     obs = rawfiles.read_directory(raw_path("eurofxref-hist.csv").parent)

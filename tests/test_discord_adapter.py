@@ -16,11 +16,11 @@ from sqlalchemy import Engine
 
 from analytics.errors import CarrybotError
 from analytics.storage.database import open_database
-from bot.delivery.sender import PlatformPacing, Sent, Target
 from bot.discord.adapter import DiscordAdapter
-from commands.layout import Message
+from bot.sending.sender import PlatformPacing, Sent, Target
+from commands.presentation.layout import Message
 from commands.services import Services
-from commands.settings import ChatKey, SettingsStore
+from commands.settings.store import ChatKey, SettingsStore
 from tests.support.delivery_fakes import ChannelDiscord
 from tests.support.discord_harness import TOKEN, running_bot, warm_services, with_settings
 from tests.support.fake_discord import Call, FakeDiscord
@@ -357,7 +357,7 @@ def test_reply_follows_the_member_locale_until_the_chat_chooses_a_language(
 def test_carrybot_run_starts_discord_when_its_token_is_set(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot import runtime
+    from bot.runtime import supervisor as runtime
 
     async def scenario() -> tuple[list[str], Call]:
         async with FakeDiscord(token=TOKEN) as fake:

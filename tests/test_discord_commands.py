@@ -16,9 +16,9 @@ from bot.discord.carry_group import HELP_TOPICS, LAYER_NAMES, CarryGroup, zone_c
 from bot.discord.localizations import MAX_LENGTH, TEXTS, CarryTranslator
 from bot.discord.messages import pack
 from bot.discord.permissions import missing, notice
-from commands.carry import registry
-from commands.layout import Message
-from commands.settings import LANGUAGES, parse_timezone
+from commands.dispatch import registry
+from commands.presentation.layout import Message
+from commands.settings.store import LANGUAGES, parse_timezone
 
 
 def carry_tree() -> tuple[app_commands.CommandTree[discord.Client], CarryGroup]:

@@ -13,15 +13,15 @@ import pytest
 from aiohttp import ClientSession
 from prometheus_client.parser import text_string_to_metric_families
 
-from analytics.refresh import SourceResult
+from analytics.ingest.refresh import SourceResult
+from analytics.ingest.store import ObservationStore
 from analytics.storage.database import open_database
-from analytics.store import ObservationStore
 from bot.connection import Connection, backoff
-from bot.delivery.pacing import REPLY, Pacer
 from bot.delivery.queue import DeliveryQueue, NewDelivery
-from bot.health import HealthServer, good_fetches, record_good_fetches
 from bot.metrics import FLOOD_ERRORS
-from bot.runtime import SourceWarnings
+from bot.runtime.health import HealthServer, good_fetches, record_good_fetches
+from bot.runtime.supervisor import SourceWarnings
+from bot.sending.pacing import REPLY, Pacer
 
 
 class Kept:
@@ -171,7 +171,7 @@ def test_a_failing_source_is_named_once_an_hour(caplog: pytest.LogCaptureFixture
     failing = SourceResult(
         "fred", requests=3, errors=["fred DGS2: HTTP 503", "fred DGS10: HTTP 503"]
     )
-    caplog.set_level(logging.WARNING, logger="bot.runtime")
+    caplog.set_level(logging.WARNING, logger="bot.runtime.supervisor")
     for minute in range(0, 120, 15):  # refreshed every 15 minutes for two hours
         now[0] = minute * 60.0
         warnings.report([failing, SourceResult("mof", requests=1, succeeded=1)])

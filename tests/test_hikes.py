@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import hikes, markets
+from analytics.picture import hikes, markets
 from tests.support import realdata
 
 HIKE_DATES = [

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from analytics.errors import FetchError
-from analytics.http import USER_AGENT, RetryPolicy, fetch
+from analytics.sources.http import USER_AGENT, RetryPolicy, fetch
 from tests.support.http_server import LocalServer, Reply, SilentServer
 
 FAST = RetryPolicy(attempts=3, backoff=0.5, connect_timeout=2.0, read_timeout=0.3)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from commands.i18n import CATALOGUES, extract, read_catalogue, translations
+from commands.presentation.catalogues import CATALOGUES, extract, read_catalogue, translations
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%%")
 

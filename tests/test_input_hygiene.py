@@ -11,13 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
-from commands.carry import dispatch
 from commands.context import CommandContext
-from commands.layout import Message
-from commands.render import render
+from commands.dispatch import dispatch
+from commands.presentation.layout import Message
+from commands.presentation.render import render
 from commands.sanitize import clean, echo
 from commands.services import Services
-from commands.settings import Actor, ChatKey, SettingsStore, settings_changes_table
+from commands.settings.store import Actor, ChatKey, SettingsStore, settings_changes_table
 from tests.support.chat import NOW, MakeContext, make_services
 
 FORMATS = ("telegram_html", "discord", "text")

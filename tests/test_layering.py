@@ -1,10 +1,11 @@
 """The layers stay honest: who may import what, and no import circle anywhere.
 
 - ``analytics/`` and ``commands/`` never pull in a chat platform library or ``bot``.
-- ``bot/delivery/`` imports no platform: adapters hand it their senders.
+- ``bot/delivery/`` and ``bot/sending/`` import no platform: adapters hand them their senders.
 - ``analytics/storage/`` is the bottom: it imports none of the project's other packages, nor pandas.
 - No two modules import each other, directly or through others, counting every import:
   module level, inside functions, and under ``TYPE_CHECKING``.
+- Inside each package the rooms are ranked (``ROOMS``): a room imports only rooms ranked below it.
 """
 
 from __future__ import annotations
@@ -70,7 +71,9 @@ def test_analytics_and_commands_import_no_chat_platform() -> None:
 
 
 def test_delivery_imports_no_platform() -> None:
-    count = _imports_nothing_of("bot.delivery", "telegram,discord,bot.telegram,bot.discord")
+    count = _imports_nothing_of(
+        "bot.delivery,bot.sending", "telegram,discord,bot.telegram,bot.discord"
+    )
     assert count >= 8
 
 
@@ -162,8 +165,8 @@ def circles(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_the_circle_finder_finds_a_type_only_circle() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert circles(graph) == [["a", "b", "c"]]
-    code = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from commands.registry import Registry\n"
-    assert list(_imported(ast.parse(code), _modules())) == ["commands.registry"]
+    code = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from commands.grammar import Registry\n"
+    assert list(_imported(ast.parse(code), _modules())) == ["commands.grammar"]
 
 
 def test_no_import_circle_anywhere() -> None:
@@ -175,7 +178,98 @@ def test_no_import_circle_anywhere() -> None:
 def test_delivery_modules_name_no_platform_module() -> None:
     graph = import_graph()
     for module, imported in graph.items():
-        if module.startswith("bot.delivery"):
+        if module.startswith(("bot.delivery", "bot.sending")):
             assert not {
                 m for m in imported if m.split(".")[:2] in (["bot", "telegram"], ["bot", "discord"])
             }, module
+
+
+# --- rooms --------------------------------------------------------------------------------------
+
+# Each package's rooms, bottom first: a module may import its own room and rooms listed before it.
+ROOMS = {
+    "analytics": (
+        "errors",
+        "storage",
+        "catalogue",
+        "sources",
+        "ingest",
+        "policy",
+        "signal",
+        "picture",
+        "narrative",
+        "charts",
+    ),
+    "commands": (
+        "sanitize",
+        "languages",
+        "settings",
+        "context",
+        "reply",
+        "permissions",
+        "services",
+        "presentation",
+        "grammar",
+        "handlers",
+        "dispatch",
+    ),
+    "bot": (
+        "redact",
+        "metrics",
+        "connection",
+        "chat_registry",
+        "sending",
+        "delivery",
+        "telegram",
+        "discord",
+        "runtime",
+        "cli",
+    ),
+}
+PACKAGE_ORDER = ("analytics", "commands", "bot")
+
+
+def _rank(module: str) -> tuple[int, int] | None:
+    """(package rank, room rank) of a module, None for a package's own ``__init__``."""
+    parts = module.split(".")
+    if len(parts) < 2 or parts[0] not in ROOMS:
+        return None
+    return PACKAGE_ORDER.index(parts[0]), ROOMS[parts[0]].index(parts[1])
+
+
+def room_violations(graph: dict[str, set[str]]) -> list[str]:
+    """Imports that point up: into a later package, or into a later room of the same package."""
+    found = []
+    for module, imported in graph.items():
+        here = _rank(module)
+        if here is None:
+            continue
+        for other in imported:
+            there = _rank(other)
+            if there is not None and there > here:
+                found.append(f"{module} -> {other}")
+    return sorted(found)
+
+
+def test_every_module_lives_in_a_room() -> None:
+    homeless = [
+        name
+        for name in import_graph()
+        if name.split(".")[0] in ROOMS
+        and len(name.split(".")) > 1
+        and name.split(".")[1] not in ROOMS[name.split(".")[0]]
+    ]
+    assert homeless == []
+
+
+def test_the_room_check_catches_an_upward_import() -> None:
+    graph = {
+        "analytics.signal.scores": {"analytics.narrative.lede"},
+        "analytics.narrative.lede": set(),
+    }
+    assert room_violations(graph) == ["analytics.signal.scores -> analytics.narrative.lede"]
+    assert room_violations({"commands.handlers.help": {"commands.grammar"}}) == []
+
+
+def test_rooms_import_only_downward() -> None:
+    assert room_violations(import_graph()) == []

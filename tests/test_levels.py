@@ -8,8 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import levels, pipeline, signal
-from analytics.regime import Thresholds
+from analytics.picture import levels
+from analytics.signal import pipeline
+from analytics.signal import scores as signal
+from analytics.signal.regime import Thresholds
 from tests.support import market, realdata
 
 

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import horizons, longend
+from analytics.catalogue import horizons
+from analytics.picture import longend
 from analytics.sources import mof
 from tests.support.paths import raw_path
 

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import markets, rawfiles
+from analytics.ingest import rawfiles
+from analytics.picture import markets
 from tests.support import realdata
 from tests.support.paths import RAW_DIR
 

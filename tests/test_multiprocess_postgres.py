@@ -1,7 +1,7 @@
 """A ``carrybot run`` and a ``carrybot worker`` on one PostgreSQL database fan out 300 briefings
 through one bot token against the flood-limited fake Bot API (30 messages in any second).
 
-They share the token's send budget (``bot.delivery.budget``), so together they stay within the
+They share the token's send budget (``bot.sending.budget``), so together they stay within the
 limit and use at least 90% of it; no chat gets two briefings. One of them is SIGKILLed midway:
 the other takes over the dead one's claims and carries on at the full rate by itself. Rates are
 measured over the middle of each period (start-up and the tail are not the steady rate).
@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from analytics.seed import open_seeded_store
+from analytics.ingest.seed import open_seeded_store
 from bot.delivery.queue import DeliveryQueue
 from tests.support.burst import busiest
 from tests.support.delivery_fakes import LimitedBotAPI, ServerThread

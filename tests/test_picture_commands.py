@@ -15,19 +15,19 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics import pipeline
-from analytics.panel import last_market_day
-from analytics.seed import open_seeded_store
-from analytics.snapshot import build_snapshot
+from analytics.ingest.seed import open_seeded_store
+from analytics.narrative.snapshot import build_snapshot
+from analytics.signal import pipeline
+from analytics.signal.panel import last_market_day
 from analytics.storage.database import open_database
-from commands.carry import dispatch
-from commands.carry import make_services as store_services
-from commands.chart_cmds import make_chart
 from commands.context import CommandContext
-from commands.render import render_text
+from commands.dispatch import dispatch
+from commands.dispatch import make_services as store_services
+from commands.handlers.charts import make_chart
+from commands.presentation.render import render_text
 from commands.reply import Reply
 from commands.services import Services, SnapshotProvider
-from commands.settings import SettingsStore
+from commands.settings.store import SettingsStore
 from tests.support import realdata
 from tests.support.chat import NOW
 from tests.support.paths import raw_path

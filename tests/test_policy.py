@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import policy
+from analytics.policy import decisions as policy
 
 RAW = Path(__file__).resolve().parents[2] / "shared" / "data" / "raw"
 

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from commands.carry import dispatch, registry
 from commands.context import CommandContext
-from commands.render import render
+from commands.dispatch import dispatch, registry
+from commands.presentation.render import render
 from commands.reply import Reply
 from commands.services import Services
 from tests.support.chat import NOW, make_services

@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
-from analytics import observations
-from analytics.http import RetryPolicy
-from analytics.rawfiles import read_file
-from analytics.refresh import (
+from analytics.catalogue import observations
+from analytics.catalogue.series import CATALOGUE
+from analytics.ingest.rawfiles import read_file
+from analytics.ingest.refresh import (
     GRACE_SECONDS,
     OUT_OF_TIME,
     SOURCE_NAMES,
@@ -22,9 +22,9 @@ from analytics.refresh import (
     refresh,
     stale_sources,
 )
-from analytics.series import CATALOGUE
+from analytics.ingest.store import ObservationStore
 from analytics.sources import ecb, fred, mof
-from analytics.store import ObservationStore
+from analytics.sources.http import RetryPolicy
 from tests.support.http_server import LocalServer, Reply, SilentServer, TricklingServer
 from tests.support.paths import raw_path
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.regime import (
+from analytics.signal.regime import (
     AlertBudget,
     Regime,
     RegimeState,
@@ -224,8 +224,9 @@ def test_a_close_without_unwind_pressure_freezes_the_machine() -> None:
 
 
 def test_a_stale_two_year_leg_cannot_enter_a_gradual_unwind() -> None:
-    from analytics import panel, signal
-    from analytics.regime import inputs_frame
+    from analytics.signal import panel
+    from analytics.signal import scores as signal
+    from analytics.signal.regime import inputs_frame
     from tests.support import market
 
     series = market.calm(1100)
@@ -244,8 +245,8 @@ def test_a_stale_two_year_leg_cannot_enter_a_gradual_unwind() -> None:
 
 
 def test_crowding_changes_only_between_days_with_the_same_components() -> None:
-    from analytics import signal
-    from analytics.regime import inputs_frame
+    from analytics.signal import scores as signal
+    from analytics.signal.regime import inputs_frame
 
     index = pd.bdate_range("2024-01-01", periods=60)
     frame = pd.DataFrame(
@@ -273,7 +274,8 @@ def test_crowding_changes_only_between_days_with_the_same_components() -> None:
 def test_no_gradual_unwind_on_a_frozen_us_two_year_leg_in_2026() -> None:
     from datetime import date
 
-    from analytics import backtest, rawfiles
+    from analytics.ingest import rawfiles
+    from analytics.signal import backtest
     from tests.support.paths import raw_path
 
     obs = rawfiles.read_directory(raw_path("DGS2_1990-2025.csv").parent)

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from jinja2 import Environment
 
-from commands.carry import dispatch
 from commands.context import CommandContext
-from commands.layout import (
+from commands.dispatch import dispatch
+from commands.presentation.layout import (
     DISCORD_CONTENT,
     EMBED_DESCRIPTION,
     EMBED_FIELD_NAME,
@@ -28,7 +28,7 @@ from commands.layout import (
     size,
     split,
 )
-from commands.render import Format, environment, render, template_cache, warm_up
+from commands.presentation.render import Format, environment, render, template_cache, warm_up
 from commands.reply import Reply
 from commands.services import Services
 from tests.support.chat import MakeContext, make_services
@@ -225,7 +225,7 @@ def check_discord(messages: list[Message]) -> None:
 def test_long_history_is_split_within_every_limit(
     services: Services, context: MakeContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("commands.history_cmds.MAX_PERIODS", 10_000)
+    monkeypatch.setattr("commands.handlers.history.MAX_PERIODS", 10_000)
     reply = dispatch("/carry history max", context(), services)
     # Make it long: repeat the periods until the text is far beyond every platform limit.
     long_reply = Reply(
@@ -294,7 +294,7 @@ def test_compiled_templates_kept_between_runs_never_cross_formats(
     what another format compiled (plain-text macros would be escaped twice in Telegram HTML)."""
     from itertools import permutations
 
-    from commands.render import FORMATS, environment, template_cache
+    from commands.presentation.render import FORMATS, environment, template_cache
 
     reply = dispatch("/carry explain", context(), services)
     compiled_afresh = {}
@@ -320,7 +320,7 @@ def test_compiled_templates_kept_between_runs_never_cross_formats(
 def test_compiled_templates_are_cached_on_disk_and_a_bad_cache_is_ignored(tmp_path: Path) -> None:
     from jinja2 import Environment, PackageLoader
 
-    from commands.render import _TemplateCache
+    from commands.presentation.render import _TemplateCache
 
     def env(directory: Path) -> Environment:
         loader = PackageLoader("templates", ".")

@@ -17,15 +17,16 @@ from pathlib import Path
 
 import pytest
 
-from analytics import lede, notes
-from analytics.seed import open_seeded_store
-from commands.carry import dispatch
-from commands.carry import make_services as store_services
+from analytics.catalogue import notes
+from analytics.ingest.seed import open_seeded_store
+from analytics.narrative import lede
 from commands.context import CommandContext
-from commands.render import render
+from commands.dispatch import dispatch
+from commands.dispatch import make_services as store_services
+from commands.handlers.snapshot import briefing
+from commands.handlers.views import view
+from commands.presentation.render import render
 from commands.reply import Reply
-from commands.snapshot_cmds import briefing
-from commands.views import view
 from tests.support.chat import NOW, make_services
 from tests.support.snapshots import computed
 
@@ -255,9 +256,9 @@ def test_an_alert_reaches_the_chat_in_its_language(
 
     from analytics.storage.database import open_database
     from bot.delivery.queue import DeliveryQueue
-    from bot.delivery.render import DeliveryRenderer
+    from bot.delivery.rendering import DeliveryRenderer
     from bot.delivery.scheduler import Reading, Scheduler, Subscriptions
-    from commands.settings import SettingsStore
+    from commands.settings.store import SettingsStore
 
     url = f"sqlite:///{tmp_path / 'alerts.sqlite3'}"
     services = make_services(url)

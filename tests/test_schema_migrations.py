@@ -15,16 +15,16 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, MetaData, select, text
 
-from analytics import seed
+from analytics.ingest import seed
+from analytics.ingest.store import ObservationStore
 from analytics.storage import migrate
 from analytics.storage.database import open_database
 from analytics.storage.engine import make_engine
 from analytics.storage.schema import metadata
-from analytics.store import ObservationStore
 from bot.chat_registry import ChatRegistry, digest
 from bot.cli import main
 from bot.delivery.queue import DeliveryQueue
-from commands.settings import ChatKey, SettingsStore
+from commands.settings.store import ChatKey, SettingsStore
 
 ROOT = Path(__file__).resolve().parents[1]
 WRITER = ROOT / "tests" / "support" / "legacy" / "write_previous_release.py"

@@ -6,11 +6,11 @@ from datetime import date
 
 import pytest
 
-from analytics import seed
+from analytics.catalogue.series import CATALOGUE, spec
 from analytics.errors import ValidationError
-from analytics.series import CATALOGUE, spec
+from analytics.ingest import seed
 from analytics.sources import fred
-from analytics.validate import check_observations
+from analytics.sources.validate import check_observations
 
 RISK_ASSETS = ("eq.nikkei225", "eq.sp500", "crypto.btcusd")
 

@@ -8,10 +8,10 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from analytics import regime
-from analytics.seed import open_seeded_store
-from commands.carry import make_services
-from commands.render import environment, render_text
+from analytics.ingest.seed import open_seeded_store
+from analytics.signal import regime
+from commands.dispatch import make_services
+from commands.presentation.render import environment, render_text
 from commands.reply import Reply
 from commands.services import NoData, SnapshotProvider
 from tests.support.snapshots import computed
@@ -88,15 +88,15 @@ def test_every_regime_rule_has_words() -> None:
 
 
 def test_a_template_failure_renders_the_apology(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.ERROR, logger="commands.render"):
+    with caplog.at_level(logging.ERROR, logger="commands.presentation.render"):
         text = render_text(Reply("no_such_template", {}, locale="ja"))
     assert text.startswith("申し訳ありません")
     assert "no_such_template" in caplog.text
 
 
 def test_an_empty_store_is_no_data(tmp_path) -> None:
+    from analytics.ingest.store import ObservationStore
     from analytics.storage.database import open_database
-    from analytics.store import ObservationStore
 
     services = make_services(ObservationStore(open_database(f"sqlite:///{tmp_path / 'e.sqlite3'}")))
     with pytest.raises(NoData):

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine
 
-from commands.settings import (
+from commands.settings.store import (
     DEFAULTS,
     Actor,
     ChatKey,

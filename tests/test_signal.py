@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import anchors, panel, signal, snapshot
+from analytics.narrative import snapshot
+from analytics.signal import anchors, panel
+from analytics.signal import scores as signal
 from tests.support import market
 
 TABLE = anchors.load()
@@ -160,7 +162,7 @@ def test_snapshot_names_dropped_components_and_why() -> None:
     series["vix"] = series["vix"].iloc[:900]
     obs = market.long_frame(series)
     today = series["fx.usdjpy.h10"].index[-1].date()
-    from analytics import pipeline
+    from analytics.signal import pipeline
 
     run = pipeline.compute(obs, end=pd.Timestamp(today), policy_rate=market.policy_rate)
     snap = snapshot.build_snapshot(obs, today, computation=run)

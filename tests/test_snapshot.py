@@ -10,9 +10,11 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
-from analytics import observations, pipeline, snapshot
-from analytics.notes import PolicyTableDisagrees
-from analytics.store import ObservationStore
+from analytics.catalogue import observations
+from analytics.catalogue.notes import PolicyTableDisagrees
+from analytics.ingest.store import ObservationStore
+from analytics.narrative import snapshot
+from analytics.signal import pipeline
 from tests.support import market
 
 TODAY = date(2019, 3, 24)  # a Sunday: the last close is Friday 22 March
@@ -117,10 +119,10 @@ def test_a_precomputed_run_gives_the_same_snapshot(obs: pd.DataFrame) -> None:
 
 
 def test_without_a_current_usd_jpy_the_lede_says_pressure_cannot_be_computed() -> None:
-    from analytics.lede import PressureUnavailable, RegimeClaim, lede
-    from commands.render import render_text
+    from analytics.narrative.lede import PressureUnavailable, RegimeClaim, lede
+    from commands.handlers.views import view
+    from commands.presentation.render import render_text
     from commands.reply import Reply
-    from commands.views import view
 
     series = market.calm(1100, seed=4)
     series["fx.usdjpy.h10"] = series["fx.usdjpy.h10"].iloc[:-15]  # US yields go on 3 weeks
@@ -140,16 +142,16 @@ def test_without_a_current_usd_jpy_the_lede_says_pressure_cannot_be_computed() -
 
 @pytest.fixture(scope="module")
 def real() -> pd.DataFrame:
-    from analytics import rawfiles
+    from analytics.ingest import rawfiles
     from tests.support.paths import raw_path
 
     return rawfiles.read_directory(raw_path("VIX_cboe_daily.csv").parent)
 
 
 def test_the_vix_and_usd_jpy_carry_their_date_and_source(real: pd.DataFrame) -> None:
-    from commands.render import render_text
+    from commands.handlers.views import view
+    from commands.presentation.render import render_text
     from commands.reply import Reply
-    from commands.views import view
 
     snap = snapshot.build_snapshot(real, date(2024, 8, 5))
     assert (snap.vix.level, snap.vix.as_of, snap.vix.source) == (38.57, date(2024, 8, 5), "cboe")

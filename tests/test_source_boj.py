@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from analytics.errors import ValidationError
-from analytics.http import fetch
 from analytics.sources import boj
-from analytics.validate import check_observations
+from analytics.sources.http import fetch
+from analytics.sources.validate import check_observations
 from tests.support.http_server import LocalServer, Reply
 
 ENVELOPE: dict[str, Any] = {

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from analytics.errors import ValidationError
 from analytics.sources import cftc
-from analytics.validate import check_observations
+from analytics.sources.validate import check_observations
 
 RAW = Path(__file__).resolve().parents[2] / "shared" / "data" / "raw"
 

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from analytics.errors import ValidationError
-from analytics.http import fetch
 from analytics.sources import ecb
-from analytics.validate import check_observations
+from analytics.sources.http import fetch
+from analytics.sources.validate import check_observations
 from tests.support.http_server import LocalServer
 from tests.support.paths import raw_path
 

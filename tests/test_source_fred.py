@@ -176,7 +176,7 @@ def test_risk_assets_are_fetched_live_one_request_each() -> None:
 
 
 def test_seed_build_leaves_risk_assets_out(tmp_path) -> None:
-    from analytics import seed
+    from analytics.ingest import seed
 
     raw = tmp_path / "raw"
     raw.mkdir()

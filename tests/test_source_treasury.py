@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from analytics.errors import ValidationError
-from analytics.http import RetryPolicy, fetch
 from analytics.sources import treasury
-from analytics.validate import check_observations
+from analytics.sources.http import RetryPolicy, fetch
+from analytics.sources.validate import check_observations
 from tests.support.http_server import LocalServer
 from tests.support.paths import raw_path
 

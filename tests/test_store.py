@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from sqlalchemy import Engine
 
-from analytics import observations
-from analytics.store import ObservationStore
+from analytics.catalogue import observations
+from analytics.ingest.store import ObservationStore
 
 
 @pytest.fixture

@@ -17,15 +17,15 @@ import pytest
 from analytics.storage.database import open_database
 from bot.chat_registry import ChatRegistry, digest
 from bot.delivery.scheduler import disabled_chats
-from bot.delivery.sender import Sent, Target
+from bot.sending.sender import Sent, Target
 from bot.telegram.adapter import TelegramAdapter
 from bot.telegram.send import WaitOut
-from commands.carry import registry as registry_of_commands
-from commands.layout import Message as OutMessage
-from commands.render import render
+from commands.dispatch import registry as registry_of_commands
+from commands.presentation.layout import Message as OutMessage
+from commands.presentation.render import render
 from commands.reply import Reply
 from commands.services import Services
-from commands.settings import ChatKey
+from commands.settings.store import ChatKey
 from tests.support import telegram_updates as tu
 from tests.support.chat import make_services
 from tests.support.fake_telegram import TEXT_LIMIT, FakeBotAPI, _parse, _utf16

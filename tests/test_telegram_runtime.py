@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 
 from analytics.errors import CarrybotError
-from analytics.refresh import SourceResult, refresh
-from bot import cli, runtime
+from analytics.ingest.refresh import SourceResult, refresh
+from bot import cli
+from bot.runtime import supervisor as runtime
 from bot.telegram.adapter import TelegramAdapter
 from tests.support import telegram_updates as tu
 from tests.support.chat import make_services
@@ -221,8 +222,8 @@ def test_refresh_loop_stops_between_requests_when_halted() -> None:
 def test_a_source_host_that_never_answers_costs_the_refresh_loop_at_most_its_budget(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from analytics.refresh import SOURCE_NAMES
-    from analytics.seed import open_seeded_store
+    from analytics.ingest.refresh import SOURCE_NAMES
+    from analytics.ingest.seed import open_seeded_store
     from tests.support.http_server import SilentServer
 
     store = open_seeded_store(f"sqlite:///{tmp_path / 'loop.sqlite3'}")

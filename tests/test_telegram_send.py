@@ -14,7 +14,7 @@ from telegram.request import HTTPXRequest
 
 from analytics.storage.database import open_database
 from bot.chat_registry import ChatRegistry
-from bot.delivery.sender import (
+from bot.sending.sender import (
     Ambiguous,
     BadRequest,
     Blocked,
@@ -26,7 +26,7 @@ from bot.delivery.sender import (
     Target,
 )
 from bot.telegram.send import TelegramSend, TelegramSender, WaitOut
-from commands.layout import Message
+from commands.presentation.layout import Message
 from tests.support.delivery_fakes import ServerThread
 from tests.support.fake_telegram import FakeBotAPI
 from tests.support.telegram_harness import TOKEN, free_port

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
 
-from commands import timezones
-from commands.timezones import NOT_ZONES, choices, resolve, suggest
+from commands.settings import timezones
+from commands.settings.timezones import NOT_ZONES, choices, resolve, suggest
 
 
 def test_every_name_zoneinfo_knows_is_accepted_as_spelled() -> None:

@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
-from analytics import anchors, whatif
 from analytics.errors import CarrybotError
-from analytics.pipeline import Computation
+from analytics.picture import whatif
+from analytics.signal import anchors
+from analytics.signal.pipeline import Computation
 from tests.support import realdata
 
 

@@ -15,11 +15,11 @@ from typing import Any
 
 import pandas as pd
 
-from analytics import observations
-from analytics.config import base_url
+from analytics.catalogue import observations
 from analytics.errors import ValidationError
 from analytics.sources.base import Request
-from analytics.validate import parse_number, reject_non_data
+from analytics.sources.config import base_url
+from analytics.sources.validate import parse_number, reject_non_data
 
 NAME = "boj"
 SERIES_ID = "jp.call"

@@ -3,7 +3,7 @@
 Header ``DATE,OPEN,HIGH,LOW,CLOSE``; Cboe writes dates ``MM/DD/YYYY``, copies re-saved by other
 tools write ISO dates, and some end lines in CRLF. Only the close is kept (closing VIX only:
 intraday spikes can be quote artefacts). The history file is read from a folder of raw files
-(``analytics.rawfiles``); the live bot takes the same closes from FRED's VIXCLS.
+(``analytics.ingest.rawfiles``); the live bot takes the same closes from FRED's VIXCLS.
 """
 
 from __future__ import annotations
@@ -12,9 +12,14 @@ from datetime import date
 
 import pandas as pd
 
-from analytics import observations
+from analytics.catalogue import observations
 from analytics.errors import ValidationError
-from analytics.validate import parse_iso_or_us_date, parse_number, reject_non_data, require_columns
+from analytics.sources.validate import (
+    parse_iso_or_us_date,
+    parse_number,
+    reject_non_data,
+    require_columns,
+)
 
 NAME = "cboe"
 SERIES_ID = "vix"

@@ -28,11 +28,11 @@ from functools import cache
 
 import pandas as pd
 
-from analytics import observations
-from analytics.config import base_url, cftc_api_base_url
+from analytics.catalogue import observations
 from analytics.errors import ValidationError
 from analytics.sources.base import Parser, Request
-from analytics.validate import parse_number, reject_non_data, require_columns
+from analytics.sources.config import base_url, cftc_api_base_url
+from analytics.sources.validate import parse_number, reject_non_data, require_columns
 
 NAME = "cftc"
 YEN_CODE = "097741"

@@ -17,11 +17,11 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from analytics import observations
-from analytics.config import base_url
+from analytics.catalogue import observations
 from analytics.errors import ValidationError
 from analytics.sources.base import Request
-from analytics.validate import parse_number, reject_non_data, require_columns
+from analytics.sources.config import base_url
+from analytics.sources.validate import parse_number, reject_non_data, require_columns
 
 NAME = "ecb"
 SERIES_ID = "fx.usdjpy.ecb"

@@ -1,7 +1,7 @@
 """FRED ``fredgraph.csv`` downloads: Treasury yields, Fed funds, USD/JPY, VIX and risk assets.
 
 The risk assets (Nikkei 225, S&P 500, Coinbase Bitcoin) are third-party data FRED republishes by
-permission: they are fetched live and never bundled (see ``analytics.series``).
+permission: they are fetched live and never bundled (see ``analytics.catalogue.series``).
 
 Both header layouts (``DATE`` before 2024, ``observation_date`` after) and both missing markers
 (``.`` before, an empty field after) are accepted. One request per series: FRED throttles heavy
@@ -15,11 +15,16 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from analytics import observations
-from analytics.config import base_url
+from analytics.catalogue import observations
 from analytics.errors import ValidationError
 from analytics.sources.base import Request
-from analytics.validate import parse_iso_or_us_date, parse_number, reject_cut_off, reject_non_data
+from analytics.sources.config import base_url
+from analytics.sources.validate import (
+    parse_iso_or_us_date,
+    parse_number,
+    reject_cut_off,
+    reject_non_data,
+)
 
 NAME = "fred"
 PATH = "/graph/fredgraph.csv"

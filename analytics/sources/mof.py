@@ -13,11 +13,16 @@ from datetime import date
 
 import pandas as pd
 
-from analytics import observations
-from analytics.config import base_url
+from analytics.catalogue import observations
 from analytics.errors import ValidationError
 from analytics.sources.base import Request
-from analytics.validate import parse_number, reject_cut_off, reject_non_data, require_columns
+from analytics.sources.config import base_url
+from analytics.sources.validate import (
+    parse_number,
+    reject_cut_off,
+    reject_non_data,
+    require_columns,
+)
 
 NAME = "mof"
 CURRENT_PATH = "/english/policy/jgbs/reference/interest_rate/jgbcme.csv"

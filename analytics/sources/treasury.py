@@ -16,11 +16,11 @@ from datetime import date
 
 import pandas as pd
 
-from analytics import observations
-from analytics.config import base_url
+from analytics.catalogue import observations
 from analytics.errors import ValidationError
 from analytics.sources.base import Request
-from analytics.validate import parse_number, reject_non_data, require_columns
+from analytics.sources.config import base_url
+from analytics.sources.validate import parse_number, reject_non_data, require_columns
 
 NAME = "treasury"
 PATH = "/resource-center/data-chart-center/interest-rates/daily-treasury-rates.csv"

@@ -4,16 +4,16 @@ The tables are created and upgraded by the Alembic migrations in ``analytics/sto
 the database is opened (``analytics.storage.database.open_database``); nothing creates tables on its own.
 A change here needs a migration beside it: a test compares a migrated database with this module.
 
-- ``observations``, ``meta``: the observation store (``analytics.store``) and its bookkeeping
+- ``observations``, ``meta``: the observation store (``analytics.ingest.store``) and its bookkeeping
 - ``chat_settings``, ``settings_changes``: per-chat settings and their audit log
-  (``commands.settings``)
+  (``commands.settings.store``)
 - ``chat_state``, ``platform_files``: what the adapters know about each chat and the platform
   file ids of uploaded charts (``bot.chat_registry``)
 - ``deliveries``: every briefing and alert, queued → sent (``bot.delivery.queue``)
 - ``scheduler_state``, ``alert_state``: the tick's last run and each chat's alert memory
   (``bot.delivery.scheduler``)
 - ``send_budgets``: one row per bot token, the send-slot schedule every process on PostgreSQL
-  shares (``bot.delivery.budget``)
+  shares (``bot.sending.budget``)
 """
 
 from __future__ import annotations

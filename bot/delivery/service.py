@@ -8,7 +8,7 @@ Environment (all optional):
 - ``CARRYBOT_LATE_MINUTES``: how late a missed briefing may still be posted (default 120).
 
 Several sending processes need no configuration: on PostgreSQL they share each bot token's
-rate budget (``bot.delivery.budget``).
+rate budget (``bot.sending.budget``).
 """
 
 from __future__ import annotations
@@ -25,9 +25,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from bot.chat_registry import ChatRegistry
-from bot.delivery.pacing import DEFAULT_LIMITS, Pacer, PlatformLimits
 from bot.delivery.queue import DeliveryQueue
-from bot.delivery.render import DeliveryRenderer
+from bot.delivery.rendering import DeliveryRenderer
 from bot.delivery.scheduler import (
     DEFAULT_LATE_WINDOW,
     Reading,
@@ -36,8 +35,9 @@ from bot.delivery.scheduler import (
     disabled_chats,
     reading_from,
 )
-from bot.delivery.sender import OffersSender, Sender
 from bot.delivery.worker import DeliveryWorker, WorkerConfig
+from bot.sending.pacing import DEFAULT_LIMITS, Pacer, PlatformLimits
+from bot.sending.sender import OffersSender, Sender
 from commands.services import NoData, Services
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ platform slot is next (``pacing.LEAD`` before it, so the write does not cost the
 right before the request, and confirmed right after, so what a crash leaves ambiguous is only
 what was on the wire or about to be.
 
-What each outcome a sender returns (``bot.delivery.sender``) does: ``RetryAfter`` pauses the
+What each outcome a sender returns (``bot.sending.sender``) does: ``RetryAfter`` pauses the
 platform and puts the delivery back in the queue; ``Blocked`` and ``BadRequest`` fail it;
 ``NotSent`` retries with backoff up to ``max_attempts`` (an unreachable platform, an outage, is
 waited out every ``outage_retry_seconds`` without using attempts, up to ``give_up_after``);
@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.delivery.pacing import Pacer
 from bot.delivery.queue import (
     AMBIGUOUS,
     DEFAULT_LEASE,
@@ -40,8 +39,10 @@ from bot.delivery.queue import (
     DeliveryQueue,
     worker_id,
 )
-from bot.delivery.render import DeliveryRenderer, Rendered
-from bot.delivery.sender import (
+from bot.delivery.rendering import DeliveryRenderer, Rendered
+from bot.metrics import SEND_SECONDS
+from bot.sending.pacing import Pacer
+from bot.sending.sender import (
     Ambiguous,
     BadRequest,
     Blocked,
@@ -53,8 +54,7 @@ from bot.delivery.sender import (
     Sent,
     Target,
 )
-from bot.metrics import SEND_SECONDS
-from commands.render import Format
+from commands.presentation.render import Format
 
 log = logging.getLogger(__name__)
 

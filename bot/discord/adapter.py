@@ -49,11 +49,11 @@ from bot.discord.localizations import CarryTranslator
 from bot.discord.messages import Outgoing, pack
 from bot.discord.permissions import bot_permissions, missing, notice
 from bot.discord.send import DiscordSender
-from commands.carry import dispatch
 from commands.context import CommandContext
-from commands.formatting import normalise_language
+from commands.dispatch import dispatch
 from commands.permissions import moderator_rule
-from commands.render import Format, Message, render, warm_up
+from commands.presentation.formatting import normalise_language
+from commands.presentation.render import Format, Message, render, warm_up
 from commands.reply import Reply
 from commands.services import Services
 

@@ -19,7 +19,7 @@ import discord
 from discord import app_commands
 from discord.app_commands import Choice, Range
 
-from commands import timezones
+from commands.settings import timezones
 
 # Discord subcommand → command-layer name, where they differ.
 LAYER_NAMES = {"now": ""}
@@ -56,7 +56,7 @@ class Answerer(Protocol):
 
 
 def zone_choices(typed: str) -> list[str]:
-    """Time zones for autocomplete (``commands.timezones.choices``): the name typed, names and
+    """Time zones for autocomplete (``commands.settings.timezones.choices``): the name typed, names and
     cities starting with it, then containing it; the nearest real zones when nothing matches."""
     return timezones.choices(typed, MAX_CHOICES)
 

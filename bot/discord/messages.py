@@ -13,8 +13,8 @@ from typing import Any
 
 import discord
 
-from commands.layout import DISCORD_CONTENT, EMBED_TOTAL, size
-from commands.render import Message
+from commands.presentation.layout import DISCORD_CONTENT, EMBED_TOTAL, size
+from commands.presentation.render import Message
 
 EMBEDS_PER_MESSAGE = 10
 FILES_PER_MESSAGE = 10

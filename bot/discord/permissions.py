@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 import discord
 
-from commands.layout import Message
-from commands.render import render
+from commands.presentation.layout import Message
+from commands.presentation.render import render
 from commands.reply import Reply
 
 # What a briefing needs: see the channel, post in it, show the embed, attach the chart.

@@ -21,7 +21,9 @@ from discord.http import HTTPClient, handle_message_parameters
 
 from bot.chat_registry import ChatRegistry
 from bot.delivery.queue import NONCE_LENGTH
-from bot.delivery.sender import (
+from bot.discord.messages import pack
+from bot.metrics import FLOOD_ERRORS
+from bot.sending.sender import (
     Ambiguous,
     BadRequest,
     Blocked,
@@ -32,10 +34,8 @@ from bot.delivery.sender import (
     Sent,
     Target,
 )
-from bot.discord.messages import pack
-from bot.metrics import FLOOD_ERRORS
-from commands.layout import Message
-from commands.render import Format
+from commands.presentation.layout import Message
+from commands.presentation.render import Format
 
 log = logging.getLogger(__name__)
 

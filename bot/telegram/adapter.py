@@ -2,11 +2,11 @@
 HTML out.
 
 Thin by design: a handler builds a ``CommandContext`` from the update (moderator from
-``bot.telegram.moderators``), runs ``commands.carry.dispatch`` and the renderer in a worker
+``bot.telegram.moderators``), runs ``commands.dispatch.dispatch`` and the renderer in a worker
 thread (they read the database and may draw a chart), and hands the messages to
 ``bot.telegram.send``, the one send path, which the delivery service gets too
 (``delivery_sender``). Replies take their slots from the process's send budget
-(``bot.delivery.pacing``, shared by every process on PostgreSQL) ahead of briefings, within the
+(``bot.sending.pacing``, shared by every process on PostgreSQL) ahead of briefings, within the
 chat's window, and wait out flood control for up to ``REPLY_MAX_AGE`` seconds. Membership
 changes and group-to-supergroup migrations are recorded in ``bot.chat_registry``. Long polling
 by default; webhook mode behind ``bot.telegram.webhook``.
@@ -38,18 +38,18 @@ from telegram.request import HTTPXRequest
 
 from bot.chat_registry import ACTIVE_STATUSES, ChatRegistry
 from bot.connection import Connection, describe
-from bot.delivery.pacing import Pacer
-from bot.delivery.sender import Sent
 from bot.metrics import REPLIES_LOST, SEND_SECONDS
 from bot.redact import quiet_url_loggers
+from bot.sending.pacing import Pacer
+from bot.sending.sender import Sent
 from bot.telegram.moderators import ModeratorCache
 from bot.telegram.order import PerChatUpdateProcessor
 from bot.telegram.send import PLATFORM, TelegramSend, TelegramSender
 from bot.telegram.webhook import WebhookServer, derived_secret, webhook_path
-from commands.carry import dispatch, needs_moderator
 from commands.context import CommandContext
-from commands.layout import Message as OutMessage
-from commands.render import render, warm_up
+from commands.dispatch import dispatch, needs_moderator
+from commands.presentation.layout import Message as OutMessage
+from commands.presentation.render import render, warm_up
 from commands.services import Services
 
 log = logging.getLogger(__name__)

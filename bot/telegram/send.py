@@ -13,7 +13,7 @@ about the bot's rights, or too large) is sent as text instead, with the message'
 reached Telegram: a refused connection cannot; a timeout after sending can, and Telegram has no
 idempotency key. An answer the library cannot parse (not JSON, or not the object the method
 returns) is a failed send like the others: it may have been posted. The result is one typed
-outcome (``bot.delivery.sender``).
+outcome (``bot.sending.sender``).
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ from telegram import error as tg
 from telegram.constants import ParseMode
 
 from bot.chat_registry import ChatRegistry, digest
-from bot.delivery.sender import (
+from bot.metrics import FLOOD_ERRORS
+from bot.sending.sender import (
     Ambiguous,
     BadRequest,
     Blocked,
@@ -45,9 +46,8 @@ from bot.delivery.sender import (
     Sent,
     Target,
 )
-from bot.metrics import FLOOD_ERRORS
-from commands.layout import Message
-from commands.render import Format
+from commands.presentation.layout import Message
+from commands.presentation.render import Format
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from bot.delivery.budget import make_pacer
-from bot.delivery.pacing import Pacer
+from bot.sending.budget import make_pacer
+from bot.sending.pacing import Pacer
 from bot.telegram.adapter import TelegramAdapter
 from commands.services import Services
 from tests.support import telegram_updates as tu
@@ -71,7 +71,7 @@ async def burst(
 ) -> Burst:
     """``groups`` groups each send ``/carry`` within the same second; wait for every answer
     (or ``timeout``). With ``shared`` the replies take their slots from the token's budget in
-    the database (``bot.delivery.budget``: PostgreSQL), as ``carrybot run`` does there."""
+    the database (``bot.sending.budget``: PostgreSQL), as ``carrybot run`` does there."""
     ids = [int(chat) for chat in group_ids(groups, start=500_000)]
     server = ServerThread(LimitedBotAPI(token=TOKEN, username="carrybot_test_bot", limit=limit))
     with server as api:

@@ -12,7 +12,7 @@ import pytest
 from analytics.storage.database import open_database
 from commands.context import CommandContext
 from commands.services import Services
-from commands.settings import SettingsStore
+from commands.settings.store import SettingsStore
 from tests.support.snapshots import provider
 
 NOW = datetime(2026, 6, 12, 9, 30, tzinfo=UTC)

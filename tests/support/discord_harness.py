@@ -9,11 +9,11 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy import Engine
 
-from analytics.seed import open_seeded_store
+from analytics.ingest.seed import open_seeded_store
 from bot.discord.adapter import DEFER_AFTER, DiscordAdapter
-from commands.carry import make_services
+from commands.dispatch import make_services
 from commands.services import Services
-from commands.settings import SettingsStore
+from commands.settings.store import SettingsStore
 from tests.support.fake_discord import FakeDiscord
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.fake.discord-bot-token-for-tests"

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from analytics import observations
+from analytics.catalogue import observations
 
 START = "2015-01-05"
 DAYS = 1100  # enough for the 3-year windows of the signal plus a year to look at

@@ -26,7 +26,7 @@ from sqlalchemy import Engine, func, select
 from analytics.storage.schema import deliveries_table
 from bot.delivery.queue import DeliveryQueue
 from bot.delivery.scheduler import Subscriptions, briefing_delivery, due_briefings
-from commands.settings import SettingsStore
+from commands.settings.store import SettingsStore
 from tests.support.telegram_harness import TOKEN, free_port
 
 ROOT = Path(__file__).resolve().parents[2]

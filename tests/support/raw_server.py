@@ -19,7 +19,7 @@ import io
 import zipfile
 from pathlib import Path
 
-from analytics.refresh import SOURCE_NAMES
+from analytics.ingest.refresh import SOURCE_NAMES
 from analytics.sources import ecb, fred, mof
 from tests.support.http_server import LocalServer
 

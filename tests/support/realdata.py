@@ -6,8 +6,9 @@ import functools
 
 import pandas as pd
 
-from analytics import pipeline, rawfiles
-from analytics.panel import Panel, build_panel
+from analytics.ingest import rawfiles
+from analytics.signal import pipeline
+from analytics.signal.panel import Panel, build_panel
 from tests.support.paths import RAW_DIR, raw_path
 from tests.support.yahoo import with_nikkei_gap_filled
 

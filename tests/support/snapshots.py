@@ -13,10 +13,10 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from analytics import pipeline
-from analytics.chart_data import chart_frame
-from analytics.snapshot import Snapshot, build_snapshot
-from commands.chart_cmds import make_chart
+from analytics.charts.frames import chart_frame
+from analytics.narrative.snapshot import Snapshot, build_snapshot
+from analytics.signal import pipeline
+from commands.handlers.charts import make_chart
 from commands.services import NoData, SnapshotProvider
 
 TODAY = date(2026, 6, 12)  # a Friday: CFTC releases, weekly regime readings

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics import observations
+from analytics.catalogue import observations
 from tests.support.paths import raw_path
 
 NAME = "N225_yahoo_2006-2026.csv"

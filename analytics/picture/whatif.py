@@ -1,0 +1,130 @@
+"""What if the BoJ or the Fed moved today: the policy-rate gap, carry incentive and carry fuel after.
+
+A hypothetical move (in bp, a multiple of 5 up to 100 either way) is added to the policy rate
+in force on the computation's last day; the 2-year yield of the same country moves by
+``pass_through`` times as much (1 by default: the market prices the move fully). Every other
+input is held. The signal is then recomputed on the last ``signal.LOOKBACK_DAYS`` days with the
+published anchors, through ``analytics.signal.scores.compute`` itself, and the last day is read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from analytics.errors import CarrybotError
+from analytics.signal import anchors
+from analytics.signal import scores as signal
+from analytics.signal.pipeline import Computation
+
+STEP_BP = 5
+MAX_MOVE_BP = 100
+BANKS = ("boj", "fed")
+LEGS = {"boj": ("jp_policy", "jp_2y"), "fed": ("us_policy", "us_2y")}
+NOT_A_STEP, TOO_LARGE, ZERO, NO_MOVE = "not_a_step", "too_large", "zero", "no_move"
+
+
+class WhatIfError(CarrybotError, ValueError):
+    """A hypothetical move that cannot be applied; ``code`` says why, ``bank``/``step_bp`` what."""
+
+    def __init__(self, code: str, bank: str | None = None, step_bp: float | None = None) -> None:
+        self.code = code
+        self.bank = bank
+        self.step_bp = step_bp
+        what = f"{bank} {step_bp:+g} bp" if bank is not None and step_bp is not None else "move"
+        super().__init__(
+            f"{code}: {what} (steps of {STEP_BP} bp, at most {MAX_MOVE_BP} bp either way)"
+        )
+
+
+@dataclass(frozen=True)
+class Scores:
+    """The gaps and scores a what-if compares (None where the signal has no value)."""
+
+    policy_gap_bp: float | None
+    gap_2y_bp: float | None
+    carry_incentive: float | None
+    carry_fuel: float | None
+    crowding: float | None
+    components: dict[str, float | None]
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """Before and after a hypothetical move on ``day``; always hypothetical."""
+
+    day: date
+    boj_bp: int
+    fed_bp: int
+    pass_through: float
+    before: Scores
+    after: Scores
+    hypothetical: bool = True
+
+
+def validate_step(bank: str, step_bp: float) -> int:
+    """The move as whole bp, or WhatIfError naming the bank and the bad step."""
+    if bank not in BANKS:
+        raise ValueError(f"unknown bank {bank!r}; expected one of {', '.join(BANKS)}")
+    if step_bp == 0:
+        raise WhatIfError(ZERO, bank, step_bp)
+    if abs(step_bp) > MAX_MOVE_BP:
+        raise WhatIfError(TOO_LARGE, bank, step_bp)
+    if step_bp != int(step_bp) or int(step_bp) % STEP_BP:
+        raise WhatIfError(NOT_A_STEP, bank, step_bp)
+    return int(step_bp)
+
+
+def what_if(
+    computation: Computation,
+    boj_bp: float | None = None,
+    fed_bp: float | None = None,
+    pass_through: float = 1.0,
+    table: anchors.AnchorTable | None = None,
+) -> WhatIf:
+    """The scores on the computation's last day before and after the hypothetical move(s)."""
+    moves = {
+        bank: validate_step(bank, bp)
+        for bank, bp in (("boj", boj_bp), ("fed", fed_bp))
+        if bp is not None
+    }
+    if not moves:
+        raise WhatIfError(NO_MOVE)
+    if not 0 <= pass_through <= 1:
+        raise ValueError(f"pass_through {pass_through:g} must lie in 0–1")
+    panel = computation.panel.tail(signal.LOOKBACK_DAYS + 1)
+    values = panel.values.copy()
+    for bank, bp in moves.items():
+        policy_leg, two_year_leg = LEGS[bank]
+        values.iloc[-1, values.columns.get_loc(policy_leg)] += bp / 100
+        values.iloc[-1, values.columns.get_loc(two_year_leg)] += bp / 100 * pass_through
+    after = signal.compute(dataclasses.replace(panel, values=values), table).iloc[-1]
+    return WhatIf(
+        day=computation.day.date(),
+        boj_bp=moves.get("boj", 0),
+        fed_bp=moves.get("fed", 0),
+        pass_through=pass_through,
+        before=scores(computation.signal.iloc[-1]),
+        after=scores(after),
+    )
+
+
+def scores(row: pd.Series) -> Scores:
+    """The compared numbers from one row of a signal frame."""
+    return Scores(
+        policy_gap_bp=_num(row["gap_policy_bp"]),
+        gap_2y_bp=_num(row["gap_2y_bp"]),
+        carry_incentive=_num(row["A"]),
+        carry_fuel=_num(row["fuel"]),
+        crowding=_num(row["B"]),
+        components={c: _num(row[f"{c}_score"]) for c in ("A1", "A2", "A3")},
+    )
+
+
+def _num(value: object) -> float | None:
+    number = float(value)  # type: ignore[arg-type]
+    return None if np.isnan(number) else number

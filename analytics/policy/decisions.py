@@ -1,0 +1,345 @@
+"""Fed and BoJ policy-rate decisions, kept as data in ``analytics/data``, and checks against live rates.
+
+Tables (``policy_fed.csv``, ``policy_boj.csv``): ``decision_date,lower,upper,status,note``, one row
+per decision (holds included, so the last decision date is known); a single rate has
+lower == upper. ``status`` is ``confirmed`` (primary or wire source, or checked against real
+data), ``unchecked`` (from public history or memory, not yet checked; used) or ``unconfirmed``
+(secondary reports only; not used until a live series confirms it). A rate applies from its
+decision date on.
+
+Live cross-checks use the midpoint of FRED's target range for the Fed (exact) and the BoJ's
+overnight call rate (``jp.call``), which trades near but not on the target: 0–3 bp below a single
+target (0.227% under 0.25%), 2–3 bp above the midpoint of a 0–0.1% range, and up to about 9 bp
+above −0.1% in 2016–2024, with occasional quarter-end spikes. A 15 bp tolerance over 5
+consecutive observations absorbs all of that and still catches a 25 bp move.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+from analytics.catalogue.notes import PolicyTableDisagrees
+from analytics.catalogue.tables import csv_rows, package_text
+
+BANKS = ("fed", "boj")
+STATUSES = frozenset({"confirmed", "unconfirmed", "unchecked"})
+TABLE_COLUMNS = ["decision_date", "lower", "upper", "status", "note"]
+MEETING_COLUMNS = ["bank", "date", "kind", "status", "note"]
+# scheduled: on the calendar published in advance; unscheduled: an intermeeting or extraordinary
+# decision, known only when it happened; cancelled: on the calendar, then moved or shortened.
+MEETING_KINDS = frozenset({"scheduled", "unscheduled", "cancelled"})
+REPLACEMENT_WINDOW = timedelta(days=14)  # a moved meeting's replacement lies this close before it
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One policy decision: the new rate (or range, in %) from ``decision_date`` on."""
+
+    decision_date: date
+    lower: float
+    upper: float
+    status: str
+    note: str
+
+    @property
+    def mid(self) -> float:
+        """The midpoint of the range (the rate itself when it is a single rate)."""
+        return (self.lower + self.upper) / 2
+
+    def describe(self) -> str:
+        """The rate as people write it: ``0.75%`` or ``3.50–3.75%``."""
+        if self.lower == self.upper:
+            return f"{self.lower:.2f}%"
+        return f"{self.lower:.2f}–{self.upper:.2f}%"
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """A decision day (the last day of a meeting): ``kind`` is one of ``MEETING_KINDS``."""
+
+    bank: str
+    date: date
+    kind: str
+    status: str
+    note: str
+
+    @property
+    def held(self) -> bool:
+        """True when a decision was taken that day (not a cancelled calendar entry)."""
+        return self.kind != "cancelled"
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A bank's policy rate on a day as its decision table knows it.
+
+    ``decision`` is the latest decision in use on or before the day and ``changed`` the one that
+    set that rate (the last change); ``held_at`` the latest meeting after the change that left the
+    rate unchanged, where the table is known to be complete; ``recorded`` the table's last row in
+    use; ``unrecorded`` the meetings held after that row, on or before the day (the table may miss
+    their decisions).
+    """
+
+    decision: Decision
+    changed: Decision
+    held_at: date | None
+    recorded: Decision
+    unrecorded: tuple[Meeting, ...]
+
+
+# --- loading --------------------------------------------------------------------------------
+
+
+def parse_table(text: str, name: str = "policy table") -> tuple[Decision, ...]:
+    """Decisions from a table's CSV text, oldest first; ValueError names the bad line."""
+    decisions_: list[Decision] = []
+    for line, row in csv_rows(text, TABLE_COLUMNS, name, required=TABLE_COLUMNS[:-1]):
+        where = f"{name} line {line}"
+        try:
+            decision = Decision(
+                decision_date=date.fromisoformat(row["decision_date"].strip()),
+                lower=float(row["lower"]),
+                upper=float(row["upper"]),
+                status=row["status"].strip(),
+                note=(row["note"] or "").strip(),
+            )
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{where}: {exc}") from None
+        if decision.status not in STATUSES:
+            raise ValueError(f"{where}: status {decision.status!r} is not one of {_statuses()}")
+        if decision.lower > decision.upper:
+            raise ValueError(f"{where}: lower {decision.lower} is above upper {decision.upper}")
+        if decisions_ and decision.decision_date <= decisions_[-1].decision_date:
+            raise ValueError(f"{where}: dates must increase ({decision.decision_date})")
+        decisions_.append(decision)
+    if not decisions_:
+        raise ValueError(f"{name} has no decisions")
+    return tuple(decisions_)
+
+
+@cache
+def table(bank: str) -> tuple[Decision, ...]:
+    """Every row of a bank's table, whatever its status (loaded once, on first use)."""
+    _check_bank(bank)
+    name = f"policy_{bank}.csv"
+    return parse_table(package_text(name), name)
+
+
+def parse_meetings(text: str, name: str = "meetings") -> tuple[Meeting, ...]:
+    """Scheduled meetings from CSV text (``#`` lines are provenance comments), sorted by date."""
+    meetings_: list[Meeting] = []
+    for line, row in csv_rows(text, MEETING_COLUMNS, name, required=MEETING_COLUMNS[:-1]):
+        bank = row["bank"].strip()
+        kind = row["kind"].strip()
+        status = row["status"].strip()
+        if bank not in BANKS or status not in STATUSES or kind not in MEETING_KINDS:
+            raise ValueError(
+                f"{name} line {line}: unknown bank {bank!r}, kind {kind!r} or status {status!r}"
+            )
+        try:
+            day = date.fromisoformat(row["date"].strip())
+        except ValueError as exc:
+            raise ValueError(f"{name} line {line}: {exc}") from None
+        meetings_.append(Meeting(bank, day, kind, status, (row["note"] or "").strip()))
+    return tuple(sorted(meetings_, key=lambda meeting: (meeting.date, meeting.bank)))
+
+
+@cache
+def meetings() -> tuple[Meeting, ...]:
+    """The scheduled FOMC and BoJ decision days kept in ``meetings.csv``."""
+    return parse_meetings(package_text("meetings.csv"), "meetings.csv")
+
+
+def _check_bank(bank: str) -> None:
+    if bank not in BANKS:
+        raise ValueError(f"unknown bank {bank!r}; expected one of {', '.join(BANKS)}")
+
+
+def _statuses() -> str:
+    return ", ".join(sorted(STATUSES))
+
+
+# --- queries --------------------------------------------------------------------------------
+
+
+def decisions(
+    bank: str, include_unconfirmed: bool = False, confirmed_by: set[date] | None = None
+) -> list[Decision]:
+    """The decisions in use: all but ``unconfirmed`` ones, unless included or confirmed.
+
+    ``confirmed_by`` holds decision dates a live series confirmed (see :func:`confirm_with_live`).
+    """
+    confirmed = confirmed_by or set()
+    return [
+        decision
+        for decision in table(bank)
+        if decision.status != "unconfirmed"
+        or include_unconfirmed
+        or decision.decision_date in confirmed
+    ]
+
+
+def daily_rate(
+    bank: str,
+    index: pd.DatetimeIndex,
+    include_unconfirmed: bool = False,
+    confirmed_by: set[date] | None = None,
+) -> pd.Series:
+    """The policy rate (midpoint, %) on each day of ``index``; NaN before the first decision."""
+    rows = decisions(bank, include_unconfirmed, confirmed_by)
+    starts = pd.DatetimeIndex([pd.Timestamp(row.decision_date) for row in rows])
+    mids = np.array([row.mid for row in rows], dtype="float64")
+    days = pd.DatetimeIndex(index).normalize()
+    position = starts.searchsorted(days, side="right") - 1
+    values = np.where(position >= 0, mids[np.clip(position, 0, None)], np.nan)
+    return pd.Series(values, index=index, name=f"{bank}.policy", dtype="float64")
+
+
+def last_decision(
+    bank: str,
+    on: date,
+    include_unconfirmed: bool = False,
+    confirmed_by: set[date] | None = None,
+) -> Decision | None:
+    """The latest decision taken on or before ``on`` (None before the table starts)."""
+    earlier = [
+        row for row in decisions(bank, include_unconfirmed, confirmed_by) if row.decision_date <= on
+    ]
+    return earlier[-1] if earlier else None
+
+
+def standing(bank: str, on: date, confirmed_by: set[date] | None = None) -> Standing | None:
+    """The rate in force on ``on``, when it was set, the last known hold, and the meetings the
+    table has no row for yet (None before the table starts)."""
+    rows = decisions(bank, confirmed_by=confirmed_by)
+    earlier = [row for row in rows if row.decision_date <= on]
+    if not earlier:
+        return None
+    decision = earlier[-1]
+    changed = decision
+    for row in reversed(earlier[:-1]):
+        if (row.lower, row.upper) != (decision.lower, decision.upper):
+            break
+        changed = row
+    recorded = rows[-1]
+    complete_to = min(on, recorded.decision_date)
+    held = [
+        m.date
+        for m in meetings()
+        if m.bank == bank and m.held and changed.decision_date < m.date <= complete_to
+    ]
+    held += [row.decision_date for row in earlier if row.decision_date > changed.decision_date]
+    unrecorded = tuple(
+        m for m in meetings() if m.bank == bank and m.held and recorded.decision_date < m.date <= on
+    )
+    return Standing(decision, changed, max(held) if held else None, recorded, unrecorded)
+
+
+def confirm_with_live(
+    bank: str, live: pd.Series, tolerance_bp: float = 15, days: int = 5
+) -> set[date]:
+    """Dates of unconfirmed decisions that ``live`` (% per day) confirms.
+
+    A decision is confirmed when the first ``days`` live observations after its decision date
+    (and before the next decision) all lie within ``tolerance_bp`` of the new rate and, when
+    the rate changed, nearer the new rate than the old one.
+    """
+    series = _clean(live)
+    tolerance = tolerance_bp / 100
+    rows = table(bank)
+    confirmed: set[date] = set()
+    for at, decision in enumerate(rows):
+        if decision.status != "unconfirmed":
+            continue
+        after = series[series.index > pd.Timestamp(decision.decision_date)]
+        if at + 1 < len(rows):
+            after = after[after.index < pd.Timestamp(rows[at + 1].decision_date)]
+        window = after.iloc[:days]
+        if len(window) < days or not ((window - decision.mid).abs() <= tolerance).all():
+            continue
+        if at > 0 and rows[at - 1].mid != decision.mid:
+            nearer_new = (window - decision.mid).abs() < (window - rows[at - 1].mid).abs()
+            if not nearer_new.all():
+                continue
+        confirmed.add(decision.decision_date)
+    return confirmed
+
+
+def table_disagrees(
+    bank: str, live: pd.Series, tolerance_bp: float = 15, days: int = 5
+) -> PolicyTableDisagrees | None:
+    """A note when the last ``days`` live observations all sit more than ``tolerance_bp`` away
+    from the table's rate (the table probably misses a decision), else None.
+    """
+    series = _clean(live)
+    if len(series) < days:
+        return None
+    recent = series.iloc[-days:]
+    confirmed = confirm_with_live(bank, live, tolerance_bp, days)
+    expected = daily_rate(bank, pd.DatetimeIndex(recent.index), confirmed_by=confirmed)
+    if expected.isna().any():
+        return None
+    if not ((recent - expected).abs() > tolerance_bp / 100).all():
+        return None
+    last_day = recent.index[-1].date()
+    latest = last_decision(bank, last_day, confirmed_by=confirmed)
+    assert latest is not None  # expected has no NaN, so a decision exists
+    return PolicyTableDisagrees(
+        bank=bank,
+        live_mean_pct=float(recent.mean()),
+        observations=days,
+        live_last=last_day,
+        decision_date=latest.decision_date,
+        lower=latest.lower,
+        upper=latest.upper,
+    )
+
+
+# Both banks meet at least every three months; a later listed date is not the next meeting.
+NEXT_MEETING_HORIZON = timedelta(days=100)
+
+
+def next_meetings(on: date, include_unchecked: bool = True) -> list[Meeting]:
+    """Each bank's next decision day on or after ``on`` as the calendar stood then, soonest first.
+
+    Unscheduled decisions are left out (nobody knew them in advance); a cancelled calendar entry
+    counts until the meeting that replaced it. A bank is missing when the file holds no date within
+    ``NEXT_MEETING_HORIZON`` (its schedule for that period is not entered).
+    """
+    upcoming: dict[str, Meeting] = {}
+    for meeting in meetings():
+        if meeting.date < on or meeting.date > on + NEXT_MEETING_HORIZON:
+            continue
+        if meeting.bank in upcoming or meeting.kind == "unscheduled":
+            continue
+        if meeting.kind == "cancelled" and not on < _replaced_on(meeting):
+            continue
+        if meeting.status == "unchecked" and not include_unchecked:
+            continue
+        upcoming[meeting.bank] = meeting
+    return sorted(upcoming.values(), key=lambda meeting: (meeting.date, meeting.bank))
+
+
+def _replaced_on(cancelled: Meeting) -> date:
+    """The day of the meeting held instead of a cancelled one (itself when none is found)."""
+    held = [
+        m.date
+        for m in meetings()
+        if m.bank == cancelled.bank
+        and m.held
+        and cancelled.date - REPLACEMENT_WINDOW <= m.date < cancelled.date
+    ]
+    return max(held) if held else cancelled.date
+
+
+def _clean(live: pd.Series) -> pd.Series:
+    """``live`` as floats on a sorted, day-normalised DatetimeIndex without NaN."""
+    series = pd.Series(live, dtype="float64").dropna()
+    series.index = pd.DatetimeIndex(pd.to_datetime(series.index)).normalize()
+    series = series[~series.index.duplicated(keep="last")]
+    return series.sort_index()

@@ -1,0 +1,91 @@
+"""What the snapshot templates read: the ``Snapshot`` plus a few facts derived from it.
+
+The snapshot hands over codes, dates and numbers only (notes, regime rules, the lede's claims);
+the templates word them in the chat's language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from analytics.catalogue.notes import Note
+from analytics.ingest.seed import is_seed_source
+from analytics.narrative.lede import Claim, lede
+from analytics.narrative.snapshot import ComponentReading, SeriesFreshness, Snapshot
+from analytics.picture.differential import GapBlock
+from analytics.policy.status import PolicyReading
+
+
+@dataclass(frozen=True)
+class StaleInput:
+    """An input shown with an old value: which one (a code for the templates) and its date."""
+
+    name: str
+    as_of: date | None
+
+
+@dataclass(frozen=True)
+class SnapshotView:
+    """A snapshot with the facts its replies need precomputed."""
+
+    s: Snapshot
+    gaps: dict[str, GapBlock]
+    fed: PolicyReading | None
+    boj: PolicyReading | None
+    drivers: tuple[ComponentReading, ...]
+    dropped: tuple[ComponentReading, ...]
+    stale: tuple[StaleInput, ...]
+    seed: str  # "all", "some" or "" (live data)
+    notes: tuple[Note, ...]
+    meetings: tuple[PolicyReading, ...]
+    lede: tuple[Claim, ...]
+
+
+def seed_share(freshness: tuple[SeriesFreshness, ...]) -> str:
+    """Whether the latest values come from the bundled seed: ``all``, ``some`` or ``""``."""
+    sources = [f.source for f in freshness if f.as_of is not None]
+    seeded = [s for s in sources if is_seed_source(s)]
+    if not seeded:
+        return ""
+    return "all" if len(seeded) == len(sources) else "some"
+
+
+def _stale_inputs(s: Snapshot) -> tuple[StaleInput, ...]:
+    found: list[StaleInput] = []
+    for gap in s.differentials:
+        if gap.key == "policy":
+            continue
+        for side, leg in (("us", gap.us), ("jp", gap.jp)):
+            if leg.stale and leg.as_of is not None:
+                found.append(StaleInput(f"{side}_{gap.key}", leg.as_of))
+    if s.fx.stale:
+        found.append(StaleInput("usdjpy", s.fx.as_of))
+    if s.positioning.noncomm_stale and s.positioning.noncomm_report_date is not None:
+        found.append(StaleInput("cftc_noncomm", s.positioning.noncomm_report_date))
+    if s.positioning.lev_stale and s.positioning.lev_report_date is not None:
+        found.append(StaleInput("cftc_lev", s.positioning.lev_report_date))
+    return tuple(found)
+
+
+def view(s: Snapshot) -> SnapshotView:
+    """The view of a snapshot."""
+    gaps = {g.key: g for g in s.differentials}
+    banks = {p.bank: p for p in s.policy}
+    components = [c for p in s.pillars for c in p.components]
+    by_key = {c.key: c for c in components}
+    upcoming = [p for p in s.policy if p.next_meeting is not None]
+    meetings = tuple(sorted(upcoming, key=lambda p: p.next_meeting or date.max))
+    return SnapshotView(
+        s=s,
+        gaps=gaps,
+        fed=banks.get("fed"),
+        boj=banks.get("boj"),
+        drivers=tuple(by_key[k] for k in s.regime.drivers if k in by_key),
+        dropped=tuple(c for c in components if c.status != "ok"),
+        stale=_stale_inputs(s),
+        seed=seed_share(s.freshness),
+        notes=s.notes,
+        meetings=meetings,
+        lede=lede(s),
+    )
