@@ -166,7 +166,9 @@ def test_lost_rights_are_blocked_and_a_refused_message_is_a_bad_request(tmp_path
 
 def test_chat_not_found_is_its_own_reason_not_lost_rights(tmp_path: Path) -> None:
     def gone(api: FakeBotAPI) -> None:
-        api.fail("sendMessage", chat_id=CHAT, error_code=400, description="Bad Request: chat not found")
+        api.fail(
+            "sendMessage", chat_id=CHAT, error_code=400, description="Bad Request: chat not found"
+        )
 
     outcome, _, _, registry = send_with(tmp_path, gone, TWO)
     assert isinstance(outcome, Blocked) and outcome.code == "chat_not_found"

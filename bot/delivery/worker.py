@@ -124,6 +124,7 @@ class _Job:
     delivery: Delivery
     rendered: Rendered
     phase: str = CLAIMED
+    posted_any: bool = False  # a request of it went out (it waits between two when WAITING)
 
     @property
     def chat(self) -> str:
@@ -409,20 +410,28 @@ class DeliveryWorker:
             self._abandon(job, "an unexpected error while sending (logged)")
 
     def _abandon(self, job: _Job, why: str) -> None:
-        """A job that cannot finish normally: back to the queue when nothing went out, else
-        ambiguous (it may have been posted); written by the keeper or the last writes."""
+        """A job that cannot finish normally: back to the queue when nothing went out or
+        resending is idempotent (the same nonce), else ambiguous (it may have been posted);
+        written by the keeper or the last writes."""
         row = job.delivery
-        if job.phase in (CLAIMED, MARKED, WAITING):
+        if job.phase in (CLAIMED, MARKED) or (job.phase == WAITING and not job.posted_any):
             self._keep(row.id, "putting it back in the queue", self._unclaim_write(row))
+        elif job.phase != SETTLING and self.senders[row.platform].idempotent:
+            now = self.clock()
+            self._keep(
+                row.id,
+                "putting it back in the queue",
+                lambda: self.queue.retry(
+                    row.id, self.id, f"{why}; resent with the same nonce", now, now
+                ),
+            )
         elif job.phase != SETTLING:
+            note = f"{why}; not resent: it may have been posted"
             self._keep(
                 row.id,
                 "recording it as ambiguous",
-                lambda: self.queue.finish(
-                    row.id, self.id, AMBIGUOUS, f"{why}; it may have been posted",
-                    code=reasons.UNCERTAIN,
-                ),
-            )  # fmt: skip
+                lambda: self.queue.finish(row.id, self.id, AMBIGUOUS, note, code=reasons.UNCERTAIN),
+            )
 
     async def _send(self, job: _Job) -> None:
         row = job.delivery
@@ -723,6 +732,7 @@ class _DeliveryPacing:
     async def next_request(self) -> float:
         worker, row = self.worker, self.job.delivery
         self.job.phase = WAITING
+        self.job.posted_any = True
         while (pause := worker.pacer.chat_paused_for(row.platform, self.job.chat)) > 0:
             if await worker._unless_stopped(_slept(pause)) is None:
                 raise Stopped()
