@@ -117,12 +117,20 @@ class StoreHealth:
             log.error("the database cannot be reached%s: %s; %s", doing, detail, FIX[state])
         return state
 
-    def succeeded(self, wrote: bool) -> None:
-        """An operation went through; a write clears any fault, a read only unreachability."""
+    def now(self) -> float:
+        """This health's clock (``succeeded`` compares an operation's start with it)."""
+        return self._clock()
+
+    def succeeded(self, wrote: bool, started: float | None = None) -> None:
+        """An operation went through; a write clears any fault, a read only unreachability.
+        One ``started`` before the fault was recorded says nothing about now (it may have
+        reached the old server just before it went)."""
         before = self._reading
         if before.state == OK or before.state == GONE:
             return
         if before.state == READ_ONLY and not wrote:
+            return
+        if started is not None and started < before.since:
             return
         with self._lock:
             before = self._reading
@@ -149,6 +157,7 @@ def probe(engine: Engine) -> Reading:
     a read-only server or session, e.g. a replica after a failover)."""
     health = health_of(engine)
     guard = file_guard(engine)
+    started = health.now()
     try:
         if guard is not None:
             guard.check()
@@ -170,7 +179,7 @@ def probe(engine: Engine) -> Reading:
         health.failed(exc, "health check")
     else:
         # PostgreSQL said it takes writes; on SQLite only a real write clears a read-only fault.
-        health.succeeded(wrote=engine.dialect.name == "postgresql")
+        health.succeeded(engine.dialect.name == "postgresql", started)
     return health.reading()
 
 

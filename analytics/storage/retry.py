@@ -45,6 +45,7 @@ def retrying(
     health = health_of(engine)
     wait = first_wait
     for attempt in range(1, attempts + 1):
+        started = health.now()
         try:
             result = fn(attempt)
         except Exception as exc:
@@ -56,6 +57,6 @@ def retrying(
             sleep(wait)
             wait = min(MAX_WAIT, wait * 2)
             continue
-        health.succeeded(writes)
+        health.succeeded(writes, started)
         return result
     raise AssertionError("unreachable")  # the loop returns or raises

@@ -440,7 +440,7 @@ class DeliveryQueue:
         if ids is not None:
             held = list(ids)
             if not held:
-                return 0
+                return 0  # nothing to write (and no write to report as a success)
             where = and_(where, t.c.id.in_(held))
 
         def write(_attempt: int) -> int:

@@ -653,8 +653,8 @@ class DeliveryWorker:
     async def _flush(self) -> None:
         """Write what the database refused before, oldest first, until it refuses again."""
         for row_id, pending in sorted(self._unwritten.items(), key=lambda item: item[1].since):
-            if pending.busy:
-                continue
+            if pending.busy or self._unwritten.get(row_id) is not pending:
+                continue  # being written, or written (or replaced) meanwhile
             pending.busy = True
             try:
                 await self._call(pending.write)
