@@ -52,7 +52,9 @@ def set_read_only(url: str, on: bool) -> None:
     with admin().connect() as conn:
         value = "on" if on else "off"
         conn.execute(
-            text(f'ALTER DATABASE "{database_name(url)}" SET default_transaction_read_only = {value}')
+            text(
+                f'ALTER DATABASE "{database_name(url)}" SET default_transaction_read_only = {value}'
+            )
         )
     terminate(url)
 
