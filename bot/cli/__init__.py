@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from commands.reply import Reply
     from commands.services import Services
 
+from analytics.sources import REFRESHED
 from bot.cli.args import (
     Parser,
     add_refresh_arguments,
@@ -40,9 +41,6 @@ from bot.cli.args import (
 log = logging.getLogger("carrybot")
 
 DEFAULT_SEED_DIR = Path(__file__).resolve().parents[2] / "analytics" / "data"
-# The public sources `carrybot refresh --source` accepts (analytics.ingest.refresh.SOURCE_NAMES; a
-# test keeps the two equal: importing analytics.ingest.refresh here would load pandas for --help).
-SOURCE_CHOICES = ("fred", "mof", "treasury", "ecb", "boj", "cftc")
 DEFAULT_REFRESH_MINUTES = 60.0
 REFRESH_BUDGET = 600.0  # a first refresh downloads decades of history
 DESCRIPTION = (
@@ -161,7 +159,7 @@ def parser() -> argparse.ArgumentParser:
 
     refresh_cmd = sub.add_parser("refresh", help="fetch what is newer from the public sources")
     refresh_cmd.add_argument(
-        "--source", action="append", choices=SOURCE_CHOICES, help="only this source (repeatable)"
+        "--source", action="append", choices=REFRESHED, help="only this source (repeatable)"
     )
     refresh_cmd.add_argument(
         "--offline", action="store_true", help="no network: only make sure the seed is loaded"
@@ -328,7 +326,7 @@ def _value(series_id: str, value: float) -> str:
 
 def cmd_refresh(args: argparse.Namespace) -> int:
     """Fetch each source, then print a summary table; non-zero only if every source failed."""
-    from analytics.ingest.refresh import SOURCE_NAMES, refresh
+    from analytics.ingest.refresh import refresh
     from analytics.ingest.seed import open_seeded_store
     from bot.cli.brief_refresh import progress_printer
 
@@ -338,7 +336,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
             f"offline: store holds {store.count()} observations (bundled seed plus earlier fetches)"
         )
         return 0
-    names = args.source or list(SOURCE_NAMES)
+    names = args.source or list(REFRESHED)
     results = refresh(
         store,
         names,

@@ -31,8 +31,9 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from analytics.errors import CarrybotError
-from analytics.ingest.refresh import SOURCE_NAMES, SourceResult, refresh
+from analytics.ingest.refresh import SourceResult, refresh
 from analytics.ingest.store import ObservationStore
+from analytics.sources import REFRESHED
 from bot.connection import Connection, backoff, describe
 from bot.redact import protect
 from bot.runtime.health import HealthServer, record_good_fetches
@@ -485,7 +486,7 @@ async def refresh_loop(
             deadline = time.monotonic() + allowed
             results = await in_daemon_thread(
                 functools.partial(
-                    fetch, store, SOURCE_NAMES, progress=progress, deadline=deadline, parallel=True
+                    fetch, store, REFRESHED, progress=progress, deadline=deadline, parallel=True
                 )
             )
         except _Halted:
