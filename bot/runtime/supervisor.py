@@ -36,6 +36,7 @@ from analytics.ingest.store import ObservationStore
 from analytics.sources import REFRESHED
 from bot.connection import Connection, backoff, describe
 from bot.redact import protect
+from bot.runtime.defaults import DEFAULT_REFRESH_MINUTES, REFRESH_BUDGET
 from bot.runtime.health import HealthServer, record_good_fetches
 from bot.sending.pacing import Pacer
 from bot.sending.sender import OffersSender
@@ -49,10 +50,6 @@ progress_log = logging.getLogger(f"{__name__}.progress")  # each request of a re
 
 TOKEN_VARIABLES = ("TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN")
 SECRET_VARIABLES = (*TOKEN_VARIABLES, "TELEGRAM_WEBHOOK_SECRET")
-DEFAULT_REFRESH_MINUTES = 60.0  # the CLI's --refresh-minutes default is the same
-# One refresh's time budget, shared by every request of every source (a host that accepts
-# connections and never answers costs at most this); a refresh never runs into the next one.
-REFRESH_BUDGET = 600.0
 BACKGROUND_GRACE = 10.0  # seconds background jobs get to finish after a stop signal
 STOP_TIMEOUT = 15.0  # seconds an adapter gets to close its connections
 OPERATOR_LOGGERS = ("bot.runtime.supervisor", "bot.connection")  # shown at INFO without -v
