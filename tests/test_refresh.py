@@ -17,13 +17,12 @@ from analytics.ingest.rawfiles import read_file
 from analytics.ingest.refresh import (
     GRACE_SECONDS,
     OUT_OF_TIME,
-    SOURCE_NAMES,
     UNREACHABLE,
     refresh,
     stale_sources,
 )
 from analytics.ingest.store import ObservationStore
-from analytics.sources import ecb, fred, mof
+from analytics.sources import REFRESHED, ecb, fred, mof
 from analytics.sources.http import RetryPolicy
 from tests.support.http_server import LocalServer, Reply, SilentServer, TricklingServer
 from tests.support.paths import raw_path
@@ -53,7 +52,7 @@ def zipped(name: str, payload: bytes) -> bytes:
 
 
 def point_sources_at(server: LocalServer | SilentServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in SOURCE_NAMES:
+    for name in REFRESHED:
         monkeypatch.setenv(f"CARRYBOT_{name.upper()}_URL", server.url)
 
 
@@ -324,3 +323,18 @@ def test_mof_english_file_missing_the_japanese_file_serves_the_same_yields(
     english = parsed("jgbcme_all.csv")
     october = english[(english["date"] >= "2025-10-01") & (english["date"] <= "2025-10-16")]
     assert as_dict(store.load()) == as_dict(october)
+
+
+def test_every_series_comes_from_a_registered_source() -> None:
+    from analytics.catalogue.series import CATALOGUE
+    from analytics.sources import BY_NAME
+
+    assert {spec.source for spec in CATALOGUE.values()} <= set(BY_NAME)
+
+
+def test_every_registered_raw_family_has_its_parser() -> None:
+    from analytics.sources import SOURCES, raw_parser
+
+    for source in SOURCES:
+        for family in source.raw_files:
+            assert callable(raw_parser(source.name, family)), family.pattern

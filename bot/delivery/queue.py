@@ -551,15 +551,6 @@ class DeliveryQueue:
             query = query.where(t.c.platform.in_(list(platforms)))
         return int(self._read(query, "scalar") or 0)
 
-    def next_due(self, platforms: Sequence[str] | None = None) -> datetime | None:
-        """When the earliest queued row may be claimed."""
-        t = deliveries_table
-        query = select(func.min(t.c.not_before)).where(t.c.state == QUEUED)
-        if platforms is not None:
-            query = query.where(t.c.platform.in_(list(platforms)))
-        value = self._read(query, "scalar")
-        return None if value is None else utc(value)
-
     def oldest_due(
         self, now: datetime | None = None, platforms: Sequence[str] | None = None
     ) -> datetime | None:
