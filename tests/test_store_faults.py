@@ -20,7 +20,6 @@ from bot.cli import main
 from bot.delivery.queue import DeliveryQueue, NewDelivery
 from commands.dispatch import dispatch
 from commands.presentation.render import render_text
-from commands.services import Services
 from commands.settings.model import ChatKey
 from commands.settings.store import SettingsStore
 from tests.support.chat import MakeContext, make_services
@@ -157,7 +156,7 @@ def test_a_home_whose_database_vanished_is_refused_not_started_empty(
         assert "is missing" in err and "Restore it from a backup" in err
         assert "none" not in err
     assert not path.exists(), "no empty database was started in its place"
-    with pytest.raises(DatabaseError, match="delete .*carrybot.sqlite3.created"):
+    with pytest.raises(DatabaseError, match=r"delete .*carrybot\.sqlite3\.created"):
         open_database()
     (tmp_path / "carrybot.sqlite3.created").unlink()  # the operator chooses to start afresh
     open_database().dispose()
@@ -173,4 +172,3 @@ def test_the_guard_refuses_the_commit_itself(tmp_path: Path) -> None:
     with pytest.raises(StoreUnavailable, match="was deleted while carrybot was running"):
         queue.enqueue([NewDelivery("telegram", "-1", "", "briefing", "k", NOW.date(), "en", NOW)])
     engine.dispose()
-
