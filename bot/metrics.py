@@ -50,14 +50,3 @@ CONNECTED = Gauge(
     ["platform"],
     registry=REGISTRY,
 )
-OLDEST_DUE = Gauge(
-    "carrybot_oldest_due_delivery_age_seconds",
-    "Seconds the longest-waiting due briefing or alert has waited (0 when none waits)",
-    registry=REGISTRY,
-)
-DATABASE_STATE = Gauge(
-    "carrybot_database_state",
-    "1 for the database's state as this process last met it (ok, unreachable, read_only, gone)",
-    ["state"],
-    registry=REGISTRY,
-)

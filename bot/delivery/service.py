@@ -168,6 +168,10 @@ class DeliveryService:
         """Seconds since the last completed tick (None before the first)."""
         return None if self.last_tick is None else time.monotonic() - self.last_tick
 
+    def halt(self) -> None:
+        """Stop starting sends now (the signal handler calls it; ``stop`` does the rest)."""
+        self._stop.set()
+
     async def stop(self) -> None:
         """Stop ticking; sends on the wire get the worker's grace, the rest goes back to the
         queue; returns within ``STOP_SECONDS`` (what is still running then is cancelled)."""

@@ -19,9 +19,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from analytics.storage.health import STATES, Reading, health_of, probe
+from analytics.storage.health import Reading, health_of, probe
 from bot.delivery.queue import DeliveryQueue
-from bot.metrics import DATABASE_STATE, OLDEST_DUE
 from bot.sending.offload import DaemonPool
 
 log = logging.getLogger(__name__)
@@ -85,8 +84,6 @@ class DeliveryWatch:
         """One check (the database calls in a daemon thread)."""
         loop = asyncio.get_running_loop()
         reading = await loop.run_in_executor(self._pool, probe, self.queue.engine)
-        for state in STATES:
-            DATABASE_STATE.labels(state).set(1.0 if state == reading.state else 0.0)
         if not reading.ok:
             return self.movement  # nothing to learn about deliveries from it now
         try:
@@ -114,7 +111,6 @@ class DeliveryWatch:
     def _judge(self, movement: Movement) -> None:
         self.movement = movement
         self.checked_at = time.monotonic()
-        OLDEST_DUE.set(movement.oldest_due_age or 0.0)
         if movement.stalled and self._stalled_since is None:
             self._stalled_since = time.monotonic()
             log.error(

@@ -495,7 +495,7 @@ class DeliveryWorker:
         task = asyncio.ensure_future(waiting)
         if self._stop.is_set():
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            with contextlib.suppress(asyncio.CancelledError, Stopped):
                 await task
             return None
         stopping = asyncio.ensure_future(self._stop.wait())
@@ -504,9 +504,12 @@ class DeliveryWorker:
         finally:
             stopping.cancel()
         if task.done():
-            return task.result()
+            try:
+                return task.result()
+            except Stopped:  # the pacer was halted: sends are stopping
+                return None
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
+        with contextlib.suppress(asyncio.CancelledError, Stopped):
             await task
         return None
 

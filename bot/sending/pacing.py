@@ -28,6 +28,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.sending.sender import Stopped
+
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
@@ -153,6 +155,7 @@ class SlidingWindow:
 REPLY, DELIVERY = 0, 1  # slot priorities: an interactive reply goes before a broadcast
 BLOCKED_RETRY = 0.05  # seconds a delivery waits while another process sends replies
 LEAD = 0.05  # seconds before its slot a request is told it is next (time for a database write)
+HALT_CHECK = 0.1  # a reply waiting for its chat's window looks this often whether sends stopped
 
 
 class SlotSource(Protocol):
@@ -208,6 +211,17 @@ class Lane:
         self._order = itertools.count()
         self._granter: asyncio.Task[None] | None = None
         self._wake: asyncio.Event | None = None
+        self.halted = False
+
+    def halt(self) -> None:
+        """No slot is granted any more: every wait ends now with ``Stopped``."""
+        self.halted = True
+        for _, _, future in self._waiters:
+            if not future.done():
+                future.set_exception(Stopped())
+        self._waiters.clear()
+        if self._granter is not None:
+            self._granter.cancel()
 
     def ticket(self) -> int:
         """A place in line (a retry keeps its first one)."""
@@ -222,7 +236,9 @@ class Lane:
         )
 
     async def acquire(self, priority: int = DELIVERY, ticket: int | None = None) -> float:
-        """Wait for a slot; returns when it was due."""
+        """Wait for a slot; returns when it was due (raises ``Stopped`` once halted)."""
+        if self.halted:
+            raise Stopped()
         future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
         order = self.ticket() if ticket is None else ticket
         heapq.heappush(self._waiters, (priority, order, future))
@@ -315,6 +331,7 @@ class Pacer:
         self._windows: OrderedDict[tuple[str, str], SlidingWindow] = OrderedDict()
         self._chat_pauses: dict[tuple[str, str], float] = {}
         self._floods: dict[str, deque[tuple[float, str]]] = {}
+        self.halted = False
 
     def rate(self, platform: str) -> float:
         """The messages per second allowed on ``platform`` (for every process together when the
@@ -417,6 +434,13 @@ class Pacer:
         sent now it would crowd the ones sent in the slots after it, so it takes a new one."""
         return self.clock() - slot > self._lanes[platform].source.interval / 2
 
+    def halt(self) -> None:
+        """The process is stopping: no request starts any more; every wait for a slot ends
+        now with ``Stopped`` (a request already on the wire is not affected)."""
+        self.halted = True
+        for lane in self._lanes.values():
+            lane.halt()
+
     def pause(self, platform: str, seconds: float) -> None:
         """The platform asked us to wait: no sends to it for ``seconds``."""
         self._lanes[platform].source.pause(seconds)
@@ -453,7 +477,9 @@ class ReplyPacing:
 
     async def next_request(self) -> float:
         while (ready := self.pacer.chat_ready_at(self.platform, self.chat)) > self.pacer.clock():
-            await self.pacer._sleep(ready - self.pacer.clock())
+            if self.pacer.halted:
+                raise Stopped()
+            await self.pacer._sleep(min(ready - self.pacer.clock(), HALT_CHECK))
         self.pacer.take_chat(self.platform, self.chat)
         return await self.pacer.acquire(self.platform, REPLY)
 
