@@ -225,8 +225,9 @@ class HealthServer:
         return healthy, body
 
     async def probe(self) -> store_health.Reading:
-        """The database probed now (or a probe younger than ``PROBE_FRESH`` seconds, or the one
-        running); one that does not answer within ``PROBE_SECONDS`` counts as unreachable."""
+        """The database's state after a probe (one younger than ``PROBE_FRESH`` seconds, or
+        the one running, is not repeated; what operations met since counts too); a probe that
+        does not answer within ``PROBE_SECONDS`` counts as unreachable."""
         loop = asyncio.get_running_loop()
         if self._probe is None or (
             self._probe.done() and loop.time() - self._probed_at > PROBE_FRESH
@@ -236,13 +237,14 @@ class HealthServer:
                 loop.run_in_executor(self._probes, store_health.probe, self.engine)
             )
         try:
-            return await asyncio.wait_for(asyncio.shield(self._probe), PROBE_SECONDS)
+            await asyncio.wait_for(asyncio.shield(self._probe), PROBE_SECONDS)
         except TimeoutError:
             return store_health.Reading(
                 store_health.UNREACHABLE,
                 f"no answer to the health check within {PROBE_SECONDS:g} s",
                 loop.time(),
             )
+        return store_health.health_of(self.engine).reading()
 
     async def _healthz(self, request: web.Request) -> web.Response:
         healthy, body = self.status(await self.probe())
