@@ -47,7 +47,7 @@ REASONS: dict[str, Reason] = {
     DEACTIVATED: Reason("the user's account was deleted", "nothing to do"),
     CHAT_NOT_FOUND: Reason(
         "the platform does not know the chat (deleted, or the bot was never in it)",
-        "if the chat still exists, add the bot to it and run /carry subscribe there again; "
+        "if the chat still exists, add the bot to it: deliveries resume by themselves; "
         "otherwise nothing to do",
     ),
     MIGRATED: Reason(
