@@ -167,6 +167,10 @@ class TelegramSend:
                         give_up = time.monotonic() + wait >= deadline
                     else:  # a delivery: nothing posted yet, the worker queues it again
                         give_up = not posted or attempts > self.max_retries or wait > self.max_wait
+                    if give_up and deadline is None and not posted:
+                        log.info("flood control on chat %s: its delivery goes back to the "
+                                 "queue for %ss", target, wait)  # fmt: skip
+                        return RetryAfter(wait, "Telegram flood control")
                     if give_up:
                         log.warning("flood control on chat %s: giving up (retry after %ss)",
                                     target, wait)  # fmt: skip
