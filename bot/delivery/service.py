@@ -52,7 +52,7 @@ from commands.services import NoData, Services
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 60.0
-STOP_SECONDS = 5.0  # the most a stop waits for the tick, the worker and the watch
+STOP_SECONDS = 3.5  # the most a stop waits for the tick, the worker and the watch
 
 
 class DeliveryService:

@@ -97,8 +97,8 @@ class WorkerConfig:
     recover_seconds: float = 5.0  # how often a worker short of work looks for dead workers' rows
     outage_retry_seconds: float = 30.0  # a platform that cannot be reached is tried again then
     flush_seconds: float = 2.0  # how often writes the database refused are tried again
-    stop_grace: float = 3.0  # seconds a request on the wire gets to finish after a stop
-    stop_writes: float = 1.5  # seconds the last writes (settlements, releases) get at a stop
+    stop_grace: float = 2.0  # seconds a request on the wire gets to finish after a stop
+    stop_writes: float = 1.0  # seconds the last writes (settlements, releases) get at a stop
 
 
 @dataclass
