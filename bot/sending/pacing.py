@@ -396,7 +396,7 @@ class Pacer:
             recent.popleft()
         chats = {flooded for _, flooded in recent}
         if scope == GLOBAL or (scope is None and len(chats) >= GLOBAL_FLOOD_CHATS):
-            if self.paused_for(platform) < seconds:
+            if self.paused_for(platform) < seconds - 1.0:  # a new pause, not the same one again
                 log.warning("%s: flood control in %d chats at once; pausing every send for %g s",
                             platform, len(chats), seconds)  # fmt: skip
             self.pause(platform, seconds)
