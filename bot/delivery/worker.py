@@ -78,7 +78,7 @@ T = TypeVar("T")
 # How far a job got: claimed (nothing written since), marked ``sending``, a request on the wire,
 # waiting between two requests (nothing on the wire), or being settled.
 CLAIMED, MARKED, ON_WIRE, WAITING, SETTLING = "claimed", "marked", "on_wire", "waiting", "settling"
-MAX_CLAIM_BACKOFF = 30.0  # seconds between claims while the database refuses them
+MAX_CLAIM_BACKOFF = 5.0  # seconds between claims while the database refuses them
 
 
 @dataclass(frozen=True)
