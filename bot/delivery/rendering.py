@@ -80,7 +80,7 @@ class DeliveryRenderer:
             return Rendered((), "", "no data to brief from yet")
         if self.chart is not None:
             kind_, window = self.chart
-            png = self.services.snapshots.chart(kind_, window).png
+            png = self.services.snapshots.chart(kind_, window, locale).png
             last = current.daily.index[-1]
             reply = replace(reply, image=png, filename=chart_filename(kind_, window, last))
         return Rendered(tuple(render(reply, fmt)), str(current.version))
