@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import numpy as np
 import pandas as pd
 
+from analytics.catalogue.values import number_or_none
 from analytics.picture.differential import GapBlock
 
 HORIZON = "3m"
@@ -41,11 +41,11 @@ def thesis(gap: GapBlock, signal: pd.DataFrame) -> Thesis:
     value = None if change is None else change.value
     # Carry incentive then: on the day of the gap's base pair, the day the change runs from.
     base = None if change is None or value is None else change.base
-    incentive = _num(signal["A"].iloc[-1]) if len(signal) else None
+    incentive = number_or_none(signal["A"].iloc[-1]) if len(signal) else None
     then = None
     if base is not None:
         earlier = signal["A"].loc[: pd.Timestamp(base)]
-        then = _num(earlier.iloc[-1]) if len(earlier) else None
+        then = number_or_none(earlier.iloc[-1]) if len(earlier) else None
     direction = None
     if value is not None:
         direction = NARROWING if value <= -MOVE_BP else WIDENING if value >= MOVE_BP else FLAT
@@ -58,8 +58,3 @@ def thesis(gap: GapBlock, signal: pd.DataFrame) -> Thesis:
         incentive=incentive,
         incentive_then=then,
     )
-
-
-def _num(value: object) -> float | None:
-    number = float(value)  # type: ignore[arg-type]
-    return None if np.isnan(number) else number

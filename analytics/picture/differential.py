@@ -14,11 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import numpy as np
 import pandas as pd
 
 from analytics.catalogue import pairs
 from analytics.catalogue.horizons import Change
+from analytics.catalogue.values import day_or_none, number_or_none
 from analytics.signal.gaps import GAPS, GapSpec, column, gap_pairs
 
 HORIZONS = ("1w", "1m", "3m", "12m")
@@ -99,13 +99,13 @@ def block(spec: GapSpec, values: pd.DataFrame, asof: pd.DataFrame, stale: pd.Dat
         if len(window):
             peak, peak_date = float(window.max()), window.idxmax().date()
     us = Leg(
-        _num(values[spec.us].iloc[-1]),
-        _day(asof[spec.us].iloc[-1]),
+        number_or_none(values[spec.us].iloc[-1]),
+        day_or_none(asof[spec.us].iloc[-1]),
         bool(stale[spec.us].iloc[-1]),
     )
     jp = Leg(
-        _num(values[spec.jp].iloc[-1]),
-        _day(asof[spec.jp].iloc[-1]),
+        number_or_none(values[spec.jp].iloc[-1]),
+        day_or_none(asof[spec.jp].iloc[-1]),
         bool(stale[spec.jp].iloc[-1]),
     )
     level = None if now is None else now.value
@@ -122,11 +122,3 @@ def block(spec: GapSpec, values: pd.DataFrame, asof: pd.DataFrame, stale: pd.Dat
         day=None if now is None else now.date,
         pair_stale=pair_stale,
     )
-
-
-def _num(value: float) -> float | None:
-    return None if value is None or np.isnan(value) else float(value)
-
-
-def _day(value: object) -> date | None:
-    return None if pd.isna(value) else pd.Timestamp(value).date()

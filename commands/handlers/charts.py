@@ -154,7 +154,7 @@ def chart(inv: Invocation) -> Reply:
         if not any(line.status == "drawn" for line in lines):
             # Nothing but USD/JPY to draw: say what is missing rather than send an empty chart.
             return Reply("chart", context, ok=False, ephemeral=True, locale=inv.locale)
-    result = inv.services.snapshots.chart(kind, window, inv.locale)
+    result = inv.services.snapshots.chart(kind, window, language=inv.locale)
     return Reply(
         "chart",
         context,
