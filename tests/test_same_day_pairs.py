@@ -182,3 +182,13 @@ def test_the_signal_reads_the_gap_pairs_of_the_panel() -> None:
             signal[gaps.column(key)].to_numpy(), read[gaps.column(key)], equal_nan=True
         ), key
     assert daymoves.gap_updates(computation.panel, "2y").index[-1] == pd.Timestamp("2024-08-05")
+
+
+def test_a_what_if_moves_the_pair_the_gap_reads_on_a_tokyo_holiday() -> None:
+    # 21 Mar 2007: the gap reads the closes of 20 Mar; a Fed move must move that pair too.
+    from analytics.picture import whatif
+
+    result = whatif.what_if(realdata.computation("2007-03-21"), fed_bp=25)
+    pair = 100 * (raw_close("DGS2_1990-2025.csv", "2007-03-20") - mof_yield("2007/3/20", "2Y"))
+    assert result.before.gap_2y_bp == pytest.approx(pair)
+    assert result.after.gap_2y_bp == pytest.approx(pair + 25)
