@@ -186,3 +186,11 @@ def test_the_backtest_says_the_store_holds_vix_when_it_does(tmp_path: Path) -> N
     assert "has no VIX" in both and "VIX from 1990-01-02 to 2026-10-30 (2 closes)" in both
     assert "no VIX is stored" not in both
     assert backtest.vix_origin(seeded, is_seed).endswith("no VIX is stored")
+
+
+def test_a_stress_day_before_bitcoin_does_not_miss_it() -> None:
+    # 24 Oct 2008: Bitcoin did not exist; the S&P 500 existed but the stored copy starts in 2016.
+    lede = reply("brief", "2008-10-24").split("\n\n")[1]
+    assert "With USD/JPY down" in lede
+    assert "Bitcoin" not in lede
+    assert "No current close for S&P 500." in lede
