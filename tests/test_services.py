@@ -68,9 +68,9 @@ def test_charts_are_cached_per_version_kind_window_and_language() -> None:
     assert not provider.chart("gap", "1y").cached
     assert provider.chart("gap", "1y").cached
     assert not provider.chart("pressure", "1y").cached
-    japanese = provider.chart("gap", "1y", "ja")
+    japanese = provider.chart("gap", "1y", language="ja")
     assert not japanese.cached and japanese.png.endswith(b"gap ja")
-    assert provider.chart("gap", "1y", "ja").cached
+    assert provider.chart("gap", "1y", language="ja").cached
 
 
 def test_every_regime_rule_has_words() -> None:
