@@ -81,12 +81,12 @@ def test_whatif_rows_add_up_after_rounding(settings_url: str, day: str, command:
 
 
 def test_half_a_basis_point_below_the_high_is_not_zero(settings_url: str) -> None:
-    # 19 Dec 2025: the 30-year closed at 3.362%, 0.5 bp under the 3.367% of 16 Dec 2025.
+    # 19 Dec 2025: the 30-year closed at 3.362%, 0.5 bp under the 3.367% of 3 Dec 2025.
     thirty, high = mof_yield("2025/12/19", "30Y"), 3.367
     assert round((high - thirty) * 100, 1) == 0.5
     text = text_of(services("2025-12-19", settings_url), "/carry markets")
     assert f"30-year JGB: {thirty:.3f}% on 19 Dec 2025" in text
-    assert f"0.5 bp below its series high of {high:.3f}%" in text
+    assert f"0.5 bp below its series high of {high:.3f}% on 3 Dec 2025" in text
     assert "0 bp below" not in text
 
 
