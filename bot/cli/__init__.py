@@ -1,6 +1,4 @@
-"""The carrybot command line: main, the parser (one function per command) and each command's handler.
-
-Commands: brief, chat, run, worker, deliveries, status, refresh, backtest, db, seed.
+"""The ``carrybot`` command line: brief, chat, run, worker, deliveries, status, refresh, backtest, db, seed.
 
 ``main`` parses (``bot.cli.parser``, standard library only), then runs the command's handler,
 which imports what it needs (pandas, SQLAlchemy, the chat platforms) only when it runs. Every
