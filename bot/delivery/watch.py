@@ -69,6 +69,7 @@ class DeliveryWatch:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Check now and every ``every`` seconds until ``stop``."""
+        self._pool = DaemonPool(1, "delivery-watch")  # one per run
         try:
             while not stop.is_set():
                 try:

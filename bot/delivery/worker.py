@@ -196,6 +196,7 @@ class DeliveryWorker:
         """Deliver until ``stop`` is set (or, with ``until_idle``, until nothing is pending)."""
         self._stop = stop = stop or asyncio.Event()
         cfg = self.config
+        self._db = DaemonPool(max(4, cfg.concurrency // 2), "delivery-db")  # one per run
         await self._recover()
         heap: list[tuple[float, int, _Job]] = []
         running: set[asyncio.Task[None]] = set()
