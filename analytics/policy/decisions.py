@@ -1,11 +1,13 @@
 """Fed and BoJ policy-rate decisions, kept as data in ``analytics/data``, and checks against live rates.
 
-Tables (``policy_fed.csv``, ``policy_boj.csv``): ``decision_date,lower,upper,status,note``, one row
-per decision (holds included, so the last decision date is known); a single rate has
+Tables (``policy_fed.csv``, ``policy_boj.csv``): ``decision_date,lower,upper,status,note[,effective]``,
+one row per decision (holds included, so the last decision date is known); a single rate has
 lower == upper. ``status`` is ``confirmed`` (primary or wire source, or checked against real
-data), ``unchecked`` (from public history or memory, not yet checked; used) or ``unconfirmed``
-(secondary reports only; not used until a live series confirms it). A rate applies from its
-decision date on.
+data), ``unchecked`` (from public history or memory, not yet checked; used), ``secondary``
+(strong secondary evidence: several sources citing the bank's own document; used, and labelled
+so) or ``unconfirmed`` (secondary reports only; not used until a live series confirms it). A
+rate applies from its ``effective`` day when the row gives one (the BoJ's 18 Sep 2026 hike took
+effect on 24 Sep), else from its decision date.
 
 Live cross-checks use the midpoint of FRED's target range for the Fed (exact) and the BoJ's
 overnight call rate (``jp.call``), which trades near but not on the target: 0–3 bp below a single
@@ -16,6 +18,7 @@ consecutive observations absorbs all of that and still catches a 25 bp move.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -27,8 +30,8 @@ from analytics.catalogue.notes import PolicyTableDisagrees
 from analytics.catalogue.tables import csv_rows, package_text
 
 BANKS = ("fed", "boj")
-STATUSES = frozenset({"confirmed", "unconfirmed", "unchecked"})
-TABLE_COLUMNS = ["decision_date", "lower", "upper", "status", "note"]
+STATUSES = frozenset({"confirmed", "unconfirmed", "unchecked", "secondary"})
+TABLE_COLUMNS = ["decision_date", "lower", "upper", "status", "note", "effective"]
 MEETING_COLUMNS = ["bank", "date", "kind", "status", "note"]
 # scheduled: on the calendar published in advance; unscheduled: an intermeeting or extraordinary
 # decision, known only when it happened; cancelled: on the calendar, then moved or shortened.
@@ -45,6 +48,12 @@ class Decision:
     upper: float
     status: str
     note: str
+    effective: date | None = None
+
+    @property
+    def in_force_from(self) -> date:
+        """The first day the new rate applies: the stated effective day, else the decision day."""
+        return self.effective or self.decision_date
 
     @property
     def mid(self) -> float:
@@ -98,15 +107,17 @@ class Standing:
 def parse_table(text: str, name: str = "policy table") -> tuple[Decision, ...]:
     """Decisions from a table's CSV text, oldest first; ValueError names the bad line."""
     decisions_: list[Decision] = []
-    for line, row in csv_rows(text, TABLE_COLUMNS, name, required=TABLE_COLUMNS[:-1]):
+    for line, row in csv_rows(text, TABLE_COLUMNS, name, required=TABLE_COLUMNS[:-2]):
         where = f"{name} line {line}"
         try:
+            effective = (row["effective"] or "").strip()
             decision = Decision(
                 decision_date=date.fromisoformat(row["decision_date"].strip()),
                 lower=float(row["lower"]),
                 upper=float(row["upper"]),
                 status=row["status"].strip(),
                 note=(row["note"] or "").strip(),
+                effective=date.fromisoformat(effective) if effective else None,
             )
         except (ValueError, TypeError) as exc:
             raise ValueError(f"{where}: {exc}") from None
@@ -114,6 +125,8 @@ def parse_table(text: str, name: str = "policy table") -> tuple[Decision, ...]:
             raise ValueError(f"{where}: status {decision.status!r} is not one of {_statuses()}")
         if decision.lower > decision.upper:
             raise ValueError(f"{where}: lower {decision.lower} is above upper {decision.upper}")
+        if decision.effective is not None and decision.effective < decision.decision_date:
+            raise ValueError(f"{where}: effective {decision.effective} is before the decision")
         if decisions_ and decision.decision_date <= decisions_[-1].decision_date:
             raise ValueError(f"{where}: dates must increase ({decision.decision_date})")
         decisions_.append(decision)
@@ -190,14 +203,23 @@ def daily_rate(
     include_unconfirmed: bool = False,
     confirmed_by: set[date] | None = None,
 ) -> pd.Series:
-    """The policy rate (midpoint, %) on each day of ``index``; NaN before the first decision."""
+    """The policy rate (midpoint, %) on each day of ``index`` from each decision's first day in
+    force; NaN before the first decision."""
     rows = decisions(bank, include_unconfirmed, confirmed_by)
-    starts = pd.DatetimeIndex([pd.Timestamp(row.decision_date) for row in rows])
+    return rate_on_days(rows, index, name=f"{bank}.policy")
+
+
+def rate_on_days(
+    rows: Sequence[Decision], index: pd.DatetimeIndex, name: str | None = None
+) -> pd.Series:
+    """The midpoint of the decision in force on each day of ``index`` (``rows`` ordered by
+    their first day in force); NaN before the first."""
+    starts = pd.DatetimeIndex([pd.Timestamp(row.in_force_from) for row in rows])
     mids = np.array([row.mid for row in rows], dtype="float64")
     days = pd.DatetimeIndex(index).normalize()
     position = starts.searchsorted(days, side="right") - 1
     values = np.where(position >= 0, mids[np.clip(position, 0, None)], np.nan)
-    return pd.Series(values, index=index, name=f"{bank}.policy", dtype="float64")
+    return pd.Series(values, index=index, name=name, dtype="float64")
 
 
 def last_decision(
