@@ -64,6 +64,7 @@ class LiveRates:
     bank: str
     series: str
     levels: tuple[Level, ...]
+    observed_to: date | None = None  # the latest observation read, at a level or not
 
     @property
     def last_seen(self) -> date | None:
@@ -98,24 +99,39 @@ def boj_guideline(call_rate: float) -> tuple[float, float] | None:
     return (step, step)
 
 
-def fed_levels(upper: pd.Series, lower: pd.Series, until: date | None = None) -> LiveRates:
-    """The Fed's target-range levels from FRED's upper and lower bounds (days with both)."""
+def fed_levels(
+    upper: pd.Series,
+    lower: pd.Series,
+    until: date | None = None,
+    target: pd.Series | None = None,
+) -> LiveRates:
+    """The Fed's target levels: FRED's upper and lower bounds (days with both) from 16 Dec 2008,
+    and its single target (``DFEDTAR``, ``target``) before."""
     frame = pd.concat({"upper": _clean(upper), "lower": _clean(lower)}, axis=1).dropna()
     frame = frame[frame.index >= pd.Timestamp(FED_LIVE_FROM)]
+    if target is not None:
+        single = _clean(target)
+        single = single[single.index < pd.Timestamp(FED_LIVE_FROM)]
+        frame = pd.concat([pd.DataFrame({"upper": single, "lower": single}), frame])
     if until is not None:
         frame = frame[frame.index <= pd.Timestamp(until)]
-    levels: list[Level] = []
+    values = frame[["lower", "upper"]].to_numpy()
     days = frame.index
-    values = frame.to_numpy()
-    start = 0
-    for i in range(1, len(frame) + 1):
-        if i == len(frame) or not np.array_equal(values[i], values[start]):
-            lo, up = float(values[start][1]), float(values[start][0])
-            levels.append(
-                Level(days[start].date(), days[i - 1].date(), lo, up, (lo + up) / 2)
-            )
-            start = i
-    return LiveRates("fed", LIVE_SERIES["fed"], tuple(levels))
+    if not len(values):
+        return LiveRates("fed", LIVE_SERIES["fed"], ())
+    starts = np.flatnonzero(np.r_[True, (np.diff(values, axis=0) != 0).any(axis=1)])
+    ends = np.r_[starts[1:] - 1, len(values) - 1]
+    levels = tuple(
+        Level(
+            days[s].date(),
+            days[e].date(),
+            float(values[s][0]),
+            float(values[s][1]),
+            float(values[s].mean()),
+        )
+        for s, e in zip(starts, ends, strict=True)
+    )
+    return LiveRates("fed", LIVE_SERIES["fed"], levels, days[-1].date())
 
 
 def boj_levels(call: pd.Series, until: date | None = None, persist: int = PERSIST) -> LiveRates:
@@ -155,19 +171,22 @@ def boj_levels(call: pd.Series, until: date | None = None, persist: int = PERSIS
         members = list(run)
         levels.append(_level(days, values, members, current))
         i = j
-    return LiveRates("boj", LIVE_SERIES["boj"], tuple(levels))
+    last = days[-1] if days else None
+    return LiveRates("boj", LIVE_SERIES["boj"], tuple(levels), last)
 
 
 def from_observations(obs: pd.DataFrame, until: date | None = None) -> dict[str, LiveRates]:
     """Each bank's live levels from a long observation frame, up to ``until``."""
-    wanted = horizons.series_rows(obs, ("us.fed.upper", "us.fed.lower", "jp.call"))
+    wanted = horizons.series_rows(obs, ("us.fed.upper", "us.fed.lower", "us.fed.target", "jp.call"))
 
     def series(series_id: str) -> pd.Series:
         rows = wanted[wanted["series"] == series_id]
         return pd.Series(rows["value"].to_numpy(), index=pd.DatetimeIndex(rows["date"]))
 
     return {
-        "fed": fed_levels(series("us.fed.upper"), series("us.fed.lower"), until),
+        "fed": fed_levels(
+            series("us.fed.upper"), series("us.fed.lower"), until, series("us.fed.target")
+        ),
         "boj": boj_levels(series("jp.call"), until),
     }
 
