@@ -220,7 +220,8 @@ def _fill_holds(
     if not path:
         return path
     known_days = {d.decided for d in path}
-    after = max(d.decided for d in path)
+    recorded = [d.decided for d in path if d.origin != "live"]
+    after = max(recorded) if recorded else path[0].decided
     holds = []
     for meeting in policy.meetings():
         if meeting.bank != bank or not meeting.held or meeting.kind == "unscheduled":
