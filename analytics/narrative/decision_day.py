@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import ClassVar
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -31,7 +32,8 @@ RAISED, CUT, HELD = "raised", "cut", "held"
 @dataclass(frozen=True)
 class MeetingToday:
     """A meeting of the day whose decision is not out yet: ``at`` is the fixed announcement
-    (UTC; None when the bank has no fixed time, as the BoJ), ``usual`` its usual time."""
+    (in the bank's own zone; None when the bank has no fixed time, as the BoJ), ``usual`` its
+    usual time."""
 
     bank: str
     day: date
@@ -128,7 +130,8 @@ def news(
             continue
         rate = state.histories[meeting.bank].in_force(today)
         fixed = meeting.bank in policy.FIXED_TIME
-        usual = policy.announcement(meeting.bank, today)
+        zone = ZoneInfo(policy.ANNOUNCED_AT[meeting.bank][1])
+        usual = policy.announcement(meeting.bank, today).astimezone(zone)
         pending.append(
             MeetingToday(
                 meeting.bank,

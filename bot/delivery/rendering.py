@@ -74,6 +74,12 @@ class DeliveryRenderer:
             context = dict(payload)
             context["as_of"] = date.fromisoformat(str(payload["as_of"]))
             return Rendered(tuple(render(Reply("alert", context, locale=locale), fmt)), "alert")
+        if kind == "decision":
+            context = dict(payload)
+            for field in ("decided", "effective"):
+                context[field] = date.fromisoformat(str(payload[field]))
+            reply = Reply("decision", context, locale=locale)
+            return Rendered(tuple(render(reply, fmt)), "decision")
         current = self.services.snapshots.current()
         reply = briefing(self.services, locale)
         if not reply.ok:
