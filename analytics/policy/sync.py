@@ -2,8 +2,8 @@
 
 ``sync_live(store, obs, today)`` records each move the live series show that no table or stored
 decision explains (status ``live``, so chats get a decision post), and marks stored decisions the
-live series now show as ``confirmed``. Only the last ``HORIZON`` is looked at: older history is
-the tables' business.
+live series now show as ``confirmed``. Only moves of the last ``HORIZON`` are recorded: older
+history is the tables' business.
 """
 
 from __future__ import annotations
@@ -30,12 +30,11 @@ def sync_live(store: DecisionStore, obs: pd.DataFrame, today: date) -> list[str]
     for bank in policy.BANKS:
         history = known(bank, today, stored, live[bank])
         for d in history.decisions:
-            if d.decided < today - HORIZON:
-                continue
             before = history.previous(d)
             moved = before is None or not before.same_rate(d.lower, d.upper)
             held = mine.get((bank, d.decided))
-            if held is None and d.origin == "live" and moved:
+            recent = d.decided >= today - HORIZON
+            if held is None and recent and d.origin == "live" and moved:
                 store.record(
                     StoredDecision(
                         bank=bank,
