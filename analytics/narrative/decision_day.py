@@ -102,6 +102,8 @@ class DecisionClaim(Claim):
     action: str
     lower: float
     upper: float
+    previous_lower: float | None
+    previous_upper: float | None
     change_bp: float
     effective: date | None
     status: str
@@ -168,6 +170,8 @@ def claims(news_: DecisionNews) -> tuple[Claim, ...]:
                 action=r.action,
                 lower=r.lower,
                 upper=r.upper,
+                previous_lower=r.previous_lower,
+                previous_upper=r.previous_upper,
                 change_bp=r.change_bp,
                 effective=r.effective if r.effective > r.decided + timedelta(days=1) else None,
                 status=r.status,
