@@ -208,6 +208,8 @@ def _check(
         # began with a move belongs to the decision that move is dated to.
         level = live.level_on(d.effective + CHANGE_EVIDENCE)
         return level is live.levels[0] and level.same_rate(d.lower, d.upper)
+    if d.decided > last:
+        return None
     level = live.level_on(d.decided)
     return level is not None and level.same_rate(d.lower, d.upper)
 
