@@ -189,8 +189,8 @@ def _reconcile(
         elif d.tag != "unconfirmed":
             overridden[d.decided] = d
     path = sorted([*used, *added], key=lambda d: (d.effective, d.decided))
-    path = _fill_holds(bank, day, path, live, last)
     path = _explain_levels(bank, path, live)
+    path = _fill_holds(bank, day, path, live, last)
     return History(bank, day, tuple(path), tuple(sorted(overridden.values(), key=_day)), live)
 
 

@@ -181,17 +181,19 @@ def _live_notes(
 
 
 def _behind(h: History, today: date, now: datetime) -> PolicyTableBehind | None:
-    """Meetings held (decision out by ``now``) after the last decision known."""
+    """Meetings held (decision out by ``now``) after the last decision known: the tables are
+    complete up to their last row in use (a meeting before it without a row was a hold)."""
     latest = h.latest(today)
     if latest is None:
         return None
+    complete_to = max(latest.decided, policy.decisions(h.bank)[-1].decision_date)
     missing = [
         m
         for m in policy.meetings()
         if m.bank == h.bank
         and m.held
         and m.kind != "unscheduled"
-        and latest.decided < m.date <= today
+        and complete_to < m.date <= today
         and policy.out_by(h.bank, m.date) <= now
     ]
     if not missing:
