@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from analytics.signal.regime import AlertBudget, SentAlert
 from bot.chat_registry import ChatRegistry
+from bot.delivery.alerts import AlertBudget, SentAlert
 from bot.delivery.queue import DeliveryQueue
 from bot.delivery.scheduler import (
     AlertState,
@@ -26,7 +26,8 @@ from bot.delivery.scheduler import (
     due_briefings,
     evaluate_alert,
 )
-from commands.settings.store import ChatKey, ChatSettings, SettingsStore
+from commands.settings.model import ChatKey, ChatSettings
+from commands.settings.store import SettingsStore
 from tests.support.fanout import subscribe
 
 LONDON, NEW_YORK = ZoneInfo("Europe/London"), ZoneInfo("America/New_York")

@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from analytics.policy.posts import post_facts
 from analytics.policy.records import DecisionStore, StoredDecision
 from bot.delivery.queue import DeliveryQueue, NewDelivery, utc
-from commands.settings.store import ChatKey, ChatSettings
+from commands.settings.model import ChatKey, ChatSettings
 
 KIND = "decision"
 RECENT = timedelta(days=7)

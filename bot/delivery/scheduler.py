@@ -11,7 +11,7 @@ local date, so it is posted once. A briefing the bot was down for is posted late
 Alerts are evaluated when the snapshot changes: a regime change, or unwind pressure / carry fuel
 reaching the chat's threshold (re-armed only after falling ``hysteresis`` points below it), or a
 move of unwind pressure by 15 points since the chat's last alert, all within the alert budget of
-``analytics.signal.regime.AlertBudget`` (one a day, three a week). The pure functions below are what
+``bot.delivery.alerts.AlertBudget`` (one a day, three a week). The pure functions below are what
 tests drive with a controllable clock; ``Scheduler.tick`` adds the database around them.
 """
 
@@ -27,14 +27,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, select, text, update
 
-from analytics.signal.regime import AlertBudget, SentAlert
 from analytics.storage.engine import insert
 from analytics.storage.schema import alert_state_table, scheduler_state_table
 from bot.chat_registry import ChatRegistry
+from bot.delivery.alerts import AlertBudget, SentAlert
 from bot.delivery.decision_posts import enqueue_decision_posts
 from bot.delivery.queue import Delivery, DeliveryQueue, NewDelivery, utc
 from commands.services import Current
-from commands.settings.store import ChatKey, ChatSettings
+from commands.settings.model import ChatKey, ChatSettings
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +166,6 @@ class Alert:
     """An alert to post: what happened (``regime``, ``pressure``, ``fuel`` or ``move``)."""
 
     kind: str
-    reason: str
     payload: dict[str, Any]
 
 
@@ -241,7 +240,7 @@ def evaluate_alert(
         "fuel_threshold": settings.fuel_threshold,
         "crossed": crossed,
     }
-    return new, Alert(kind, decision.reason, payload)
+    return new, Alert(kind, payload)
 
 
 def sent_alerts(rows: Iterable[Delivery], tz: ZoneInfo) -> list[SentAlert]:
