@@ -238,6 +238,7 @@ def build_snapshot(
     offline: bool = False,
     stored: Iterable[StoredDecision] = (),
     now: datetime | None = None,
+    policy: policy_status.PolicyState | None = None,
 ) -> Snapshot:
     """The snapshot for ``today`` from a long observation frame (e.g. ``store.load()``).
 
@@ -246,9 +247,10 @@ def build_snapshot(
     ``computation`` reuses an up-to-date run (e.g. from ``pipeline.advance``; its policy rates
     should be ``analytics.policy.status.policy_state(...).rate``); ``offline`` adds a note that live sources could not be
     reached. Policy rates merge the decision tables, the ``stored`` decisions and the live rates
-    (``analytics.policy.status``) as known at ``now`` (default: the evening of ``today``).
+    (``analytics.policy.status``) as known at ``now`` (default: the evening of ``today``);
+    ``policy`` reuses that merge when the caller made it for the computation.
     """
-    state = policy_status.policy_state(obs, today, stored, now)
+    state = policy or policy_status.policy_state(obs, today, stored, now)
     end = last_market_day(obs, pd.Timestamp(today))
     result = computation or pipeline.compute(
         obs, end=end, thresholds=thresholds, policy_rate=state.rate

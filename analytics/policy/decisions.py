@@ -243,6 +243,14 @@ def evening(day: date) -> datetime:
     return datetime.combine(day, time(23, 59), UTC)
 
 
+def phase(day: date, now: datetime) -> tuple[tuple[str, bool], ...]:
+    """For each meeting of ``day``, whether its decision is out at ``now`` (a snapshot of the day
+    reads differently before and after)."""
+    return tuple(
+        (m.bank, out_by(m.bank, m.date) <= now) for m in meetings() if m.date == day and m.held
+    )
+
+
 def next_meetings(
     on: date,
     include_unchecked: bool = True,

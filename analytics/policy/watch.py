@@ -16,7 +16,6 @@ paths, like every source.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -26,11 +25,11 @@ from analytics.errors import SourceError
 from analytics.policy import decisions as policy
 from analytics.policy import feeds
 from analytics.policy.records import ANNOUNCED, DecisionStore, StoredDecision
+from analytics.sources.config import base_url
 from analytics.sources.http import RetryPolicy, fetch
 
 log = logging.getLogger(__name__)
 
-FEED_BASES = {"fedfeed": "https://www.federalreserve.gov", "bojfeed": "https://www.boj.or.jp"}
 FEED_OF = {"fed": "fedfeed", "boj": "bojfeed"}
 FEED_PATHS = {"fed": feeds.FED_FEED_PATH, "boj": feeds.BOJ_FEED_PATH}
 # The window each bank's feed is watched in, in its own time zone.
@@ -49,8 +48,7 @@ Fetcher = Callable[[str, str], bytes]  # (source name, url) → body
 
 def feed_base(name: str) -> str:
     """Scheme and host of a feed (``fedfeed``, ``bojfeed``), ``CARRYBOT_<NAME>_URL`` overriding."""
-    override = os.environ.get(f"CARRYBOT_{name.upper()}_URL", "").strip()
-    return override.rstrip("/") if override else FEED_BASES[name]
+    return base_url(name)
 
 
 def http_fetch(source: str, url: str) -> bytes:
