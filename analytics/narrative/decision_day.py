@@ -2,7 +2,7 @@
 
 ``news(state, signal, today, now)`` gathers what the lede says about central-bank decisions at the
 time of writing: each meeting of ``today`` whose decision is not out yet (with its fixed time,
-where the bank has one), and each decision taken in the last ``NEWS_DAYS`` days, with the rate
+where the bank has one), and each decision taken today or on the previous business day, with the rate
 before and after, what it did to the policy-rate gap, and carry incentive before it and on the
 last computed day. ``claims(news)`` turns that into the lede's first claims: the decision first.
 """
@@ -22,9 +22,9 @@ from analytics.policy import decisions as policy
 from analytics.policy.history import KnownDecision
 from analytics.policy.status import PolicyState
 
-# A decision is news in the briefings of its day and the next three (a Friday BoJ decision is
-# still news on Monday morning).
-NEWS_DAYS = 3
+# A decision is news in the briefings of its day and of the next business day (a Friday BoJ
+# decision is still news on Monday morning; the Fed's, announced in the Tokyo night, too).
+NEWS_BUSINESS_DAYS = 1
 INCENTIVE_MOVE = 1.0  # carry incentive points: a smaller change is "the scores did not move"
 RAISED, CUT, HELD = "raised", "cut", "held"
 
@@ -45,7 +45,7 @@ class MeetingToday:
 
 @dataclass(frozen=True)
 class RecentDecision:
-    """A decision taken in the last ``NEWS_DAYS`` days and what it did."""
+    """A decision still news (taken today or on the previous business day) and what it did."""
 
     bank: str
     decided: date
@@ -121,7 +121,7 @@ def news(
     state: PolicyState, signal: pd.DataFrame, today: date, now: datetime | None = None
 ) -> DecisionNews:
     """Meetings of ``today`` not decided by ``now`` (default: the evening of ``today``) and the
-    decisions of the last ``NEWS_DAYS`` days."""
+    decisions still news (``news_since``)."""
     moment = now or policy.evening(today)
     decided = {(bank, d.decided) for bank, h in state.histories.items() for d in h.decisions}
     pending = []
@@ -148,19 +148,34 @@ def news(
         _recent(state, d, signal, today)
         for bank in policy.BANKS
         for d in state.histories[bank].decisions
-        if today - timedelta(days=NEWS_DAYS) <= d.decided <= today
+        if news_since(today) <= d.decided <= today
     ]
-    recent.sort(key=lambda r: (r.decided, r.bank), reverse=True)
+    # Latest first; on one day a change before a hold, and the Fed (New York's afternoon) after
+    # the BoJ (Tokyo's noon).
+    recent.sort(key=lambda r: (r.decided, r.action != HELD, r.bank == "fed"), reverse=True)
     return DecisionNews(tuple(pending), tuple(recent))
+
+
+def news_since(today: date) -> date:
+    """The first decision day still news on ``today``: ``NEWS_BUSINESS_DAYS`` business days back."""
+    day, left = today, NEWS_BUSINESS_DAYS
+    while left:
+        day -= timedelta(days=1)
+        if day.weekday() < 5:
+            left -= 1
+    return day
 
 
 def claims(news_: DecisionNews) -> tuple[Claim, ...]:
     """The lede's decision claims: decisions just taken (latest first), then meetings of today."""
     out: list[Claim] = []
     for r in news_.recent:
+        # What the decision did to carry incentive: its own day's scores against the day before.
         moved = (
-            r.incentive_before is not None
+            r.action != HELD
+            and r.incentive_before is not None
             and r.incentive_after is not None
+            and r.incentive_after_day == r.decided
             and abs(r.incentive_after - r.incentive_before) >= INCENTIVE_MOVE
         )
         out.append(

@@ -21,6 +21,7 @@ series shows).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -128,6 +129,7 @@ def known(
     rows: dict[date, KnownDecision] = {
         d.decision_date: _from_table(bank, d) for d in policy.table(bank) if d.decision_date <= day
     }
+    rows.update(_implied_holds(bank, day, rows))
     for s in stored:
         if s.bank == bank and s.decided <= day:
             rows[s.decided] = _from_stored(s)
@@ -136,6 +138,38 @@ def known(
         used = [d for d in candidates if d.tag != "unconfirmed"]
         return History(bank, day, tuple(used), (), live)
     return _reconcile(bank, day, candidates, live)
+
+
+def _implied_holds(
+    bank: str, day: date, rows: dict[date, KnownDecision]
+) -> dict[date, KnownDecision]:
+    """A scheduled meeting without a row, before the table's last row in use, kept the rate: the
+    tables list every change (and are checked against the live series for it)."""
+    complete_to = min(day, policy.decisions(bank)[-1].decision_date)
+    used = sorted((d for d in rows.values() if d.tag != "unconfirmed"), key=lambda d: d.decided)
+    starts = [d.decided for d in used]
+    holds = {}
+    for meeting in policy.meetings():
+        if meeting.bank != bank or meeting.kind != "scheduled" or meeting.date in rows:
+            continue
+        if meeting.date > complete_to:
+            break
+        at = bisect_left(starts, meeting.date) - 1
+        if at < 0:
+            continue
+        rate = used[at]
+        holds[meeting.date] = KnownDecision(
+            bank,
+            meeting.date,
+            meeting.date,
+            rate.lower,
+            rate.upper,
+            TABLE,
+            "table",
+            tag="implied",
+            note="a meeting with no row before the table's last row: a hold",
+        )
+    return holds
 
 
 def _reconcile(
