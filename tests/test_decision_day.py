@@ -27,10 +27,10 @@ def decision_days() -> list[tuple[str, date]]:
         for d in policy.decisions(bank):
             if date(2024, 1, 1) <= d.decision_date:
                 days.add((bank, d.decision_date))
+        rows = {r.decision_date for r in policy.table(bank)}
         for m in policy.meetings():
             if m.bank == bank and m.kind == "scheduled" and date(2024, 1, 1) <= m.date <= last:
-                if m.date not in {r.decision_date for r in policy.table(bank)}:
-                    days.add((bank, m.date))
+                days.update({(bank, m.date)} - {(bank, r) for r in rows})
     return sorted(days, key=lambda x: (x[1], x[0]))
 
 
