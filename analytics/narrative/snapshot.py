@@ -259,7 +259,11 @@ def build_snapshot(
     values, asof, stale = p.values, p.asof, p.stale
     day = s.index[-1]
     row = s.iloc[-1]
-    gaps = tuple(differential.block(g, values, asof, stale) for g in differential.GAPS)
+    gaps = tuple(
+        _policy_gap(g, state, p.index, today) if g.key == "policy" else
+        differential.block(g, values, asof, stale)
+        for g in differential.GAPS
+    )  # fmt: skip
     pillars = _pillars(row, asof.iloc[-1], stale.iloc[-1], day)
     notes: list[Note] = [*state.notes, *([Offline()] if offline else [])]
     fx_seen = markets.observed_usdjpy(p)
@@ -325,6 +329,31 @@ def freshness(obs: pd.DataFrame, today: date) -> tuple[SeriesFreshness, ...]:
 
 
 # --- blocks ---------------------------------------------------------------------------------
+
+
+def _policy_gap(
+    spec: differential.GapSpec,
+    state: policy_status.PolicyState,
+    index: pd.DatetimeIndex,
+    today: date,
+) -> differential.GapBlock:
+    """The policy-rate gap, to ``today`` when a rate changed after the last close: policy rates
+    need no market close, so a decision in force since is in the gap shown beside the rates in
+    force (the other gaps stop at that close)."""
+    days = index
+    end = pd.DatetimeIndex([pd.Timestamp(today)])
+    if end[0] > index[-1] and any(
+        state.rate(b, index[-1:]).iloc[0] != state.rate(b, end).iloc[0] for b in ("fed", "boj")
+    ):
+        days = index.append(end)
+    columns = {"fed": spec.us, "boj": spec.jp}
+    values = pd.DataFrame({columns[b]: state.rate(b, days).to_numpy() for b in columns}, index=days)
+    asof = pd.DataFrame(
+        {c: np.where(values[c].isna(), np.datetime64("NaT"), days.to_numpy()) for c in values},
+        index=days,
+    )
+    stale = pd.DataFrame(False, index=days, columns=values.columns)
+    return differential.block(spec, values, asof, stale)
 
 
 def _fx(result: pipeline.Computation, obs: pd.DataFrame) -> FxBlock:
