@@ -3,7 +3,9 @@ meeting already held is never "next", and before a decision the bank decides tod
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
@@ -103,3 +105,31 @@ def test_a_boj_meeting_has_no_fixed_time() -> None:
     state = policy_state(realdata.observations(), day, now=early)
     [today] = decision_day.news(state, NO_SIGNAL, day, early).today
     assert (today.bank, today.at, today.lower) == ("boj", None, 1.25)
+
+
+def test_the_words_of_a_decision_day_in_each_reply() -> None:
+    """Rendered: the decision first, the gap before and after, the time a bank decides today in
+    its own zone and the chat's."""
+    from commands.handlers.views import view
+    from commands.presentation.render import render_text
+    from commands.reply import Reply
+    from tests.support.snapshots import computed
+
+    snap = build_snapshot(realdata.observations(), date(2025, 12, 19))
+    text = render_text(Reply("brief", {"v": view(snap)}))
+    lede_line = text.split("\n\n")[1]
+    assert lede_line.startswith(
+        "The BoJ raised its policy rate from 0.50% to 0.75% on 19 Dec 2025. "
+        "Policy-rate gap: 312.5 → 287.5 bp."
+    )
+    assert "Next: FOMC 28 Jan 2026 and BoJ 23 Jan 2026" not in text  # soonest first
+    assert "Next: BoJ 23 Jan 2026 and FOMC 28 Jan 2026." in text
+    at = datetime(2026, 7, 29, 14, 0, tzinfo=ZoneInfo("America/New_York"))
+    today = decision_day.DecidesToday("fed", date(2026, 7, 29), at, at, 3.5, 3.75)
+    stressed = computed("stressed")[0]
+    v = dataclasses.replace(view(stressed, "Asia/Tokyo"), lede=(today.in_zone("Asia/Tokyo"),))
+    carry = render_text(Reply("carry", {"v": v}))
+    assert (
+        "The Fed decides today: its statement is due at 29 Jul 2026, 14:00 EDT (30 Jul 2026, "
+        "03:00 JST here); the target range is 3.50–3.75% until then." in carry
+    )

@@ -286,6 +286,9 @@ def decision_claims() -> list[lede.Claim]:
     )
     at = datetime(2026, 7, 29, 14, 0, tzinfo=ZoneInfo("America/New_York"))
     claims.append(decision_day.DecidesToday("fed", date(2026, 7, 29), at, at, 3.5, 3.75))
+    claims.append(
+        decision_day.DecidesToday("fed", date(2026, 7, 29), at, at, 3.5, 3.75).in_zone("Asia/Tokyo")
+    )
     noon = datetime(2026, 10, 30, 12, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
     claims.append(decision_day.DecidesToday("boj", date(2026, 10, 30), None, noon, 1.25, 1.25))
     return claims

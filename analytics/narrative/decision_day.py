@@ -9,7 +9,7 @@ last computed day. ``claims(news)`` turns that into the lede's first claims: the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import ClassVar
 from zoneinfo import ZoneInfo
@@ -78,8 +78,8 @@ class DecisionNews:
 
 @dataclass(frozen=True)
 class DecidesToday(Claim):
-    """``bank`` decides today; ``at`` is the fixed time (UTC) or None (the BoJ: usually around
-    ``usual``); the rate in force before it."""
+    """``bank`` decides today; ``at`` is the fixed time (in the bank's zone) or None (the BoJ:
+    usually around ``usual``); the rate in force before it."""
 
     code: ClassVar[str] = "decides_today"
     bank: str
@@ -88,6 +88,13 @@ class DecidesToday(Claim):
     usual: datetime
     lower: float | None
     upper: float | None
+    local: datetime | None = None  # ``at`` in the chat's zone, where a reply knows it
+
+    def in_zone(self, zone: str | None) -> DecidesToday:
+        """The claim with its fixed time also in the chat's zone ``zone``."""
+        if self.at is None or not zone or zone == str(self.at.tzinfo):
+            return self
+        return replace(self, local=self.at.astimezone(ZoneInfo(zone)))
 
 
 @dataclass(frozen=True)
