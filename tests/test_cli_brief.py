@@ -172,7 +172,7 @@ def test_policy_rates_name_the_last_change_the_last_hold_and_what_the_table_miss
     text = capsys.readouterr().out
     # policy-rates.md 3.3: the Fed at 3.75-4.00% since 16 Sep 2026, the BoJ at 1.25% since its
     # 18 Sep 2026 decision (effective 24 Sep): 262.5 bp.
-    assert "policy rates 262 bp (Fed 3.75–4.00% and BoJ 1.25%)" in text
+    assert "policy rates 262.5 bp (Fed 3.75–4.00% and BoJ 1.25%)" in text
     assert (
         "Decision tables may be behind: Fed 1 meeting (28 Oct 2026) and "
         "BoJ 1 meeting (30 Oct 2026)." in text

@@ -63,7 +63,7 @@ def test_every_reply_shows_the_live_rates_with_their_sources_and_decision_days(
     assert main(["brief", "--offline"]) == 0
     brief = capsys.readouterr().out
     assert (
-        "policy rates 262 bp (Fed 4.00–4.25% (live: FRED's target range, decided 28 Oct 2026) "
+        "policy rates 262.5 bp (Fed 4.00–4.25% (live: FRED's target range, decided 28 Oct 2026) "
         "and BoJ 1.50% (live: the BoJ's call rate, decided 30 Oct 2026))" in brief
     )
     assert "Fed: the live rate (4.00–4.25%) is shown; the decision table says 3.75–4.00%." in brief
