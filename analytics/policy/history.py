@@ -150,7 +150,7 @@ def _implied_holds(
     starts = [d.decided for d in used]
     holds = {}
     for meeting in policy.meetings():
-        if meeting.bank != bank or meeting.kind != "scheduled" or meeting.date in rows:
+        if meeting.bank != bank or meeting.kind != "scheduled":
             continue
         if meeting.date > complete_to:
             break
@@ -158,6 +158,13 @@ def _implied_holds(
         if at < 0:
             continue
         rate = used[at]
+        row = rows.get(meeting.date)
+        # A row in use is the decision; an unconfirmed hold at the rate in force is implied
+        # anyway (the table goes on from that rate), an unconfirmed move is not.
+        if row is not None and (
+            row.tag != "unconfirmed" or not row.same_rate(rate.lower, rate.upper)
+        ):
+            continue
         holds[meeting.date] = KnownDecision(
             bank,
             meeting.date,
