@@ -81,7 +81,7 @@ def test_every_reply_shows_the_live_rates_with_their_sources_and_decision_days(
     assert "The Fed's target range is 4.00–4.25%, set on 28 Oct 2026." in chat
     assert "Source: live: FRED's target range." in chat
     assert (
-        "Live data and the decision table of the BoJ disagree: live: the BoJ's call rate has "
+        "Live data and the decision table of the BoJ disagree: the BoJ's call rate has "
         "shown 1.50% since 2 Nov 2026, dated to the meeting of 30 Oct 2026; the table's latest "
         "decision (18 Sept 2026) sets 1.25%. The live rate is the one shown." in chat
     )
