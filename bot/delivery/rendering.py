@@ -78,6 +78,12 @@ class DeliveryRenderer:
         payload: Mapping[str, Any],
         current: Current | None,
     ) -> Rendered:
+        if kind == "decision":
+            context = dict(payload)
+            for field in ("decided", "effective"):
+                context[field] = date.fromisoformat(str(payload[field]))
+            reply = Reply("decision", context, locale=locale)
+            return Rendered(tuple(render(reply, fmt)), "decision")
         if kind == "alert" or current is None:
             context = dict(payload)
             context["as_of"] = date.fromisoformat(str(payload["as_of"]))

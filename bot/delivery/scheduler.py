@@ -31,6 +31,7 @@ from analytics.storage.engine import insert
 from analytics.storage.schema import alert_state_table, scheduler_state_table
 from bot.chat_registry import ChatRegistry
 from bot.delivery.alerts import AlertBudget, SentAlert
+from bot.delivery.decision_posts import enqueue_decision_posts
 from bot.delivery.queue import Delivery, DeliveryQueue, NewDelivery, utc
 from bot.sending.reasons import DB_UNAVAILABLE, LATE
 from commands.services import Current
@@ -282,6 +283,7 @@ class TickResult:
     briefings: int = 0
     skipped: int = 0
     alerts: int = 0
+    decisions: int = 0
 
 
 class SubscribedChats(Protocol):
@@ -355,11 +357,23 @@ class Scheduler:
         self.queue.enqueue(rows, now)
         skipped = sum(1 for d in due if d.late)
         alerts = self._alerts(now, blocked)
+        decisions = self._decision_posts(now, blocked)
         self._set_last_tick(now)
-        if due or alerts:
-            log.info("tick %s: %d briefing(s) due, %d skipped, %d alert(s)",
-                     now.isoformat(timespec="seconds"), len(due) - skipped, skipped, alerts)  # fmt: skip
-        return TickResult(True, len(due) - skipped, skipped, alerts)
+        if due or alerts or decisions:
+            log.info("tick %s: %d briefing(s) due, %d skipped, %d alert(s), %d decision post(s)",
+                     now.isoformat(timespec="seconds"), len(due) - skipped, skipped, alerts,
+                     decisions)  # fmt: skip
+        return TickResult(True, len(due) - skipped, skipped, alerts, decisions)
+
+    def _decision_posts(self, now: datetime, blocked: Mapping[tuple[str, str], str]) -> int:
+        try:
+            chats = [(s.key, s.settings) for s in self.subscriptions.alerts()]
+            return enqueue_decision_posts(
+                self.engine, self.queue, chats, now, lambda key: _is_disabled(key, blocked)
+            )
+        except Exception:
+            log.exception("enqueueing decision posts failed")
+            return 0
 
     def _late_cause(self, due: DueBriefing) -> str:
         """Why a late briefing was not enqueued in time: carrybot was not running then, or it

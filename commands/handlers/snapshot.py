@@ -14,7 +14,7 @@ def _with_view(inv: Invocation, template: str) -> Reply:
         current = inv.services.snapshots.current()
     except NoData:
         return inv.error("no_data")
-    return inv.reply(template, v=view(current.snapshot))
+    return inv.reply(template, v=view(current.snapshot, inv.settings.timezone))
 
 
 def carry(inv: Invocation) -> Reply:
