@@ -20,6 +20,7 @@ from commands.presentation.formatting import normalise_language
 from commands.reply import Reply
 from commands.services import Services
 from commands.settings.model import DEFAULTS, ChatSettings, SettingError
+from commands.settings.store import SettingsUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -247,11 +248,19 @@ def dispatch(
     """
     locale = normalise_language(ctx.locale) or "en"
     try:
-        found = services.settings.find(ctx.key)
+        try:
+            found = services.settings.find(ctx.key)
+        except SettingsUnavailable:  # most commands do without; a change then says it cannot
+            found = None
         settings = found or DEFAULTS
         if found is not None:
             locale = settings.language
         return _run(text_or_args, ctx, services, registry, settings, locale)
+    except SettingsUnavailable as exc:
+        log.warning("settings unavailable for %r on %s/%s: %s", text_or_args, ctx.platform,
+                    ctx.chat_id, exc)  # fmt: skip
+        context = {"saving": exc.saving}
+        return Reply("store_unavailable", context, ok=False, ephemeral=True, locale=locale)
     except Exception:
         log.exception("command failed: %r on %s/%s", text_or_args, ctx.platform, ctx.chat_id)
         return Reply.error("internal", locale)

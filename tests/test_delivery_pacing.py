@@ -178,3 +178,62 @@ def test_a_reply_waits_for_its_chat_window() -> None:
         return clock.now
 
     assert asyncio.run(main()) >= start + 60
+
+
+def test_one_chats_flood_pauses_that_chat_only() -> None:
+    clock = FakeTime()
+    pacer = Pacer(clock=clock, sleep=clock.sleep)
+    assert pacer.flooded("telegram", "-100busy", 40.0) is False
+    assert pacer.paused_for("telegram") == 0.0  # the other chats go on
+    assert pacer.chat_paused_for("telegram", "-100busy") == 40.0
+    assert pacer.chat_ready_at("telegram", "-100busy") == clock.now + 40.0
+    assert pacer.chat_ready_at("telegram", "-100quiet") == clock.now
+    clock.now += 40.0
+    assert pacer.chat_ready_at("telegram", "-100busy") == clock.now
+
+
+def test_floods_in_several_chats_at_once_pause_the_platform() -> None:
+    """Telegram does not say a 429 is its 30-a-second limit: three chats at once say it."""
+    clock = FakeTime()
+    pacer = Pacer(clock=clock, sleep=clock.sleep)
+    assert not pacer.flooded("telegram", "-1", 3.0)
+    clock.now += 0.5
+    assert not pacer.flooded("telegram", "-1", 3.0)  # the same chat again: still that chat's
+    assert not pacer.flooded("telegram", "-2", 3.0)
+    clock.now += 0.5
+    assert pacer.flooded("telegram", "-3", 3.0)
+    assert pacer.paused_for("telegram") == 3.0
+    clock.now += 10.0  # long apart: chat floods again
+    assert not pacer.flooded("telegram", "-4", 1.0) and not pacer.flooded("telegram", "-5", 1.0)
+    assert pacer.paused_for("telegram") == 0.0
+
+
+def test_a_flood_the_platform_calls_global_pauses_it_at_once() -> None:
+    clock = FakeTime()
+    pacer = Pacer(clock=clock, sleep=clock.sleep)
+    assert pacer.flooded("discord", "9001", 2.0, scope="global")
+    assert pacer.paused_for("discord") == 2.0
+    assert not pacer.flooded("discord", "9002", 9.0, scope="chat")
+    assert pacer.paused_for("discord") == 2.0
+
+
+def test_a_halted_pacer_ends_every_wait_with_stopped() -> None:
+    from bot.sending.sender import Stopped
+
+    pacer = Pacer()
+
+    async def main() -> list[BaseException | float]:
+        pacer.pause("telegram", 60)  # waiting out a flood pause
+        waits = [asyncio.ensure_future(pacer.acquire("telegram", p)) for p in (REPLY, DELIVERY)]
+        reply = asyncio.ensure_future(pacer.reply_pacing("telegram", "-1").next_request())
+        await asyncio.sleep(0.05)
+        pacer.halt()
+        done = await asyncio.wait_for(
+            asyncio.gather(*waits, reply, return_exceptions=True), timeout=1
+        )
+        with pytest.raises(Stopped):
+            await pacer.acquire("telegram")
+        return list(done)
+
+    results = asyncio.run(main())
+    assert all(isinstance(result, Stopped) for result in results), results

@@ -200,3 +200,86 @@ def test_finishing_needs_the_claim(engine: Engine, state: str) -> None:
     else:
         assert queue.finish(row.id, "intruder", FAILED, "no") is False
     assert queue.get(row.id).state == SENDING  # type: ignore[union-attr]
+
+
+# --- repeatable after a lost answer ----------------------------------------------------------
+
+
+@pytest.fixture
+def answers_lost_once(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every queue operation runs twice, as ``retrying`` does when the connection dies after
+    the COMMIT went through but before its answer came back: attempt 1 commits and its result
+    is lost, attempt 2 must find the work done."""
+    import bot.delivery.queue as queue_module
+
+    operations: list[str] = []
+
+    def lost_then_retried(engine, operation, fn, *, writes=True):  # type: ignore[no-untyped-def]
+        operations.append(operation)
+        fn(1)  # committed; the answer never arrives
+        return fn(2)
+
+    monkeypatch.setattr(queue_module, "retrying", lost_then_retried)
+    return operations
+
+
+def test_a_claim_whose_answer_was_lost_is_taken_back_by_its_retry(
+    engine: Engine, answers_lost_once: list[str]
+) -> None:
+    queue = DeliveryQueue(engine)
+    queue.enqueue([briefing("-1"), briefing("-2"), briefing("-3")], NOW)
+    claimed = queue.claim("w", 2, NOW)
+    assert sorted(d.chat_id for d in claimed) == ["-1", "-2"]
+    # Nothing claimed by the lost attempt is left behind in "claimed" unknown to the worker.
+    states = {d.chat_id: d.state for d in queue.rows()}
+    assert states == {"-1": CLAIMED, "-2": CLAIMED, "-3": QUEUED}
+
+
+def test_transitions_whose_answer_was_lost_report_done(
+    engine: Engine, answers_lost_once: list[str]
+) -> None:
+    queue = DeliveryQueue(engine)
+    queue.enqueue([briefing("-1"), briefing("-2")], NOW)
+    a, b = queue.claim("w", 2, NOW)
+    assert queue.mark_sending(a.id, "w", NOW) is True
+    assert queue.get(a.id).attempts == 1  # type: ignore[union-attr]  # counted once
+    assert queue.confirm(a.id, "w", ["77"], "", NOW) is True
+    assert queue.mark_sending(b.id, "w", NOW) is True
+    assert queue.finish(b.id, "w", FAILED, "blocked", NOW, code="blocked") is True
+    rows = {d.chat_id: d for d in queue.rows()}
+    assert (rows["-1"].state, rows["-1"].message_id) == (SENT, "77")
+    assert (rows["-2"].state, rows["-2"].reason) == (FAILED, "blocked")
+    # But a row another worker holds is still refused.
+    assert queue.confirm(a.id, "intruder", ["1"]) is False
+
+
+def test_a_claim_the_worker_does_not_hold_runs_out_with_its_lease(engine: Engine) -> None:
+    """The heartbeat renews only the rows a worker holds: any other claim of it (a lost answer
+    the retry could not take back) returns to the queue after the lease."""
+    queue = DeliveryQueue(engine)
+    queue.enqueue([briefing("-1"), briefing("-2")], NOW)
+    held, forgotten = queue.claim("w", 2, NOW)
+    later = NOW + timedelta(seconds=60)
+    assert queue.heartbeat("w", later, ids=[held.id]) == 1
+    recovery = queue.recover("w", NOW + timedelta(seconds=120), alive=lambda tag, me: True)
+    assert recovery.requeued_claims == 1
+    states = {d.id: d.state for d in queue.rows()}
+    assert states == {held.id: CLAIMED, forgotten.id: QUEUED}
+    assert queue.heartbeat("w", later, ids=[]) == 0
+
+
+def test_release_keeps_the_rows_a_worker_holds(engine: Engine) -> None:
+    queue = DeliveryQueue(engine)
+    queue.enqueue([briefing("-1"), briefing("-2")], NOW)
+    held, _ = queue.claim("w", 2, NOW)
+    assert queue.release("w", NOW, keep=[held.id]) == 1
+    assert {d.chat_id: d.state for d in queue.rows()} == {"-1": CLAIMED, "-2": QUEUED}
+
+
+def test_the_oldest_due_and_the_last_change(engine: Engine) -> None:
+    queue = DeliveryQueue(engine)
+    assert queue.oldest_due(NOW) is None and queue.last_change() is None
+    queue.enqueue([briefing("-1"), briefing("-2")], NOW)
+    assert queue.oldest_due(NOW) == NOW - timedelta(seconds=5)
+    assert queue.oldest_due(NOW - timedelta(minutes=1)) is None  # not due yet then
+    assert queue.last_change() == NOW

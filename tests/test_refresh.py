@@ -295,6 +295,36 @@ def test_stale_sources_are_those_with_a_stale_or_missing_live_series(
     assert stale_sources(store, today) == ["fred", "treasury", "boj"]
 
 
+def test_mof_english_file_missing_the_japanese_file_serves_the_same_yields(
+    http_server: LocalServer, monkeypatch: pytest.MonkeyPatch, store: ObservationStore
+) -> None:
+    """The English current-month file answers 404 (and the history an HTML error page): the
+    Japanese files, Shift-JIS with era dates, give the yields instead (the real capture)."""
+    point_sources_at(http_server, monkeypatch)
+    http_server.html_error_page(mof.HISTORY_PATH, status=200, title="404 Not Found")
+    http_server.serve_file(
+        mof.JAPANESE_CURRENT_PATH, raw_path("jgbcm_2025-10_sjis.csv"), "text/csv"
+    )
+    progress: list[str] = []
+
+    (result,) = refresh(
+        store,
+        ["mof"],
+        today=date(2025, 10, 17),
+        policy=FAST,
+        progress=lambda _source, message: progress.append(message),
+    )
+
+    assert result.succeeded == 1, result.errors
+    # The history had no second copy either: both routes are named in one error.
+    assert len(result.errors) == 1
+    assert "HTML page" in result.errors[0] and "jgbcm_all.csv: HTTP 404" in result.errors[0]
+    assert "jgbcme.csv served by jgbcm.csv" in progress
+    english = parsed("jgbcme_all.csv")
+    october = english[(english["date"] >= "2025-10-01") & (english["date"] <= "2025-10-16")]
+    assert as_dict(store.load()) == as_dict(october)
+
+
 def test_every_series_comes_from_a_registered_source() -> None:
     from analytics.catalogue.series import CATALOGUE
     from analytics.sources import BY_NAME

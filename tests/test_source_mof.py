@@ -99,3 +99,62 @@ def test_current_month_file_keeps_the_long_end() -> None:
     thirty = obs[obs["series"] == "jp.30y"]
     assert list(thirty["value"]) == [3.7, 3.7]
     assert set(obs["series"]) == set(mof.TENORS.values())
+
+
+# --- the Japanese files: MoF's second route ---------------------------------------------------
+
+CAPTURE = "jgbcm_2025-10_sjis.csv"  # the real current-month file of October 2025, Shift-JIS
+
+
+def test_the_real_japanese_capture_reads_as_the_same_yields_as_the_english_history() -> None:
+    japanese = mof.parse_japanese(raw_path(CAPTURE).read_bytes())
+    english = mof.parse(raw_path("jgbcme_all.csv").read_bytes())
+    days = sorted(set(japanese["date"]))
+    assert days[0].date() == date(2025, 10, 1) and days[-1].date() == date(2025, 10, 16)
+    assert len(days) == 11  # the footer lines (blank, ※ note) are not rows
+    same_days = english[english["date"].isin(days)]
+    key = ["series", "date"]
+    assert japanese.sort_values(key)[[*key, "value"]].values.tolist() == (
+        same_days.sort_values(key)[[*key, "value"]].values.tolist()
+    )
+    first = japanese[japanese["date"] == "2025-10-01"].set_index("series")["value"]
+    assert first["jp.10y"] == pytest.approx(1.663) and first["jp.30y"] == pytest.approx(3.074)
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ("S49.9.24", date(1974, 9, 24)),
+        ("H31.4.30", date(2019, 4, 30)),
+        ("R8.8.31", date(2026, 8, 31)),
+    ],
+)
+def test_japanese_era_dates(written: str, meant: date) -> None:
+    body = (
+        "基準日,1年,2年,3年,4年,5年,6年,7年,8年,9年,10年,15年,20年,25年,30年,40年\r\n"
+        f"{written},1,2,3,4,5,6,7,8,9,10,15,20,25,30,40\r\n"
+    ).encode("cp932")
+    obs = mof.parse_japanese(body)
+    assert set(obs["date"].dt.date) == {meant}
+    assert obs.set_index("series")["value"]["jp.40y"] == 40
+
+
+def test_japanese_file_faults_are_named() -> None:
+    body = raw_path(CAPTURE).read_bytes()
+    with pytest.raises(ValidationError, match="HTML"):
+        mof.parse_japanese(b"<html><body>404</body></html>\n")
+    with pytest.raises(ValidationError, match="header"):
+        mof.parse_japanese(CURRENT_MONTH.encode())  # the English layout
+    cut = body[: body.index(b"R7.10.2") + 20] + b"\r\n"
+    with pytest.raises(ValidationError, match="truncated"):
+        mof.parse_japanese(cut)
+    with pytest.raises(ValidationError, match="not a calendar date"):
+        mof.parse_japanese(body.replace(b"R7.10.3,", b"R7.2.30,"))
+
+
+def test_each_english_file_has_the_japanese_one_as_its_second_route() -> None:
+    requests = mof.requests_for({}, date(2026, 11, 24))
+    routes = [(r.label, r.fallback.label if r.fallback else None) for r in requests]
+    assert routes == [("jgbcme_all.csv", "jgbcm_all.csv"), ("jgbcme.csv", "jgbcm.csv")]
+    assert requests[1].fallback is not None
+    assert requests[1].fallback.url.endswith(mof.JAPANESE_CURRENT_PATH)

@@ -85,30 +85,62 @@ def test_every_message_posted_is_sent_with_its_ids(tmp_path: Path) -> None:
     assert recorder.slots == 1  # the second message's slot; the worker took the first one's
 
 
-def test_flood_control_pauses_the_platform_and_retries_through_the_pacer(tmp_path: Path) -> None:
+def test_flood_control_on_a_deliverys_first_message_hands_it_back_at_once(
+    tmp_path: Path,
+) -> None:
+    """Nothing of it was posted: the worker queues it again after the wait and the concurrency
+    slot is free meanwhile (a flooded chat holds up nothing)."""
     outcome, api, recorder, _ = send_with(tmp_path, lambda api: api.flood(CHAT, 3), TWO)
-    assert isinstance(outcome, Sent)
+    assert outcome == RetryAfter(3.0, "Telegram flood control")
+    assert recorder.pauses == [3.0] and recorder.slots == 0
+    assert api.sent(CHAT) == []
+
+
+def test_flood_control_after_a_posted_message_is_waited_out_through_the_pacer(
+    tmp_path: Path,
+) -> None:
+    chart = Message(text="chart", image=b"\x89PNG\r\n\x1a\n fake", filename="gap.png")
+    arrange = lambda api: api.flood(CHAT, 3, method="sendPhoto")  # noqa: E731
+    outcome, api, recorder, _ = send_with(tmp_path, arrange, [TWO[0], chart])
+    assert isinstance(outcome, Sent) and len(outcome.message_ids) == 2
     assert recorder.pauses == [3.0] and recorder.slots == 2  # the retry waited for a slot
-    assert len(api.sent(CHAT)) == 2
+    assert [c.method for c in api.sent(CHAT)] == ["sendMessage", "sendPhoto"]
 
 
 def test_flood_control_beyond_the_retries_is_retry_after_with_what_was_posted(
     tmp_path: Path,
 ) -> None:
     def arrange(api: FakeBotAPI) -> None:
-        api.fail("sendMessage", chat_id=CHAT, error_code=429, description="Too Many Requests: "
+        api.fail("sendPhoto", chat_id=CHAT, error_code=429, description="Too Many Requests: "
                  "retry after 7", parameters={"retry_after": 7}, times=None)  # fmt: skip
 
-    outcome, _, recorder, _ = send_with(tmp_path, arrange, TWO, max_retries=1)
-    assert outcome == RetryAfter(7.0, "Telegram flood control")
+    chart = Message(text="chart", image=b"\x89PNG\r\n\x1a\n fake", filename="gap.png")
+    outcome, api, recorder, _ = send_with(tmp_path, arrange, [TWO[0], chart], max_retries=1)
+    assert len(api.sent(CHAT)) == 1
+    assert isinstance(outcome, RetryAfter) and len(outcome.posted) == 1
+    assert (outcome.seconds, outcome.reason) == (7.0, "Telegram flood control")
     assert recorder.pauses == [7.0, 7.0]
 
 
-def test_a_blocked_chat_is_blocked_and_disabled(tmp_path: Path) -> None:
-    outcome, _, _, registry = send_with(tmp_path, lambda api: api.block(CHAT), TWO)
-    assert outcome == Blocked("Telegram: forbidden (chat disabled)")
+@pytest.mark.parametrize(
+    ("description", "code", "registry_reason"),
+    [
+        ("Forbidden: bot was blocked by the user", "blocked", "blocked"),
+        ("Forbidden: bot was kicked from the supergroup chat", "kicked", "removed"),
+        ("Forbidden: bot is not a member of the channel chat", "kicked", "removed"),
+        ("Forbidden: user is deactivated", "deactivated", "deactivated"),
+    ],
+)
+def test_a_forbidden_chat_is_blocked_and_disabled_with_its_reason(
+    tmp_path: Path, description: str, code: str, registry_reason: str
+) -> None:
+    def arrange(api: FakeBotAPI) -> None:
+        api.fail("sendMessage", chat_id=CHAT, error_code=403, description=description)
+
+    outcome, _, _, registry = send_with(tmp_path, arrange, TWO)
+    assert outcome == Blocked(f"Telegram: {description} (chat disabled)", code=code)
     state = registry.get("telegram", str(CHAT))
-    assert state is not None and state.disabled and state.disabled_reason == "blocked"
+    assert state is not None and state.disabled and state.disabled_reason == registry_reason
 
 
 def test_lost_rights_are_blocked_and_a_refused_message_is_a_bad_request(tmp_path: Path) -> None:
@@ -117,7 +149,10 @@ def test_lost_rights_are_blocked_and_a_refused_message_is_a_bad_request(tmp_path
                  description="Bad Request: not enough rights to send text messages")  # fmt: skip
 
     outcome, _, _, registry = send_with(tmp_path, no_rights, TWO)
-    assert outcome == Blocked("Telegram: no_rights (chat disabled)")
+    assert outcome == Blocked(
+        "Telegram: Not enough rights to send text messages (chat disabled)",
+        code="no_rights",
+    )
     assert registry.is_disabled("telegram", str(CHAT))
 
     def refused(api: FakeBotAPI) -> None:
@@ -127,6 +162,26 @@ def test_lost_rights_are_blocked_and_a_refused_message_is_a_bad_request(tmp_path
     (tmp_path / "second").mkdir()
     outcome, _, _, _ = send_with(tmp_path / "second", refused, TWO)
     assert outcome == BadRequest("Telegram refused the message (bad request)")
+
+
+def test_chat_not_found_is_its_own_reason_not_lost_rights(tmp_path: Path) -> None:
+    def gone(api: FakeBotAPI) -> None:
+        api.fail(
+            "sendMessage", chat_id=CHAT, error_code=400, description="Bad Request: chat not found"
+        )
+
+    outcome, _, _, registry = send_with(tmp_path, gone, TWO)
+    assert isinstance(outcome, Blocked) and outcome.code == "chat_not_found"
+    state = registry.get("telegram", str(CHAT))
+    assert state is not None and state.disabled_reason == "chat_not_found"
+
+
+def test_a_group_that_became_a_supergroup_is_sent_there_and_says_so(tmp_path: Path) -> None:
+    outcome, api, _, registry = send_with(tmp_path, lambda api: api.migrate(CHAT, -100999), TWO)
+    assert isinstance(outcome, Sent) and outcome.code == "migrated"
+    assert "-100999" in outcome.note
+    assert len(api.sent(-100999)) == 2
+    assert registry.resolve("telegram", str(CHAT)) == "-100999"
 
 
 def test_a_failure_after_the_first_message_carries_the_posted_id(tmp_path: Path) -> None:

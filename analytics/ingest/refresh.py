@@ -17,13 +17,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+import pandas as pd
 import requests
 
 from analytics.catalogue.series import CATALOGUE
 from analytics.errors import FetchError, SourceError
 from analytics.ingest.store import ObservationStore
 from analytics.sources import REFRESHED, source_module
-from analytics.sources.base import SourceModule
+from analytics.sources.base import Request, SourceModule
 from analytics.sources.http import DEFAULT_POLICY, RetryPolicy, fetch
 from analytics.sources.validate import check_observations
 
@@ -193,17 +194,7 @@ def _refresh_one(
         where = request.label if request.label.startswith(name) else f"{name} {request.label}"
         _notify(progress, name, f"{request.label} …")
         try:
-            response = fetch(
-                name,
-                request.url,
-                request.params,
-                session=session,
-                policy=policy,
-                deadline=deadline,
-            )
-            obs = request.parse(response.body)
-            if not obs.empty:  # e.g. a new year's file on 1 January, or "no data" from the BoJ
-                check_observations(name, obs, today)
+            obs = _fetch_with_fallback(name, request, today, session, progress, policy, deadline)
         except FetchError as exc:
             result.errors.append(f"{where}: {exc.problem}")
             result.reason = result.reason or (
@@ -242,6 +233,58 @@ def _refresh_one(
             progress, name, f"{request.label}: {len(obs)} rows, {inserted} new, {revised} revised"
         )
     return result
+
+
+def _fetch(
+    name: str,
+    request: Request,
+    today: date,
+    session: requests.Session,
+    policy: RetryPolicy,
+    deadline: float | None,
+) -> pd.DataFrame:
+    """One request's observations, validated; raises ``FetchError`` or ``SourceError``."""
+    response = fetch(name, request.url, request.params, session=session, policy=policy,
+                     deadline=deadline)  # fmt: skip
+    obs = request.parse(response.body)
+    if not obs.empty:  # e.g. a new year's file on 1 January, or "no data" from the BoJ
+        check_observations(name, obs, today)
+    return obs
+
+
+def _fetch_with_fallback(
+    name: str,
+    request: Request,
+    today: date,
+    session: requests.Session,
+    progress: Progress | None,
+    policy: RetryPolicy,
+    deadline: float | None,
+) -> pd.DataFrame:
+    """``_fetch``; when the request answers an error or not the file and it has a ``fallback``
+    (another route to the same data), the fallback's observations. A host that cannot be
+    reached, or a spent budget, is not worth a second route. Both failing raise one error that
+    names both problems."""
+    try:
+        return _fetch(name, request, today, session, policy, deadline)
+    except SourceError as exc:
+        second = request.fallback
+        if second is None or (isinstance(exc, FetchError) and (exc.unreachable or exc.out_of_time)):
+            raise
+        first = exc
+    _notify(progress, name, f"{request.label}: {first.problem}; trying {second.label} …")
+    try:
+        obs = _fetch_with_fallback(name, second, today, session, progress, policy, deadline)
+    except SourceError as exc:
+        problem = f"{first.problem}; {second.label}: {exc.problem}"
+        if isinstance(exc, FetchError):
+            raise FetchError(
+                name, problem, unreachable=exc.unreachable, out_of_time=exc.out_of_time
+            ) from exc
+        raise type(exc)(name, problem) from exc
+    log.info("%s: %s served by %s (%s)", name, request.label, second.label, first.problem)
+    _notify(progress, name, f"{request.label} served by {second.label}")
+    return obs
 
 
 def _notify(progress: Progress | None, source: str, message: str) -> None:

@@ -14,12 +14,16 @@ Parser = Callable[[bytes], pd.DataFrame]
 
 @dataclass(frozen=True)
 class Request:
-    """One HTTP GET and the pure function that turns its body into observations."""
+    """One HTTP GET and the pure function that turns its body into observations.
+
+    ``fallback`` is a second route to the same data, asked when this one answers an error or
+    something that is not the file (a 404 page, HTML), but not when the host is unreachable."""
 
     label: str
     url: str
     parse: Parser
     params: Mapping[str, str] = field(default_factory=dict)
+    fallback: Request | None = None
 
 
 class SourceModule(Protocol):

@@ -1,8 +1,13 @@
-"""Japan Ministry of Finance JGB benchmark yields (English CSV): 2, 10, 20, 30 and 40 years.
+"""Japan Ministry of Finance JGB benchmark yields: 2, 10, 20, 30 and 40 years.
 
-``jgbcme_all.csv`` holds 1974 to the end of last month, ``jgbcme.csv`` the current month. Two
-header lines, ``YYYY/M/D`` dates, ``-`` for missing, CRLF; the current-month file may carry a
-Shift-JIS footnote, so undecodable bytes fall back to cp932 and non-date lines are skipped.
+The English files: ``jgbcme_all.csv`` holds 1974 to the end of last month, ``jgbcme.csv`` the
+current month. Two header lines, ``YYYY/M/D`` dates, ``-`` for missing, CRLF; the current-month
+file may carry a Shift-JIS footnote, so undecodable bytes fall back to cp932 and non-date lines
+are skipped.
+
+The Japanese files (``jgbcm_all.csv``, ``jgbcm.csv``) carry the same yields and are the second
+route when an English file answers an error or a 404 page: Shift-JIS (cp932), the header
+``基準日,1年,2年,…,40年`` and dates in Japanese era form (``S49.9.24``, ``H31.4.30``, ``R7.10.1``).
 """
 
 from __future__ import annotations
@@ -28,9 +33,16 @@ from analytics.sources.validate import (
 NAME = "mof"
 CURRENT_PATH = "/english/policy/jgbs/reference/interest_rate/jgbcme.csv"
 HISTORY_PATH = "/english/policy/jgbs/reference/interest_rate/historical/jgbcme_all.csv"
+JAPANESE_CURRENT_PATH = "/jgbs/reference/interest_rate/jgbcm.csv"
+JAPANESE_HISTORY_PATH = "/jgbs/reference/interest_rate/data/jgbcm_all.csv"
 # The long end (20Y from 1986, 30Y from 1999, 40Y from 2007) is where fiscal risk is priced.
 TENORS = {"2Y": "jp.2y", "10Y": "jp.10y", "20Y": "jp.20y", "30Y": "jp.30y", "40Y": "jp.40y"}
 _DATE = re.compile(r"^\d{4}/\d{1,2}/\d{1,2}$")
+# The Japanese files name the columns in Japanese (年 = years) and date rows by era.
+JAPANESE_TENORS = {f"{tenor[:-1]}年": series for tenor, series in TENORS.items()}
+JAPANESE_HEADER = "基準日"
+ERA_BASES = {"S": 1925, "H": 1988, "R": 2018}  # Showa 1 = 1926, Heisei 1 = 1989, Reiwa 1 = 2019
+_ERA_DATE = re.compile(r"^([SHR])(\d{1,2})\.(\d{1,2})\.(\d{1,2})$")
 
 
 def requests_for(last: Mapping[str, date], today: date) -> list[Request]:
@@ -42,9 +54,14 @@ def requests_for(last: Mapping[str, date], today: date) -> list[Request]:
     held = [last[s] for s in TENORS.values() if s in last]
     stored = min(held) if len(held) == len(TENORS) else None
     first_of_month = today.replace(day=1)
+    root = base_url(NAME)
     if stored is None or stored < _previous_month_end(first_of_month):
-        requests.append(Request("jgbcme_all.csv", f"{base_url(NAME)}{HISTORY_PATH}", parse))
-    requests.append(Request("jgbcme.csv", f"{base_url(NAME)}{CURRENT_PATH}", parse))
+        japanese = Request("jgbcm_all.csv", f"{root}{JAPANESE_HISTORY_PATH}", parse_japanese)
+        requests.append(
+            Request("jgbcme_all.csv", f"{root}{HISTORY_PATH}", parse, fallback=japanese)
+        )
+    japanese = Request("jgbcm.csv", f"{root}{JAPANESE_CURRENT_PATH}", parse_japanese)
+    requests.append(Request("jgbcme.csv", f"{root}{CURRENT_PATH}", parse, fallback=japanese))
     return requests
 
 
@@ -82,6 +99,57 @@ def parse(body: bytes) -> pd.DataFrame:
     if not dates:
         raise ValidationError(NAME, "the file has no dated rows")
     return observations.frame(series, dates, values)
+
+
+def parse_japanese(body: bytes) -> pd.DataFrame:
+    """Observations of every tenor in ``TENORS`` in either Japanese MoF file."""
+    reject_non_data(NAME, body)
+    reject_cut_off(NAME, body)
+    lines = _decode(body).splitlines()
+    header_at = next(
+        (i for i, line in enumerate(lines) if line.startswith(JAPANESE_HEADER + ",")), None
+    )
+    if header_at is None:
+        raise ValidationError(
+            NAME, "no '基準日,1年,2年,…' header line; not MoF's Japanese yield file"
+        )
+    header = [name.strip() for name in lines[header_at].split(",")]
+    require_columns(NAME, header, list(JAPANESE_TENORS))
+    positions = {series: header.index(column) for column, series in JAPANESE_TENORS.items()}
+    series: list[str] = []
+    dates: list[date] = []
+    values: list[float] = []
+    for number, line in enumerate(lines[header_at + 1 :], start=header_at + 2):
+        fields = line.split(",")
+        match = _ERA_DATE.match(fields[0].strip())
+        if match is None:
+            continue  # footnotes and blank lines
+        if len(fields) < len(header):
+            raise ValidationError(
+                NAME, f"line {number} has {len(fields)} of {len(header)} fields: truncated file"
+            )
+        day = _era_date(match, number)
+        for series_id, position in positions.items():
+            raw = fields[position].strip()
+            if raw in ("-", ""):
+                continue
+            series.append(series_id)
+            dates.append(day)
+            values.append(parse_number(NAME, raw, f"{series_id} on {day}"))
+    if not dates:
+        raise ValidationError(NAME, "the file has no dated rows")
+    return observations.frame(series, dates, values)
+
+
+def _era_date(match: re.Match[str], line: int) -> date:
+    """``R7.10.1`` → 2025-10-01: the era's base year plus the year of the era."""
+    era, year, month, day = match.group(1), *(int(part) for part in match.groups()[1:])
+    try:
+        return date(ERA_BASES[era] + year, month, day)
+    except ValueError:
+        raise ValidationError(
+            NAME, f"line {line}: {match.group(0)!r} is not a calendar date"
+        ) from None
 
 
 def _decode(body: bytes) -> str:

@@ -9,18 +9,21 @@ or lacks the database, and a database written by a newer release.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import URL, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from analytics.storage.engine import CONNECT_TIMEOUT, make_engine, parse_url
+from analytics.storage.engine import CONNECT_TIMEOUT, make_engine, parse_url, sqlite_path
 from analytics.storage.errors import DatabaseError
 from analytics.storage.location import URL_ENV, database_url, redact_url
 from analytics.storage.migrate import SchemaState, Upgrade, ensure_current, schema_state
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+MARKER_SUFFIX = ".created"
 
 
 def open_database(url: str | None = None) -> Engine:
@@ -33,6 +36,8 @@ def open_database(url: str | None = None) -> Engine:
 def open_and_upgrade(url: str | None = None) -> tuple[Engine, Upgrade]:
     """``open_database`` that also says what the upgrade did."""
     parsed = parse_url(url or database_url())
+    path = sqlite_path(parsed) if parsed.get_backend_name() == "sqlite" else None
+    new_file = path is not None and not path.exists()
     if parsed.get_backend_name() == "sqlite":
         check_sqlite_file(parsed)
     engine = make_engine(parsed)
@@ -44,6 +49,8 @@ def open_and_upgrade(url: str | None = None) -> tuple[Engine, Upgrade]:
     except SQLAlchemyError as exc:
         engine.dispose()
         raise DatabaseError(describe(exc, parsed)) from exc
+    if path is not None and new_file:
+        _leave_marker(path)
     return engine, done
 
 
@@ -54,6 +61,7 @@ def inspect_database(url: str | None = None) -> tuple[str, SchemaState | None]:
     shown = redact_url(parsed.render_as_string(hide_password=False))
     path = sqlite_path(parsed) if parsed.get_backend_name() == "sqlite" else None
     if path is not None:
+        _refuse_vanished(path)
         if not path.exists():
             return shown, None
         check_sqlite_file(parsed, for_writing=False)
@@ -76,14 +84,6 @@ def _read_only_sqlite(path: Path) -> Engine:
     return create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True))
 
 
-def sqlite_path(url: URL) -> Path | None:
-    """The file of a SQLite URL (None for an in-memory database)."""
-    name = url.database
-    if not name or name == ":memory:" or name.startswith("file:"):
-        return None
-    return Path(name).expanduser()
-
-
 def check_sqlite_file(url: URL, *, for_writing: bool = True) -> None:
     """Refuse a SQLite file that cannot be used, without writing to it: its folder missing or
     (``for_writing``) read-only, the file read-only, not a SQLite database, or failing SQLite's
@@ -91,6 +91,7 @@ def check_sqlite_file(url: URL, *, for_writing: bool = True) -> None:
     path = sqlite_path(url)
     if path is None:
         return
+    _refuse_vanished(path)
     folder = path.parent
     if not folder.is_dir():
         raise DatabaseError(
@@ -126,6 +127,43 @@ def check_sqlite_file(url: URL, *, for_writing: bool = True) -> None:
         raise _corrupted(path, str(exc)) from None
     if verdict != ["ok"]:
         raise _corrupted(path, _first_problem(verdict))
+
+
+def marker_path(path: Path) -> Path:
+    """The file left beside a SQLite database carrybot created, so that its disappearance is
+    noticed instead of silently starting an empty one."""
+    return path.with_name(path.name + MARKER_SUFFIX)
+
+
+def _leave_marker(path: Path) -> None:
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    text = (
+        f"carrybot created the database {path.name} in this folder on {stamp}.\n"
+        f"If {path.name} is missing while this file is here, it was deleted or moved: carrybot "
+        "then refuses to start a new, empty one. Restore it from a backup, or delete this file "
+        "to start afresh.\n"
+    )
+    with contextlib.suppress(OSError):  # a read-only folder was refused before this point
+        marker_path(path).write_text(text, encoding="utf-8")
+
+
+def _refuse_vanished(path: Path) -> None:
+    """Refuse a SQLite database that is missing where carrybot created one (its marker is
+    there): it was deleted or moved, and every chat's settings and deliveries with it."""
+    marker = marker_path(path)
+    if path.exists() or not marker.exists():
+        return
+    created = ""
+    with contextlib.suppress(OSError):
+        first = marker.read_text(encoding="utf-8").splitlines()[0]
+        created = first.rsplit(" on ", 1)[1].rstrip(".") if " on " in first else ""
+    when = f" on {created}" if created else ""
+    raise DatabaseError(
+        f"the data store is unavailable: the SQLite database {path} is missing, though carrybot "
+        f"created it there{when}; it was deleted or moved, and every chat's settings, "
+        f"subscriptions and deliveries are in it. Restore it from a backup and start carrybot "
+        f"again; to start a new, empty database instead, delete {marker}"
+    )
 
 
 def _first_problem(verdict: list[str]) -> str:

@@ -7,6 +7,7 @@ engine made here directly has no such checks.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import URL, Engine, Table, create_engine, event
@@ -14,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from analytics.storage import guard
 from analytics.storage.errors import DatabaseError
 from analytics.storage.location import URL_ENV, database_url
 
@@ -54,10 +56,21 @@ def make_engine(url: str | URL | None = None) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT})
         event.listen(engine, "connect", _sqlite_pragmas)
+        path = sqlite_path(parsed)
+        if path is not None:
+            guard.install(engine, path)
         return engine
     return create_engine(
         parsed, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT}
     )
+
+
+def sqlite_path(url: URL) -> Path | None:
+    """The file of a SQLite URL (None for an in-memory database)."""
+    name = url.database
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    return Path(name).expanduser()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

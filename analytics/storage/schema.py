@@ -136,6 +136,8 @@ deliveries_table = Table(
     Column("message_id", String(256), nullable=True),
     Column("error", String(512), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # Why it ended as it did, as a code ``carrybot deliveries`` explains (bot.sending.reasons).
+    Column("reason", String(32), nullable=False, server_default=""),
     UniqueConstraint("platform", "chat_id", "channel_id", "kind", "key", name="uq_delivery_key"),
     Index("ix_deliveries_claim", "state", "not_before"),
     Index("ix_deliveries_day", "day"),

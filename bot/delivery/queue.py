@@ -17,6 +17,13 @@ again with their nonce. Claims carry a lease renewed by the worker's heartbeat.
 
 PostgreSQL claims with ``SELECT … FOR UPDATE SKIP LOCKED`` (any number of workers); SQLite with
 one ``UPDATE … WHERE id IN (SELECT …) RETURNING`` (SQLite serialises writers).
+
+Every operation rides out a lost connection (``analytics.storage.retry``: a fresh connection,
+bounded retries, faults reported to the engine's ``StoreHealth``). A retry may follow a commit
+whose answer was lost with the connection, so each one is safe to repeat: a transition already
+made counts as done, and a claim repeated takes back the rows the lost one took (same worker,
+same instant). A worker's heartbeat renews only the rows it holds; any other claim of it runs
+out with the lease and goes back to the queue.
 """
 
 from __future__ import annotations
@@ -29,13 +36,16 @@ import socket
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlalchemy import Engine, and_, case, func, or_, select, update
 
 from analytics.storage.engine import insert, storable
+from analytics.storage.retry import retrying
 from analytics.storage.schema import deliveries_table
+from bot.sending.reasons import WORKER_DIED
 
+T = TypeVar("T")
 QUEUED, CLAIMED, SENDING = "queued", "claimed", "sending"
 SENT, FAILED, SKIPPED, AMBIGUOUS = "sent", "failed", "skipped", "ambiguous"
 STATES = (QUEUED, CLAIMED, SENDING, SENT, FAILED, SKIPPED, AMBIGUOUS)
@@ -75,6 +85,7 @@ class NewDelivery:
     payload: Mapping[str, Any] = field(default_factory=dict)
     state: str = QUEUED
     error: str = ""
+    reason: str = ""  # a code of ``bot.sending.reasons`` (a skipped one says why)
 
 
 @dataclass(frozen=True)
@@ -100,6 +111,9 @@ class Delivery:
     sent_at: datetime | None
     message_id: str | None
     error: str
+    reason: str = ""
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
     @property
     def target(self) -> str:
@@ -169,12 +183,20 @@ class DeliveryQueue:
         if not rows:
             return 0
         t = deliveries_table
-        inserted = 0
-        with self.engine.begin() as conn:
-            for start in range(0, len(rows), 500):
-                stmt = insert(conn, t).on_conflict_do_nothing().returning(t.c.id)
-                inserted += len(conn.execute(stmt, rows[start : start + 500]).all())
-        return inserted
+
+        def write(_attempt: int) -> int:
+            inserted = 0
+            with self.engine.begin() as conn:
+                for start in range(0, len(rows), 500):
+                    stmt = insert(conn, t).on_conflict_do_nothing().returning(t.c.id)
+                    inserted += len(conn.execute(stmt, rows[start : start + 500]).all())
+            return inserted
+
+        return self._run("enqueueing deliveries", write)
+
+    def _run(self, operation: str, fn: Callable[[int], T], *, writes: bool = True) -> T:
+        """``fn(attempt)`` with retries over a lost connection (``analytics.storage.retry``)."""
+        return retrying(self.engine, operation, fn, writes=writes)
 
     @staticmethod
     def _row(item: NewDelivery, stamp: datetime) -> dict[str, Any]:
@@ -202,6 +224,7 @@ class DeliveryQueue:
             "message_id": None,
             "error": storable(item.error, 512),
             "updated_at": stamp,
+            "reason": storable(item.reason, 32),
         }
 
     # -- claim and send ----------------------------------------------------------------------
@@ -226,17 +249,29 @@ class DeliveryQueue:
             wanted = wanted.where(t.c.platform.in_(list(platforms)))
         wanted = wanted.order_by(t.c.due_at, t.c.id).limit(limit)
         values = {"state": CLAIMED, "claimed_by": worker, "claimed_at": stamp, "updated_at": stamp}
-        with self.engine.begin() as conn:
-            if self.dialect == "postgresql":
-                ids = conn.execute(wanted.with_for_update(skip_locked=True)).scalars().all()
-                if not ids:
-                    return []
-                stmt = update(t).where(t.c.id.in_(ids))
-            else:
-                stmt = update(t).where(t.c.id.in_(wanted.scalar_subquery()))
-            rows = conn.execute(
-                stmt.where(t.c.state == QUEUED).values(**values).returning(*t.c)
-            ).all()
+        # What a claim whose answer was lost took: this worker's, at this very instant.
+        taken = and_(t.c.state == CLAIMED, t.c.claimed_by == worker, t.c.claimed_at == stamp)
+
+        def claim(attempt: int) -> list[Any]:
+            with self.engine.begin() as conn:
+                again = conn.execute(select(*t.c).where(taken)).all() if attempt > 1 else []
+                room = limit - len(again)
+                if room <= 0:
+                    return list(again)
+                chosen = wanted.limit(room)
+                if self.dialect == "postgresql":
+                    ids = conn.execute(chosen.with_for_update(skip_locked=True)).scalars().all()
+                    if not ids:
+                        return list(again)
+                    stmt = update(t).where(t.c.id.in_(ids))
+                else:
+                    stmt = update(t).where(t.c.id.in_(chosen.scalar_subquery()))
+                rows = conn.execute(
+                    stmt.where(t.c.state == QUEUED).values(**values).returning(*t.c)
+                ).all()
+                return [*again, *rows]
+
+        rows = self._run("claiming deliveries", claim)
         return sorted((_delivery(row) for row in rows), key=lambda d: (d.due_at, d.id))
 
     def mark_sending(self, delivery_id: int, worker: str, now: datetime | None = None) -> bool:
@@ -258,8 +293,13 @@ class DeliveryQueue:
         message_ids: Sequence[str],
         snapshot_version: str = "",
         now: datetime | None = None,
+        *,
+        note: str = "",
+        code: str = "",
     ) -> bool:
-        """``sending`` → ``sent`` with the platform's message id(s)."""
+        """``sending`` → ``sent`` with the platform's message id(s) (and a ``note`` worth
+        reading, e.g. it went to the group's new id); also from ``ambiguous``: a confirmation
+        written late, after another worker gave the row up."""
         return self._transition(
             delivery_id,
             worker,
@@ -269,7 +309,8 @@ class DeliveryQueue:
             stamped=("sent_at",),
             message_id=storable(",".join(message_ids), 256),
             snapshot_version=storable(snapshot_version, 64),
-            error="",
+            error=storable(note, 512),
+            reason=storable(code, 32),
         )
 
     def finish(
@@ -279,12 +320,21 @@ class DeliveryQueue:
         state: str,
         reason: str,
         now: datetime | None = None,
+        *,
+        code: str = "",
     ) -> bool:
-        """End a claimed or sending row as ``failed``, ``skipped`` or ``ambiguous`` with a reason."""
+        """End a claimed or sending row as ``failed``, ``skipped`` or ``ambiguous`` with a reason
+        (``code``: one of ``bot.sending.reasons``)."""
         if state not in (FAILED, SKIPPED, AMBIGUOUS):
             raise ValueError(f"cannot finish a delivery as {state!r}")
         return self._transition(
-            delivery_id, worker, (CLAIMED, SENDING), state, now, error=storable(reason, 512)
+            delivery_id,
+            worker,
+            (CLAIMED, SENDING),
+            state,
+            now,
+            error=storable(reason, 512),
+            reason=storable(code, 32),
         )
 
     def retry(
@@ -296,11 +346,15 @@ class DeliveryQueue:
         now: datetime | None = None,
         *,
         refund: bool = False,
+        code: str = "",
     ) -> bool:
         """Back to the queue (it was certainly not delivered, or resending is idempotent);
         ``refund`` gives back the attempt ``mark_sending`` counted (the platform could not be
         reached: the attempt says nothing about the delivery)."""
-        extra: dict[str, Any] = {"attempts": deliveries_table.c.attempts - 1} if refund else {}
+        t = deliveries_table
+        extra: dict[str, Any] = {"reason": storable(code, 32)}
+        if refund:  # only a row that was marked sending had an attempt counted
+            extra["attempts"] = case((t.c.state == SENDING, t.c.attempts - 1), else_=t.c.attempts)
         return self._transition(
             delivery_id,
             worker,
@@ -326,39 +380,75 @@ class DeliveryQueue:
         **values: Any,
     ) -> bool:
         """Move one of ``worker``'s rows from one of ``sources`` to ``target``, with ``values``;
-        ``updated_at`` and the ``stamped`` columns get the time. False when the row was not in
-        such a state for this worker (another worker took it over, or it already moved on)."""
+        ``updated_at`` and the ``stamped`` columns get the time. True when the row is (now, or
+        already) in ``target`` for this worker; False when it was not in such a state for this
+        worker (another worker took it over, or it moved on)."""
         stamp = utc(now or datetime.now(UTC))
         t = deliveries_table
         where = and_(t.c.id == delivery_id, t.c.claimed_by == worker, t.c.state.in_(sources))
         values.update(dict.fromkeys(stamped, stamp), state=target, updated_at=stamp)
-        with self.engine.begin() as conn:
-            result = conn.execute(update(t).where(where).values(**values))
-        return bool(result.rowcount)
+        mine = t.c.claimed_by == worker if target != QUEUED else t.c.claimed_by.is_(None)
 
-    def release(self, worker: str, now: datetime | None = None) -> int:
-        """Put ``worker``'s claimed (not yet sending) rows back in the queue (clean shutdown)."""
+        def move(_attempt: int) -> bool:
+            with self.engine.begin() as conn:
+                result = conn.execute(update(t).where(where).values(**values))
+                if result.rowcount:
+                    return True
+                # Already made: a retry after a commit whose answer was lost, or a write the
+                # worker repeats because it could not tell whether it went through.
+                done = conn.execute(
+                    select(t.c.id).where(t.c.id == delivery_id, t.c.state == target, mine)
+                ).first()
+                return done is not None
+
+        return self._run(f"delivery {delivery_id} → {target}", move)
+
+    def release(self, worker: str, now: datetime | None = None, keep: Iterable[int] = ()) -> int:
+        """Put ``worker``'s claimed (not yet sending) rows back in the queue, but those in
+        ``keep`` (clean shutdown; or claims a lost answer left behind)."""
         stamp = utc(now or datetime.now(UTC))
         t = deliveries_table
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                update(t)
-                .where(t.c.claimed_by == worker, t.c.state == CLAIMED)
-                .values(state=QUEUED, claimed_by=None, claimed_at=None, updated_at=stamp)
-            )
-        return int(result.rowcount or 0)
+        kept = list(keep)
+        where = and_(t.c.claimed_by == worker, t.c.state == CLAIMED)
+        if kept:
+            where = and_(where, t.c.id.not_in(kept))
 
-    def heartbeat(self, worker: str, now: datetime | None = None) -> int:
-        """Renew the lease of ``worker``'s claimed and sending rows."""
+        def write(_attempt: int) -> int:
+            with self.engine.begin() as conn:
+                result = conn.execute(
+                    update(t)
+                    .where(where)
+                    .values(state=QUEUED, claimed_by=None, claimed_at=None, updated_at=stamp)
+                )
+            return int(result.rowcount or 0)
+
+        return self._run("releasing claimed deliveries", write)
+
+    def unclaim(self, delivery_id: int, worker: str, now: datetime | None = None) -> bool:
+        """Back to the queue, certainly unsent: a claimed row, or one marked ``sending`` whose
+        request never started (its attempt is given back)."""
+        return self.retry(delivery_id, worker, "", utc(now or datetime.now(UTC)), now, refund=True)
+
+    def heartbeat(
+        self, worker: str, now: datetime | None = None, ids: Iterable[int] | None = None
+    ) -> int:
+        """Renew the lease of ``worker``'s claimed and sending rows (only ``ids``, if given:
+        the rows it holds)."""
         stamp = utc(now or datetime.now(UTC))
         t = deliveries_table
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                update(t)
-                .where(t.c.claimed_by == worker, t.c.state.in_([CLAIMED, SENDING]))
-                .values(claimed_at=stamp)
-            )
-        return int(result.rowcount or 0)
+        where = and_(t.c.claimed_by == worker, t.c.state.in_([CLAIMED, SENDING]))
+        if ids is not None:
+            held = list(ids)
+            if not held:
+                return 0  # nothing to write (and no write to report as a success)
+            where = and_(where, t.c.id.in_(held))
+
+        def write(_attempt: int) -> int:
+            with self.engine.begin() as conn:
+                result = conn.execute(update(t).where(where).values(claimed_at=stamp))
+            return int(result.rowcount or 0)
+
+        return self._run("renewing delivery leases", write)
 
     # -- recovery ----------------------------------------------------------------------------
 
@@ -377,53 +467,62 @@ class DeliveryQueue:
         stamp = utc(now or datetime.now(UTC))
         t = deliveries_table
         open_rows = t.c.state.in_([CLAIMED, SENDING])
-        with self.engine.connect() as conn:
-            tags = conn.execute(select(t.c.claimed_by).where(open_rows).distinct()).scalars()
-            dead = [tag for tag in tags if tag and alive(tag, me) is False]
+
+        def read_tags(_attempt: int) -> list[str]:
+            with self.engine.connect() as conn:
+                tags = conn.execute(select(t.c.claimed_by).where(open_rows).distinct()).scalars()
+                return [tag for tag in tags if tag]
+
+        tags = self._run("looking for dead workers", read_tags, writes=False)
+        dead = [tag for tag in tags if alive(tag, me) is False]
         orphaned = or_(t.c.claimed_at < stamp - lease, t.c.claimed_by.in_(dead))
         idempotent = t.c.platform.in_(sorted(IDEMPOTENT_PLATFORMS))
         note = "the worker died while sending"
-        with self.engine.begin() as conn:
-            claims = conn.execute(
-                update(t)
-                .where(t.c.state == CLAIMED, orphaned)
-                .values(state=QUEUED, claimed_by=None, claimed_at=None, updated_at=stamp)
-            ).rowcount
-            resend = conn.execute(
-                update(t)
-                .where(
-                    t.c.state == SENDING,
-                    orphaned,
-                    idempotent,
-                    t.c.claimed_at >= stamp - nonce_window,
-                )
-                .values(
-                    state=QUEUED,
-                    claimed_by=None,
-                    claimed_at=None,
-                    not_before=stamp,
-                    error=f"{note}; resent with the same nonce",
-                    updated_at=stamp,
-                )
-            ).rowcount
-            unsure = conn.execute(
-                update(t)
-                .where(t.c.state == SENDING, orphaned)
-                .values(
-                    state=AMBIGUOUS,
-                    error=f"{note}; not resent: it may have been posted",
-                    updated_at=stamp,
-                )
-            ).rowcount
-        return Recovery(int(claims or 0), int(resend or 0), int(unsure or 0))
+
+        def write(_attempt: int) -> Recovery:
+            with self.engine.begin() as conn:
+                claims = conn.execute(
+                    update(t)
+                    .where(t.c.state == CLAIMED, orphaned)
+                    .values(state=QUEUED, claimed_by=None, claimed_at=None, updated_at=stamp)
+                ).rowcount
+                resend = conn.execute(
+                    update(t)
+                    .where(
+                        t.c.state == SENDING,
+                        orphaned,
+                        idempotent,
+                        t.c.claimed_at >= stamp - nonce_window,
+                    )
+                    .values(
+                        state=QUEUED,
+                        claimed_by=None,
+                        claimed_at=None,
+                        not_before=stamp,
+                        error=f"{note}; resent with the same nonce",
+                        updated_at=stamp,
+                    )
+                ).rowcount
+                unsure = conn.execute(
+                    update(t)
+                    .where(t.c.state == SENDING, orphaned)
+                    .values(
+                        state=AMBIGUOUS,
+                        error=f"{note}; not resent: it may have been posted",
+                        reason=WORKER_DIED,
+                        updated_at=stamp,
+                    )
+                ).rowcount
+            return Recovery(int(claims or 0), int(resend or 0), int(unsure or 0))
+
+        return self._run("recovering dead workers' deliveries", write)
 
     # -- reading -----------------------------------------------------------------------------
 
     def get(self, delivery_id: int) -> Delivery | None:
         """One row by id."""
         t = deliveries_table
-        with self.engine.connect() as conn:
-            row = conn.execute(select(t).where(t.c.id == delivery_id)).first()
+        row = self._read(select(t).where(t.c.id == delivery_id), "first")
         return None if row is None else _delivery(row)
 
     def rows(self, day: date | None = None, kind: str | None = None) -> list[Delivery]:
@@ -434,8 +533,7 @@ class DeliveryQueue:
             query = query.where(t.c.day == day)
         if kind is not None:
             query = query.where(t.c.kind == kind)
-        with self.engine.connect() as conn:
-            return [_delivery(row) for row in conn.execute(query)]
+        return [_delivery(row) for row in self._read(query, "all")]
 
     def counts(self, day: date | None = None) -> dict[tuple[str, str], int]:
         """Number of rows per (kind, state)."""
@@ -443,8 +541,7 @@ class DeliveryQueue:
         query = select(t.c.kind, t.c.state, func.count()).group_by(t.c.kind, t.c.state)
         if day is not None:
             query = query.where(t.c.day == day)
-        with self.engine.connect() as conn:
-            return {(kind, state): int(n) for kind, state, n in conn.execute(query)}
+        return {(kind, state): int(n) for kind, state, n in self._read(query, "all")}
 
     def pending(self, platforms: Sequence[str] | None = None) -> int:
         """Rows not yet finished (queued, claimed or sending)."""
@@ -452,8 +549,33 @@ class DeliveryQueue:
         query = select(func.count()).where(t.c.state.in_(OPEN_STATES))
         if platforms is not None:
             query = query.where(t.c.platform.in_(list(platforms)))
-        with self.engine.connect() as conn:
-            return int(conn.execute(query).scalar_one())
+        return int(self._read(query, "scalar") or 0)
+
+    def oldest_due(
+        self, now: datetime | None = None, platforms: Sequence[str] | None = None
+    ) -> datetime | None:
+        """When the longest-waiting unfinished row fell due: queued ones whose time came,
+        and claimed or sending ones (None when nothing waits)."""
+        stamp = utc(now or datetime.now(UTC))
+        t = deliveries_table
+        waiting = or_(
+            and_(t.c.state == QUEUED, t.c.not_before <= stamp),
+            t.c.state.in_([CLAIMED, SENDING]),
+        )
+        query = select(func.min(t.c.not_before)).where(waiting)
+        if platforms is not None:
+            query = query.where(t.c.platform.in_(list(platforms)))
+        value = self._read(query, "scalar")
+        return None if value is None else utc(value)
+
+    def last_change(self, platforms: Sequence[str] | None = None) -> datetime | None:
+        """When any row last changed state (any process's work)."""
+        t = deliveries_table
+        query = select(func.max(t.c.updated_at))
+        if platforms is not None:
+            query = query.where(t.c.platform.in_(list(platforms)))
+        value = self._read(query, "scalar")
+        return None if value is None else utc(value)
 
     def recent_alerts(self, since: datetime) -> dict[tuple[str, str, str], list[Delivery]]:
         """Alerts posted or on their way since ``since``, per (platform, chat, channel)."""
@@ -468,21 +590,44 @@ class DeliveryQueue:
             .order_by(t.c.due_at)
         )
         found: dict[tuple[str, str, str], list[Delivery]] = {}
-        with self.engine.connect() as conn:
-            for row in conn.execute(query):
-                item = _delivery(row)
-                found.setdefault((item.platform, item.chat_id, item.channel_id), []).append(item)
+        for row in self._read(query, "all"):
+            item = _delivery(row)
+            found.setdefault((item.platform, item.chat_id, item.channel_id), []).append(item)
         return found
 
     def report(self, day: date | None = None, limit: int = 100) -> Report:
-        """Counts by kind and state, and the failed and ambiguous rows (at most ``limit``)."""
+        """Counts by kind and state, and the rows that need an operator's eye: failed,
+        ambiguous and skipped ones, and sent ones with a reason (at most ``limit``)."""
         t = deliveries_table
-        query = select(t).where(t.c.state.in_([FAILED, AMBIGUOUS])).order_by(t.c.id).limit(limit)
+        worth = or_(t.c.state.in_([FAILED, AMBIGUOUS, SKIPPED]), t.c.reason != "")
+        query = select(t).where(worth).order_by(t.c.id).limit(limit)
         if day is not None:
             query = query.where(t.c.day == day)
-        with self.engine.connect() as conn:
-            problems = [_delivery(row) for row in conn.execute(query)]
+        problems = [_delivery(row) for row in self._read(query, "all")]
         return Report(day, self.counts(day), problems)
+
+    def problem_count(self, day: date | None = None) -> int:
+        """How many rows ``report`` would list without its limit."""
+        t = deliveries_table
+        worth = or_(t.c.state.in_([FAILED, AMBIGUOUS, SKIPPED]), t.c.reason != "")
+        query = select(func.count()).where(worth)
+        if day is not None:
+            query = query.where(t.c.day == day)
+        return int(self._read(query, "scalar") or 0)
+
+    def _read(self, query: Any, how: str) -> Any:
+        """Run a read with retries: ``all`` rows, the ``first`` or a ``scalar``."""
+
+        def read(_attempt: int) -> Any:
+            with self.engine.connect() as conn:
+                result = conn.execute(query)
+                if how == "all":
+                    return result.all()
+                if how == "first":
+                    return result.first()
+                return result.scalar_one_or_none()
+
+        return self._run("reading deliveries", read, writes=False)
 
 
 def _delivery(row: Any) -> Delivery:
@@ -507,4 +652,7 @@ def _delivery(row: Any) -> Delivery:
         sent_at=None if m["sent_at"] is None else utc(m["sent_at"]),
         message_id=m["message_id"],
         error=m["error"],
+        reason=m.get("reason") or "",
+        created_at=None if m["created_at"] is None else utc(m["created_at"]),
+        updated_at=None if m["updated_at"] is None else utc(m["updated_at"]),
     )

@@ -18,7 +18,7 @@ tests drive with a controllable clock; ``Scheduler.tick`` adds the database arou
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -33,6 +33,7 @@ from bot.chat_registry import ChatRegistry
 from bot.delivery.alerts import AlertBudget, SentAlert
 from bot.delivery.decision_posts import enqueue_decision_posts
 from bot.delivery.queue import Delivery, DeliveryQueue, NewDelivery, utc
+from bot.sending.reasons import DB_UNAVAILABLE, LATE
 from commands.services import Current
 from commands.settings.model import ChatKey, ChatSettings
 
@@ -118,9 +119,20 @@ def due_briefings(
     return found
 
 
-def briefing_delivery(due: DueBriefing) -> NewDelivery:
-    """The deliveries row of a due briefing (``skipped`` when it is too late to post)."""
+def briefing_delivery(
+    due: DueBriefing, now: datetime | None = None, cause: str = LATE
+) -> NewDelivery:
+    """The deliveries row of a due briefing (``skipped`` when it is too late to post, found so
+    at ``now``, for ``cause``: ``late`` or ``db_unavailable``)."""
     key, settings = due.subscription.key, due.subscription.settings
+    late = ""
+    if due.late:
+        found = utc(now) if now is not None else due.at
+        what = "carrybot was not running" if cause == LATE else "the database could not be used"
+        late = (
+            f"{what}: due {due.at:%Y-%m-%d %H:%M} UTC, found {_minutes(found - due.at)} late "
+            "(beyond the late window)"
+        )
     return NewDelivery(
         platform=key.platform,
         chat_id=key.chat_id,
@@ -131,8 +143,16 @@ def briefing_delivery(due: DueBriefing) -> NewDelivery:
         locale=settings.language,
         due_at=due.at,
         state="skipped" if due.late else "queued",
-        error="missed while the bot was down (beyond the late window)" if due.late else "",
+        error=late,
+        reason=cause if due.late else "",
     )
+
+
+def _minutes(span: timedelta) -> str:
+    """``3 h 12 min``, ``45 min``."""
+    minutes = max(0, round(span.total_seconds() / 60))
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest} min" if hours else f"{rest} min"
 
 
 # --- alerts -----------------------------------------------------------------------------------
@@ -298,16 +318,20 @@ class Scheduler:
         queue: DeliveryQueue,
         reading: Callable[[], Reading | None],
         *,
-        disabled: Callable[[], set[tuple[str, str]]] | None = None,
+        disabled: Callable[[], Mapping[tuple[str, str], str]] | None = None,
         late_window: timedelta = DEFAULT_LATE_WINDOW,
         budget: AlertBudget | None = None,
         hysteresis: float = HYSTERESIS,
+        running_since: datetime | None = None,
     ) -> None:
         self.engine = engine
         self.subscriptions = subscriptions
         self.queue = queue
         self.reading = reading
-        self.disabled = disabled or (lambda: set())
+        self.disabled = disabled or (lambda: {})
+        # When this process started ticking: a briefing that fell due since then and is found
+        # late was held up by the database (its ticks failed), not by carrybot being down.
+        self.running_since = utc(running_since or datetime.now(UTC))
         self.late_window = late_window
         self.budget = budget or AlertBudget()
         self.hysteresis = hysteresis
@@ -329,7 +353,7 @@ class Scheduler:
         blocked = self.disabled()
         subs = [s for s in self.subscriptions.briefings() if not _is_disabled(s.key, blocked)]
         due = due_briefings(subs, now, last, self.late_window)
-        rows = [briefing_delivery(d) for d in due]
+        rows = [briefing_delivery(d, now, self._late_cause(d)) for d in due]
         self.queue.enqueue(rows, now)
         skipped = sum(1 for d in due if d.late)
         alerts = self._alerts(now, blocked)
@@ -341,7 +365,7 @@ class Scheduler:
                      decisions)  # fmt: skip
         return TickResult(True, len(due) - skipped, skipped, alerts, decisions)
 
-    def _decision_posts(self, now: datetime, blocked: set[tuple[str, str]]) -> int:
+    def _decision_posts(self, now: datetime, blocked: Mapping[tuple[str, str], str]) -> int:
         try:
             chats = [(s.key, s.settings) for s in self.subscriptions.alerts()]
             return enqueue_decision_posts(
@@ -351,7 +375,12 @@ class Scheduler:
             log.exception("enqueueing decision posts failed")
             return 0
 
-    def _alerts(self, now: datetime, blocked: set[tuple[str, str]]) -> int:
+    def _late_cause(self, due: DueBriefing) -> str:
+        """Why a late briefing was not enqueued in time: carrybot was not running then, or it
+        was and its ticks could not use the database."""
+        return DB_UNAVAILABLE if due.at >= self.running_since else LATE
+
+    def _alerts(self, now: datetime, blocked: Mapping[tuple[str, str], str]) -> int:
         try:
             reading = self.reading()
         except Exception:
@@ -475,7 +504,7 @@ def reading_from(current: Current) -> Reading:
     )
 
 
-def _is_disabled(key: ChatKey, blocked: set[tuple[str, str]]) -> bool:
+def _is_disabled(key: ChatKey, blocked: Mapping[tuple[str, str], str]) -> bool:
     return (key.platform, key.chat_id) in blocked or (
         bool(key.channel_id) and (key.platform, key.channel_id) in blocked
     )
@@ -497,10 +526,15 @@ def _unlock(conn: Connection) -> None:
 
 def disabled_chats(
     registry: ChatRegistry, platforms: Sequence[str]
-) -> Callable[[], set[tuple[str, str]]]:
-    """A ``disabled`` source from the chat registry (Discord: channel ids)."""
+) -> Callable[[], dict[tuple[str, str], str]]:
+    """A ``disabled`` source from the chat registry (Discord: channel ids): each disabled chat
+    with the registry's reason."""
 
-    def read() -> set[tuple[str, str]]:
-        return {(p, s.chat_id) for p in platforms for s in registry.disabled_chats(p)}
+    def read() -> dict[tuple[str, str], str]:
+        return {
+            (p, s.chat_id): s.disabled_reason or "disabled"
+            for p in platforms
+            for s in registry.disabled_chats(p)
+        }
 
     return read

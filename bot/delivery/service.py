@@ -9,6 +9,11 @@ Environment (all optional):
 
 Several sending processes need no configuration: on PostgreSQL they share each bot token's
 rate budget (``bot.sending.budget``).
+
+A tick the database refuses is retried (``analytics.storage.retry``) and otherwise tried again
+the next minute, logged once per fault by the database's ``StoreHealth``; the watch
+(``bot.delivery.watch``) says when due deliveries stop moving. Stopping takes at most the
+worker's grace and last writes (about five seconds), whatever the platforms' pauses.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from analytics.storage.health import classify
+from analytics.storage.retry import retrying
 from bot.chat_registry import ChatRegistry
 from bot.delivery.queue import DeliveryQueue
 from bot.delivery.rendering import DeliveryRenderer
@@ -35,7 +42,9 @@ from bot.delivery.scheduler import (
     disabled_chats,
     reading_from,
 )
+from bot.delivery.watch import DeliveryWatch
 from bot.delivery.worker import DeliveryWorker, WorkerConfig
+from bot.sending.offload import DaemonPool
 from bot.sending.pacing import DEFAULT_LIMITS, Pacer, PlatformLimits
 from bot.sending.sender import OffersSender, Sender
 from commands.services import NoData, Services
@@ -43,6 +52,7 @@ from commands.services import NoData, Services
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 60.0
+STOP_SECONDS = 3.5  # the most a stop waits for the tick, the worker and the watch
 
 
 class DeliveryService:
@@ -88,11 +98,13 @@ class DeliveryService:
             if send and senders
             else None
         )
+        self.watch = DeliveryWatch(self.queue, sorted(senders) or None)
         self.tick_seconds = tick_seconds
         self.last_tick: float | None = None  # time.monotonic() of the last completed tick
         self.tick_lag = 0.0  # seconds the last tick completed after it was due
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[Any]] = []
+        self._ticks = DaemonPool(1, "scheduler-tick")
 
     @classmethod
     def from_adapters(
@@ -124,6 +136,11 @@ class DeliveryService:
             send=send,
         )
 
+    def _tick(self, now: datetime) -> None:
+        """One tick, again over a lost connection (a tick can be repeated: enqueueing is
+        idempotent)."""
+        retrying(self.engine, "the scheduler tick", lambda _attempt: self.scheduler.tick(now))
+
     def _reading(self) -> Reading | None:
         try:
             return reading_from(self.services.snapshots.current())
@@ -138,6 +155,7 @@ class DeliveryService:
             self._tasks.append(
                 asyncio.create_task(self.worker.run(self._stop), name="delivery-worker")
             )
+            self._tasks.append(asyncio.create_task(self.watch.run(self._stop), name="watch"))
         log.info("deliveries: ticking every %.0f s; %s", self.tick_seconds, self.describe())
 
     def describe(self) -> str:
@@ -150,21 +168,36 @@ class DeliveryService:
         """Seconds since the last completed tick (None before the first)."""
         return None if self.last_tick is None else time.monotonic() - self.last_tick
 
+    def halt(self) -> None:
+        """Stop starting sends now (the signal handler calls it; ``stop`` does the rest)."""
+        self._stop.set()
+
     async def stop(self) -> None:
-        """Stop ticking; let sends in flight finish; put claimed deliveries back."""
+        """Stop ticking; sends on the wire get the worker's grace, the rest goes back to the
+        queue; returns within ``STOP_SECONDS`` (what is still running then is cancelled)."""
         self._stop.set()
         if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            _, late = await asyncio.wait(self._tasks, timeout=STOP_SECONDS)
+            for task in late:
+                log.warning("%s did not stop in %g s; cancelled", task.get_name(), STOP_SECONDS)
+                task.cancel()
+            if late:
+                await asyncio.wait(late, timeout=0.5)
+            for task in self._tasks:
+                if task.done() and not task.cancelled() and task.exception() is not None:
+                    log.error("%s failed", task.get_name(), exc_info=task.exception())
         self._tasks.clear()
+        self._ticks.shutdown()
 
     async def _tick_loop(self) -> None:
         due = datetime.now(UTC).timestamp()  # the first tick runs at once
         while not self._stop.is_set():
             now = datetime.now(UTC)
             try:
-                await asyncio.to_thread(self.scheduler.tick, now)
-            except Exception:
-                log.exception("the scheduler tick failed")
+                await asyncio.get_running_loop().run_in_executor(self._ticks, self._tick, now)
+            except Exception as exc:
+                if classify(exc) is None:  # a database fault is logged once, by its StoreHealth
+                    log.exception("the scheduler tick failed")
             else:
                 self.last_tick = time.monotonic()
                 self.tick_lag = max(0.0, datetime.now(UTC).timestamp() - due)

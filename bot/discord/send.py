@@ -4,8 +4,8 @@ It posts through discord.py's ``HTTPClient`` (the running adapter's, so its per-
 and global lock are shared with command replies), packs rendered messages the way the adapter
 does (``bot.discord.messages.pack``) and gives each message the delivery's nonce plus its index
 with ``enforce_nonce``: Discord answers a repeat within a few minutes with the message it
-already created, so an uncertain send is simply sent again. A channel that answers 403 or 404
-is disabled in the chat registry (Discord bans bots that keep making invalid requests).
+already created, so an uncertain send is simply sent again. A channel that answers 403 (no rights) or 404
+(unknown channel) is disabled in the chat registry (Discord bans bots that keep making invalid requests).
 Charts are attached each time: Discord has no reusable upload id (attachment URLs expire).
 """
 
@@ -23,6 +23,8 @@ from bot.chat_registry import ChatRegistry
 from bot.delivery.queue import NONCE_LENGTH
 from bot.discord.messages import pack
 from bot.metrics import FLOOD_ERRORS
+from bot.sending import reasons
+from bot.sending.pacing import CHAT, GLOBAL
 from bot.sending.sender import (
     Ambiguous,
     BadRequest,
@@ -32,6 +34,7 @@ from bot.sending.sender import (
     Pacing,
     RetryAfter,
     Sent,
+    Stopped,
     Target,
 )
 from commands.presentation.layout import Message
@@ -62,7 +65,11 @@ class DiscordSender:
         ids: list[str] = []
         for index, outgoing in enumerate(pack(messages)):
             if index:
-                await pacing.next_request()
+                try:
+                    await pacing.next_request()
+                except Stopped:
+                    stopping = NotSent("carrybot is stopping", tuple(ids), code=reasons.STOPPED)
+                    return stopping
             nonce = f"{target.nonce[:NONCE_LENGTH]}{index:02d}"
             try:
                 with handle_message_parameters(
@@ -74,24 +81,25 @@ class DiscordSender:
                 ) as params:
                     data = await http.send_message(target.channel_id, params=params)
             except (discord.Forbidden, discord.NotFound) as exc:
-                await self._disable(target.channel_id, f"http_{exc.status}")
+                code = reasons.NO_RIGHTS if exc.status == 403 else reasons.CHAT_NOT_FOUND
+                await self._disable(target.channel_id, code)
                 reason = f"Discord: {exc.status} {exc.text or 'no access'} (channel disabled)"
-                return Blocked(reason, tuple(ids))
-            except discord.RateLimited as exc:
+                return Blocked(reason, tuple(ids), code=code)
+            except discord.RateLimited as exc:  # a route's (the channel's) bucket, never global
                 FLOOD_ERRORS.labels(self.platform).inc()
-                return RetryAfter(exc.retry_after, "Discord rate limit", tuple(ids))
+                return RetryAfter(exc.retry_after, "Discord rate limit", tuple(ids), scope=CHAT)
             except discord.DiscordServerError as exc:
                 return NotSent(f"Discord server error {exc.status}", tuple(ids))
             except discord.HTTPException as exc:
-                if exc.status == 429:
+                if exc.status == 429:  # past discord.py's own retries: the global bucket
                     FLOOD_ERRORS.labels(self.platform).inc()
-                    return RetryAfter(5.0, "Discord rate limit", tuple(ids))
+                    return RetryAfter(5.0, "Discord rate limit", tuple(ids), scope=GLOBAL)
                 return BadRequest(
                     f"Discord refused the message: {exc.status} {exc.text}", tuple(ids)
                 )
             except aiohttp.ClientConnectorError as exc:
                 reason = f"no connection to Discord ({type(exc).__name__})"
-                return NotSent(reason, tuple(ids), unreachable=True)
+                return NotSent(reason, tuple(ids), unreachable=True, code=reasons.UNREACHABLE)
             except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                 return Ambiguous(f"Discord did not answer ({type(exc).__name__})", tuple(ids))
             ids.append(str(data["id"]))

@@ -66,15 +66,16 @@ class Keeper:
             if await _stopped_within(self.stop, backoff(1)):
                 return
 
-    async def stop_adapter(self) -> None:
+    async def stop_adapter(self, timeout: float = STOP_TIMEOUT) -> None:
+        """Close the adapter's connections, giving up after ``timeout`` seconds."""
         if not self.running:
             return
         self.running = False
         try:
-            await asyncio.wait_for(self.adapter.stop(), STOP_TIMEOUT)
+            await asyncio.wait_for(self.adapter.stop(), timeout)
         except TimeoutError:
             log.warning("%s: closing the connection took over %g s; left behind",
-                        self.name, STOP_TIMEOUT)  # fmt: skip
+                        self.name, timeout)  # fmt: skip
         except Exception:
             log.exception("stopping %s failed", type(self.adapter).__name__)
 

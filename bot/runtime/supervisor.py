@@ -9,9 +9,15 @@ every process on PostgreSQL).
 An adapter that cannot reach its platform, at start or later, is started again with backoff and
 jitter while the rest runs (``bot.runtime.keeper``). A rejected token is a configuration error
 and ends the process. ``--health-port`` serves ``/healthz`` and ``/metrics``
-(``bot.runtime.health``). SIGINT and SIGTERM stop receiving updates, let replies in hand finish
-and close connections (exit 0); a refresh in progress is told to stop after its current request.
-Everything started is stopped by one ``AsyncExitStack``, in the reverse order of its start.
+(``bot.runtime.health``).
+
+SIGINT and SIGTERM stop every send at once: no request starts after the signal (the pacer is
+halted, deliveries stop claiming), waits for a slot, a chat window or a flood pause end, and
+their deliveries go back to the queue; a request already on the wire gets ``stop_grace``
+seconds (``bot.delivery.worker``). Then updates stop, connections close and the process exits
+(0) within ``STOP_BUDGET`` seconds whatever the platforms' pauses; a refresh in progress is
+told to stop after its current request. Everything started is stopped by one
+``AsyncExitStack``, in the reverse order of its start.
 """
 
 from __future__ import annotations
@@ -24,7 +30,8 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -55,7 +62,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BACKGROUND_GRACE = 10.0  # seconds background jobs get to finish after a stop signal
-OPERATOR_LOGGERS = ("bot.runtime", "bot.connection")  # shown at INFO without -v
+STOP_BUDGET = 5.0  # seconds from a stop signal to the exit (the adapters get what is left)
+ADAPTER_STOP_MIN = 1.0  # seconds an adapter gets to close even when the budget is spent
+# Shown at INFO without -v: the start line, outages and recoveries, the database's faults
+# clearing, deliveries moving again.
+OPERATOR_LOGGERS = ("bot.runtime", "bot.connection", "analytics.storage.health",
+                    "bot.delivery.watch")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -157,13 +169,15 @@ async def run(
     if not adapters:
         raise CarrybotError(missing_token_message() or "no adapter could be started")
     loop = asyncio.get_running_loop()
-    signals = _install_signals(loop, stop)
+    stopping = _Stopping(stop)
+    signals = _install_signals(loop, stopping.now)
     fatal: list[BaseException] = []
     try:
         async with contextlib.AsyncExitStack() as stack:
-            await _start_all(stack, services, options, store, stop, adapters, platforms,
+            await _start_all(stack, services, options, store, stopping, adapters, platforms,
                              background, pacer, fatal)  # fmt: skip
             await stop.wait()
+            stopping.now()
             log.info("carrybot stopping")
     finally:
         _remove_signals(loop, signals)
@@ -171,12 +185,35 @@ async def run(
         raise fatal[0]
 
 
+class _Stopping:
+    """The stop: the event every part watches, what must halt the moment it comes (sends), and
+    how much of ``STOP_BUDGET`` is left."""
+
+    def __init__(self, stop: asyncio.Event) -> None:
+        self.event = stop
+        self.halts: list[Callable[[], None]] = []
+        self.since: float | None = None
+
+    def now(self) -> None:
+        """Stop: halt the sends at once (a signal handler calls this), set the event."""
+        if self.since is None:
+            self.since = time.monotonic()
+        for halt in self.halts:
+            halt()
+        self.event.set()
+
+    def left(self, at_least: float = 0.0) -> float:
+        """Seconds left of the stop budget (``at_least`` when it is spent)."""
+        since = self.since if self.since is not None else time.monotonic()
+        return max(at_least, since + STOP_BUDGET - time.monotonic())
+
+
 async def _start_all(
     stack: contextlib.AsyncExitStack,
     services: Services,
     options: RunOptions,
     store: ObservationStore | None,
-    stop: asyncio.Event,
+    stopping: _Stopping,
     adapters: list[Adapter],
     platforms: list[ChatAdapter],
     background: Sequence[Background],
@@ -186,17 +223,20 @@ async def _start_all(
     """Start everything, pushing each part's stop onto ``stack`` as it starts: on the way out
     the stop event is set, the refresh halted and tasks cancelled, background jobs get their
     grace, then health, the deliveries (they post through the adapters' clients), the adapters
-    and the pacer stop."""
+    (with what is left of the stop budget) and the pacer stop. The sends halt first of all."""
+    stop = stopping.event
+    if pacer is not None:
+        stopping.halts.append(pacer.halt)
     if platforms and pacer is not None:
         stack.callback(pacer.close)
     keepers = [Keeper(adapter, stop, fatal) for adapter in adapters]
     for keeper in keepers:
-        stack.push_async_callback(keeper.stop_adapter)
+        stack.push_async_callback(_stop_adapter, keeper, stopping)
     tasks: list[asyncio.Task[Any]] = []
     jobs: list[asyncio.Task[Any]] = []
     stack.push_async_callback(_settle, tasks, jobs)
     halt = threading.Event()
-    stack.callback(_begin_stop, stop, halt, tasks)  # also when a start below fails
+    stack.callback(_begin_stop, stopping, halt, tasks)  # also when a start below fails
     tasks.append(asyncio.create_task(warm(services), name="warm-snapshot"))
     tasks += [asyncio.create_task(k.keep_up(), name=f"keep-{k.name}") for k in keepers]
     deliveries: DeliveryService | None = None
@@ -204,6 +244,7 @@ async def _start_all(
         from bot.delivery.service import DeliveryService
 
         deliveries = DeliveryService.from_adapters(services, platforms, pacer=pacer)
+        stopping.halts.append(deliveries.halt)
         await deliveries.start()
         stack.push_async_callback(_stop_deliveries, deliveries)
     if options.refresh_minutes is not None and store is not None:
@@ -220,15 +261,16 @@ async def _start_all(
     if background:
         stack.push_async_callback(_give_grace, jobs)
         tasks.append(asyncio.create_task(_after_up(keepers, stop, background, adapters, jobs)))
-    stack.callback(_begin_stop, stop, halt, tasks)
+    stack.callback(_begin_stop, stopping, halt, tasks)
     log.info("%s", start_line(adapters, deliveries, options.refresh_minutes, health))
 
 
 def _begin_stop(
-    stop: asyncio.Event, halt: threading.Event, tasks: Sequence[asyncio.Task[Any]]
+    stopping: _Stopping, halt: threading.Event, tasks: Sequence[asyncio.Task[Any]]
 ) -> None:
-    """The first step out: the stop event, the refresh told to halt, the tasks cancelled."""
-    stop.set()
+    """The first step out: sends halted, the stop event, the refresh told to halt, the tasks
+    cancelled."""
+    stopping.now()
     halt.set()
     _cancel(tasks)
 
@@ -243,6 +285,10 @@ async def _give_grace(jobs: Sequence[asyncio.Task[Any]]) -> None:
     if jobs:
         _, late = await asyncio.wait(jobs, timeout=BACKGROUND_GRACE)
         _cancel(list(late))
+
+
+async def _stop_adapter(keeper: Keeper, stopping: _Stopping) -> None:
+    await keeper.stop_adapter(stopping.left(ADAPTER_STOP_MIN))
 
 
 async def _stop_deliveries(deliveries: DeliveryService) -> None:
@@ -289,13 +335,13 @@ async def _after_up(
         jobs.extend(asyncio.create_task(job(adapters, stop)) for job in background)
 
 
-def _install_signals(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> list[int]:
+def _install_signals(loop: asyncio.AbstractEventLoop, stop: Callable[[], None]) -> list[int]:
     installed: list[int] = []
     if threading.current_thread() is not threading.main_thread():
         return installed
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, stop)
             installed.append(sig)
         except (NotImplementedError, RuntimeError):  # Windows: Ctrl-C raises instead
             pass

@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, text
 
 from analytics.storage.engine import insert
+from analytics.storage.health import describe
 from analytics.storage.schema import send_budgets_table
 from bot.sending.pacing import DEFAULT_LIMITS, SAFETY, LocalSlots, Pacer, PlatformLimits
 
@@ -173,7 +174,7 @@ class SharedSlots:
             log.warning(
                 "the shared send budget (%s) is unreachable, pacing this process alone: %s",
                 self.bucket.split(":", 1)[0],
-                exc,
+                "no answer" if exc is None else describe(exc),
             )
 
     def close(self) -> None:

@@ -2,9 +2,11 @@
 
 Telegram (``telegram.constants.FloodLimit``): about 30 messages a second per bot, at most 20 a
 minute in one group and one a second in a private chat. Discord: 50 requests a second per bot
-and about 5 messages per 5 seconds in one channel (its route bucket). A ``retry_after`` from the
-platform pauses the whole platform for that long, as python-telegram-bot's ``AIORateLimiter``
-does. The platform-wide rate is a smooth schedule of slots (no bursts that a strict server
+and about 5 messages per 5 seconds in one channel (its route bucket). A ``retry_after`` for one
+chat pauses that chat only (``flooded``): a busy group's limit is its own, and the other chats
+go on at the platform's rate. The whole platform pauses only for a global flood: Discord says
+so (its global bucket), Telegram does not, so floods in ``GLOBAL_FLOOD_CHATS`` different chats
+within ``GLOBAL_FLOOD_WINDOW`` seconds are taken for its 30-a-second limit. The platform-wide rate is a smooth schedule of slots (no bursts that a strict server
 window would count twice), taken from a ``SlotSource``: this process's own (``LocalSlots``), or
 one every process sending for the token shares (``bot.sending.budget``, PostgreSQL). A
 ``Lane`` hands a platform's slots out in priority order: interactive replies (``REPLY``) before
@@ -26,6 +28,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.sending.sender import Stopped
+
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
@@ -35,6 +39,9 @@ Sleep = Callable[[float], Awaitable[None]]
 # and the 429 that follows pauses every sender for its retry_after; at 93% it takes ~0.14 s.
 SAFETY = 0.93
 MAX_WINDOWS = 50_000  # per-chat windows kept; idle ones are dropped first
+GLOBAL_FLOOD_CHATS = 3  # chats flooded within GLOBAL_FLOOD_WINDOW seconds: a platform-wide flood
+GLOBAL_FLOOD_WINDOW = 2.0
+CHAT, GLOBAL = "chat", "global"  # the scope of a flood, when the platform says
 
 
 @dataclass(frozen=True)
@@ -148,6 +155,7 @@ class SlidingWindow:
 REPLY, DELIVERY = 0, 1  # slot priorities: an interactive reply goes before a broadcast
 BLOCKED_RETRY = 0.05  # seconds a delivery waits while another process sends replies
 LEAD = 0.05  # seconds before its slot a request is told it is next (time for a database write)
+HALT_CHECK = 0.1  # a reply waiting for its chat's window looks this often whether sends stopped
 
 
 class SlotSource(Protocol):
@@ -203,6 +211,17 @@ class Lane:
         self._order = itertools.count()
         self._granter: asyncio.Task[None] | None = None
         self._wake: asyncio.Event | None = None
+        self.halted = False
+
+    def halt(self) -> None:
+        """No slot is granted any more: every wait ends now with ``Stopped``."""
+        self.halted = True
+        for _, _, future in self._waiters:
+            if not future.done():
+                future.set_exception(Stopped())
+        self._waiters.clear()
+        if self._granter is not None:
+            self._granter.cancel()
 
     def ticket(self) -> int:
         """A place in line (a retry keeps its first one)."""
@@ -217,7 +236,9 @@ class Lane:
         )
 
     async def acquire(self, priority: int = DELIVERY, ticket: int | None = None) -> float:
-        """Wait for a slot; returns when it was due."""
+        """Wait for a slot; returns when it was due (raises ``Stopped`` once halted)."""
+        if self.halted:
+            raise Stopped()
         future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
         order = self.ticket() if ticket is None else ticket
         heapq.heappush(self._waiters, (priority, order, future))
@@ -308,6 +329,9 @@ class Pacer:
             for name, rate in self._rates.items()
         }
         self._windows: OrderedDict[tuple[str, str], SlidingWindow] = OrderedDict()
+        self._chat_pauses: dict[tuple[str, str], float] = {}
+        self._floods: dict[str, deque[tuple[float, str]]] = {}
+        self.halted = False
 
     def rate(self, platform: str) -> float:
         """The messages per second allowed on ``platform`` (for every process together when the
@@ -339,8 +363,45 @@ class Pacer:
     def chat_ready_at(
         self, platform: str, chat: str, n: int = 1, now: float | None = None
     ) -> float:
-        """When ``n`` messages to a chat fit its window (``now`` itself if they fit now)."""
-        return self._window(platform, chat).ready_at(self.clock() if now is None else now, n)
+        """When ``n`` messages to a chat fit its window and its flood pause is over (``now``
+        itself if they may go now)."""
+        at = self.clock() if now is None else now
+        ready = self._window(platform, chat).ready_at(at, n)
+        paused = self._chat_pauses.get((platform, chat))
+        if paused is not None:
+            if paused <= at:
+                del self._chat_pauses[(platform, chat)]
+            else:
+                ready = max(ready, paused)
+        return ready
+
+    def chat_paused_for(self, platform: str, chat: str) -> float:
+        """Seconds left of a flood pause on one chat (0 when none)."""
+        paused = self._chat_pauses.get((platform, chat))
+        return 0.0 if paused is None else max(0.0, paused - self.clock())
+
+    def flooded(
+        self, platform: str, chat: str, seconds: float, *, scope: str | None = None
+    ) -> bool:
+        """The platform answered a request to ``chat`` with flood control (``retry_after``
+        ``seconds``): that chat pauses; the whole platform too when the flood is global
+        (``scope`` given by the platform, else guessed from several chats flooded at once).
+        Returns whether the platform was paused."""
+        now = self.clock()
+        key = (platform, chat)
+        self._chat_pauses[key] = max(self._chat_pauses.get(key, now), now + max(0.0, seconds))
+        recent = self._floods.setdefault(platform, deque())
+        recent.append((now, chat))
+        while recent and recent[0][0] < now - GLOBAL_FLOOD_WINDOW:
+            recent.popleft()
+        chats = {flooded for _, flooded in recent}
+        if scope == GLOBAL or (scope is None and len(chats) >= GLOBAL_FLOOD_CHATS):
+            if self.paused_for(platform) < seconds - 1.0:  # a new pause, not the same one again
+                log.warning("%s: flood control in %d chats at once; pausing every send for %g s",
+                            platform, len(chats), seconds)  # fmt: skip
+            self.pause(platform, seconds)
+            return True
+        return False
 
     def take_chat(self, platform: str, chat: str, n: int = 1) -> None:
         """Count ``n`` messages against a chat's window."""
@@ -373,6 +434,13 @@ class Pacer:
         sent now it would crowd the ones sent in the slots after it, so it takes a new one."""
         return self.clock() - slot > self._lanes[platform].source.interval / 2
 
+    def halt(self) -> None:
+        """The process is stopping: no request starts any more; every wait for a slot ends
+        now with ``Stopped`` (a request already on the wire is not affected)."""
+        self.halted = True
+        for lane in self._lanes.values():
+            lane.halt()
+
     def pause(self, platform: str, seconds: float) -> None:
         """The platform asked us to wait: no sends to it for ``seconds``."""
         self._lanes[platform].source.pause(seconds)
@@ -401,7 +469,7 @@ class Pacer:
 @dataclass
 class ReplyPacing:
     """``Pacing`` for an interactive reply: each request waits for the chat's window, then takes
-    a platform slot ahead of deliveries; flood control pauses the platform."""
+    a platform slot ahead of deliveries; flood control pauses the chat (``Pacer.flooded``)."""
 
     pacer: Pacer
     platform: str
@@ -409,9 +477,11 @@ class ReplyPacing:
 
     async def next_request(self) -> float:
         while (ready := self.pacer.chat_ready_at(self.platform, self.chat)) > self.pacer.clock():
-            await self.pacer._sleep(ready - self.pacer.clock())
+            if self.pacer.halted:
+                raise Stopped()
+            await self.pacer._sleep(min(ready - self.pacer.clock(), HALT_CHECK))
         self.pacer.take_chat(self.platform, self.chat)
         return await self.pacer.acquire(self.platform, REPLY)
 
     def flood(self, seconds: float) -> None:
-        self.pacer.pause(self.platform, seconds)
+        self.pacer.flooded(self.platform, self.chat, seconds)

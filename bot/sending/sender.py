@@ -11,7 +11,11 @@ platform's message ids, or a failure saying what the worker should do with the d
   ``unreachable`` when the platform could not be reached at all
 - ``Ambiguous``: it may have been posted (a timeout after the request left)
 
-A failure carries the ids of the messages of the delivery that were posted before it.
+A failure carries the ids of the messages of the delivery that were posted before it, and a
+``code`` saying why (``bot.sending.reasons``), which ``carrybot deliveries`` explains.
+
+A send stops between two messages when the process stops: ``Pacing.next_request`` then raises
+``Stopped`` and the sender answers ``NotSent`` with code ``stopped`` and what it posted.
 """
 
 from __future__ import annotations
@@ -20,32 +24,44 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.sending.reasons import FLOOD, FORBIDDEN, REFUSED, UNCERTAIN
 from commands.presentation.layout import Message
 from commands.presentation.render import Format
 
 
+class Stopped(Exception):
+    """The process is stopping: no further request of this send may start."""
+
+
 @dataclass(frozen=True)
 class Sent:
-    """Every message was posted."""
+    """Every message was posted (``code`` and ``note``: something worth knowing, e.g. the
+    group became a supergroup and the messages went to its new id)."""
 
     message_ids: tuple[str, ...]
+    code: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True)
 class RetryAfter:
-    """Flood control: wait ``seconds`` before anything else goes to the platform."""
+    """Flood control: wait ``seconds`` before anything else goes to the chat (``scope``
+    ``global``: to the platform; None when the platform does not say)."""
 
     seconds: float
     reason: str
     posted: tuple[str, ...] = ()
+    scope: str | None = None
+    code: str = FLOOD
 
 
 @dataclass(frozen=True)
 class Blocked:
-    """The chat blocked or removed the bot, or took its right to post."""
+    """The chat blocked or removed the bot, or took its right to post (``code`` says which)."""
 
     reason: str
     posted: tuple[str, ...] = ()
+    code: str = FORBIDDEN
 
 
 @dataclass(frozen=True)
@@ -54,6 +70,7 @@ class BadRequest:
 
     reason: str
     posted: tuple[str, ...] = ()
+    code: str = REFUSED
 
 
 @dataclass(frozen=True)
@@ -64,6 +81,7 @@ class NotSent:
     reason: str
     posted: tuple[str, ...] = ()
     unreachable: bool = False
+    code: str = ""
 
 
 @dataclass(frozen=True)
@@ -72,6 +90,7 @@ class Ambiguous:
 
     reason: str
     posted: tuple[str, ...] = ()
+    code: str = UNCERTAIN
 
 
 Failure = RetryAfter | Blocked | BadRequest | NotSent | Ambiguous
@@ -90,8 +109,9 @@ class Target:
 
 class Pacing(Protocol):
     """How a send paces its requests: ``next_request`` before each request after the first
-    (the caller took the first one's slot), retries included; ``flood`` when the platform asks
-    to wait (the next ``next_request`` waits it out)."""
+    (the caller took the first one's slot), retries included; it raises ``Stopped`` when the
+    process stops. ``flood`` when the platform asks to wait (the next ``next_request`` waits it
+    out)."""
 
     def next_request(self) -> Awaitable[object]: ...
 
@@ -125,7 +145,8 @@ class OffersSender(Protocol):
 
 @dataclass
 class PlatformPacing:
-    """``Pacing`` on a platform-wide slot source (the worker's pacer) and its pause."""
+    """``Pacing`` on a platform-wide slot source and a flood callback (a test's, or a caller
+    with no chat windows)."""
 
     acquire: Callable[[], Awaitable[object]]
     pause: Callable[[float], None]

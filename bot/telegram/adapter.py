@@ -41,7 +41,7 @@ from bot.connection import Connection, describe
 from bot.metrics import REPLIES_LOST, SEND_SECONDS
 from bot.redact import quiet_url_loggers
 from bot.sending.pacing import Pacer
-from bot.sending.sender import Sent
+from bot.sending.sender import Sent, Stopped
 from bot.telegram.moderators import ModeratorCache
 from bot.telegram.order import PerChatUpdateProcessor
 from bot.telegram.send import PLATFORM, TelegramSend, TelegramSender
@@ -287,7 +287,14 @@ class TelegramAdapter:
         # Through the token's send budget, ahead of briefings; flood control is waited out
         # while the command is younger than REPLY_MAX_AGE.
         pacing = self.pacer.reply_pacing(PLATFORM, str(message.chat.id))
-        await pacing.next_request()
+        try:
+            await pacing.next_request()
+        except Stopped:  # carrybot is stopping: no request starts after the signal
+            self.replies_lost += 1
+            REPLIES_LOST.labels(PLATFORM).inc()
+            log.info("Telegram: the reply to chat %s was not posted: carrybot is stopping",
+                     message.chat.id)  # fmt: skip
+            return
         outcome = await self.outgoing.send(
             message.chat.id,
             messages,

@@ -3,9 +3,10 @@
 Text goes as HTML; a message with an image goes through ``sendPhoto`` with the text as its
 caption, uploading a chart once and reusing the ``file_id`` Telegram returns (kept in the
 database by content hash, so every process reuses it; concurrent sends of a new chart wait for
-the first upload). Flood control (429) pauses the platform through the caller's ``Pacing`` and
-is waited out: a reply (given a ``deadline``) as long as it can go before it, a delivery up to
-``max_retries`` times and ``max_wait`` seconds; a group that became a supergroup (``ChatMigrated``) has its settings moved and the
+the first upload). Flood control (429) pauses the chat through the caller's ``Pacing``: a reply (given a ``deadline``) waits it out as
+long as it can go before it; a delivery hands it back at once when nothing of it was posted
+yet (the worker queues it again after the wait), and waits it out up to ``max_retries`` times
+and ``max_wait`` seconds once some of its messages were posted; a group that became a supergroup (``ChatMigrated``) has its settings moved and the
 message goes to the new id; a chat that blocked or removed the bot (``Forbidden``) or took its
 right to post is disabled for deliveries. A photo Telegram refuses (a bad request that is not
 about the bot's rights, or too large) is sent as text instead, with the message's
@@ -35,6 +36,7 @@ from telegram.constants import ParseMode
 
 from bot.chat_registry import ChatRegistry, digest
 from bot.metrics import FLOOD_ERRORS
+from bot.sending import reasons
 from bot.sending.sender import (
     Ambiguous,
     BadRequest,
@@ -44,6 +46,7 @@ from bot.sending.sender import (
     Pacing,
     RetryAfter,
     Sent,
+    Stopped,
     Target,
 )
 from commands.presentation.layout import Message
@@ -62,6 +65,7 @@ _NO_RIGHTS = (
     "chat not found",
     "need administrator rights",
 )
+_NOT_FOUND = ("chat not found",)
 _BAD_FILE = ("wrong file identifier", "file reference", "wrong remote file")
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 # httpx failures that happen before a request is written: it cannot have been delivered.
@@ -139,12 +143,17 @@ class TelegramSend:
         posted: list[str] = []
         requests = 0
         target = chat_id
+        migrated = ""
         for number, message in enumerate(messages):
             quote = reply_to if number == 0 else None
             attempts = 0
             while True:
                 if requests:
-                    await pace.next_request()
+                    try:
+                        await pace.next_request()
+                    except Stopped:
+                        stopping = NotSent("carrybot is stopping", code=reasons.STOPPED)
+                        return _with_posted(stopping, posted)
                 requests += 1
                 try:
                     sent = await self._send_one(target, message, quote)
@@ -156,8 +165,12 @@ class TelegramSend:
                     pace.flood(wait)
                     if deadline is not None:
                         give_up = time.monotonic() + wait >= deadline
-                    else:
-                        give_up = attempts > self.max_retries or wait > self.max_wait
+                    else:  # a delivery: nothing posted yet, the worker queues it again
+                        give_up = not posted or attempts > self.max_retries or wait > self.max_wait
+                    if give_up and deadline is None and not posted:
+                        log.info("flood control on chat %s: its delivery goes back to the "
+                                 "queue for %ss", target, wait)  # fmt: skip
+                        return RetryAfter(wait, "Telegram flood control")
                     if give_up:
                         log.warning("flood control on chat %s: giving up (retry after %ss)",
                                     target, wait)  # fmt: skip
@@ -169,6 +182,7 @@ class TelegramSend:
                     await asyncio.to_thread(
                         self.registry.migrate, PLATFORM, str(target), str(new_id)
                     )
+                    migrated = f"the group {chat_id} became the supergroup {new_id}; posted there"
                     target, quote = new_id, None
                 except tg.TelegramError as exc:
                     if message.image is not None and _photo_refused(exc):
@@ -182,16 +196,27 @@ class TelegramSend:
                     reason = f"Telegram's answer could not be read ({type(exc).__name__})"
                     return _with_posted(Ambiguous(f"{reason}; it may have been posted"), posted)
             posted.append(str(sent.message_id))
+        if migrated:
+            return Sent(tuple(posted), code=reasons.MIGRATED, note=migrated)
         return Sent(tuple(posted))
 
     async def _failure(self, chat_id: int | str, exc: tg.TelegramError) -> Outcome:
         if isinstance(exc, tg.Forbidden):
-            await self._disable(chat_id, _reason(exc))
-            return Blocked("Telegram: forbidden (chat disabled)")
+            why = _reason(exc)
+            await self._disable(chat_id, why)
+            return Blocked(
+                f"Telegram: {exc.message} (chat disabled)", code=reasons.disabled_code(why)
+            )
         if isinstance(exc, tg.BadRequest):  # before NetworkError: PTB derives it from that
-            if any(marker in exc.message.lower() for marker in _NO_RIGHTS):
+            text = exc.message.lower()
+            if any(marker in text for marker in _NOT_FOUND):
+                await self._disable(chat_id, reasons.CHAT_NOT_FOUND)
+                return Blocked(
+                    f"Telegram: {exc.message} (chat disabled)", code=reasons.CHAT_NOT_FOUND
+                )
+            if any(marker in text for marker in _NO_RIGHTS):
                 await self._disable(chat_id, "no_rights")
-                return Blocked("Telegram: no_rights (chat disabled)")
+                return Blocked(f"Telegram: {exc.message} (chat disabled)", code=reasons.NO_RIGHTS)
             log.error("Telegram refused a message to chat %s: %s", chat_id, exc)
             return BadRequest("Telegram refused the message (bad request)")
         log.error("sending to chat %s failed: %s", chat_id, exc)
@@ -201,7 +226,7 @@ class TelegramSend:
             return NotSent("Telegram answered with an error")
         if isinstance(exc.__cause__, _NOT_SENT):
             reason = f"no connection to Telegram ({type(exc.__cause__).__name__})"
-            return NotSent(reason, unreachable=True)
+            return NotSent(reason, unreachable=True, code=reasons.UNREACHABLE)
         return Ambiguous(f"Telegram did not answer ({type(exc).__name__}); it may have been posted")
 
     async def _send_one(
@@ -300,6 +325,7 @@ def _with_posted(outcome: Outcome, posted: list[str]) -> Outcome:
 
 
 def _reason(exc: tg.Forbidden) -> str:
+    """The chat registry's reason for a 403 (``bot.sending.reasons.disabled_code`` reads it)."""
     text = exc.message.lower()
     if "blocked" in text:
         return "blocked"
@@ -307,4 +333,6 @@ def _reason(exc: tg.Forbidden) -> str:
         return "removed"
     if "deactivated" in text:
         return "deactivated"
+    if "can't initiate" in text:  # a user who never started the bot: like a block
+        return "blocked"
     return "forbidden"

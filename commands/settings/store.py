@@ -2,19 +2,26 @@
 
 Every change is validated (``commands.settings.model``) and recorded in ``settings_changes`` with
 who made it, what changed and when.
+
+A chat's reads and changes ride out a lost connection (``analytics.storage.retry``); when the
+database still cannot serve them (unreachable, read-only, or its SQLite file deleted or replaced
+under the process) they raise ``SettingsUnavailable``, never a confirmation of a change that
+was not saved.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, Table, delete, desc, insert, select, update
 
 from analytics.storage.engine import storable
+from analytics.storage.health import classify, describe
+from analytics.storage.retry import retrying
 from analytics.storage.schema import chat_settings_table, settings_changes_table
 from commands.settings.model import (
     DEFAULTS,
@@ -26,6 +33,16 @@ from commands.settings.model import (
     SettingsChange,
     validate,
 )
+
+T = TypeVar("T")
+
+
+class SettingsUnavailable(Exception):
+    """The database cannot save (``saving``) or read a chat's settings now."""
+
+    def __init__(self, saving: bool, detail: str) -> None:
+        super().__init__(detail)
+        self.saving = saving
 
 
 def _text(value: object) -> str:
@@ -46,8 +63,12 @@ class SettingsStore:
 
     def find(self, key: ChatKey) -> ChatSettings | None:
         """The chat's stored settings; None when it never changed anything."""
-        with self.engine.connect() as conn:
-            return self._read(conn, key)
+
+        def read() -> ChatSettings | None:
+            with self.engine.connect() as conn:
+                return self._read(conn, key)
+
+        return self._guarded(False, "reading a chat's settings", read)
 
     def update(
         self, key: ChatKey, changes: Mapping[str, object], actor: Actor, now: datetime | None = None
@@ -55,12 +76,30 @@ class SettingsStore:
         """Apply ``changes`` (setting name → value), validate, store and record what changed.
 
         The changed settings are recorded as one change, in the order of ``changes``. When a
-        stored chat would not change, nothing is written.
+        stored chat would not change, nothing is written (so a retry after a commit whose
+        answer was lost records nothing twice).
         """
         unknown = set(changes) - set(SETTING_NAMES)
         if unknown:
             raise KeyError(f"unknown setting(s): {', '.join(sorted(unknown))}")
         stamp = now or datetime.now(UTC)
+        return self._guarded(
+            True, "saving a chat's settings", lambda: self._update(key, changes, actor, stamp)
+        )
+
+    def _guarded(self, saving: bool, operation: str, fn: Callable[[], T]) -> T:
+        """``fn`` over a lost connection; a database that still cannot serve it raises
+        ``SettingsUnavailable`` (a bad value still raises its ``SettingError``)."""
+        try:
+            return retrying(self.engine, operation, lambda _attempt: fn(), writes=saving)
+        except Exception as exc:
+            if classify(exc) is None:
+                raise
+            raise SettingsUnavailable(saving, describe(exc)) from exc
+
+    def _update(
+        self, key: ChatKey, changes: Mapping[str, object], actor: Actor, stamp: datetime
+    ) -> ChatSettings:
         with self.engine.begin() as conn:
             old = self._read(conn, key)
             new = validate(replace(old or DEFAULTS, **changes))  # type: ignore[arg-type]
@@ -101,10 +140,15 @@ class SettingsStore:
     def reset(self, key: ChatKey, actor: Actor, now: datetime | None = None) -> ChatSettings:
         """Back to the defaults; the reset itself is recorded."""
         stamp = now or datetime.now(UTC)
-        with self.engine.begin() as conn:
-            conn.execute(delete(chat_settings_table).where(*self._where(chat_settings_table, key)))
-            self._record(conn, uuid.uuid4().hex, key, "reset", "", "defaults", actor, stamp)
-        return DEFAULTS
+
+        def write() -> ChatSettings:
+            with self.engine.begin() as conn:
+                table = chat_settings_table
+                conn.execute(delete(table).where(*self._where(table, key)))
+                self._record(conn, uuid.uuid4().hex, key, "reset", "", "defaults", actor, stamp)
+            return DEFAULTS
+
+        return self._guarded(True, "resetting a chat's settings", write)
 
     def last_change(self, key: ChatKey) -> SettingsChange | None:
         """The most recent recorded change of the chat (all the settings it touched), if any."""
@@ -123,8 +167,12 @@ class SettingsStore:
             .where(*self._where(t, key), t.c.change_id == latest)
             .order_by(t.c.id)
         )
-        with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
+
+        def read() -> list[Any]:
+            with self.engine.connect() as conn:
+                return list(conn.execute(query).all())
+
+        rows = self._guarded(False, "reading a chat's settings history", read)
         if not rows:
             return None
         first = rows[0]
