@@ -31,7 +31,17 @@ WRITER = ROOT / "tests" / "support" / "legacy" / "write_previous_release.py"
 # The last commit before migrations: its code created the tables itself, with no version table.
 PREVIOUS_RELEASE = "f4463634d363ffde27d064f06ad34be30fc0e5b6"
 # Tables later revisions added: that release never wrote them.
-LATER_TABLES = frozenset({"send_budgets"})
+LATER_TABLES = frozenset(
+    {
+        "send_budgets",
+        "intraday_bars",
+        "intraday_requests",
+        "intraday_sources",
+        "intraday_alert_state",
+    }
+)
+# Columns later revisions added to that release's tables, with the value an old row gets.
+LATER_COLUMNS = {"chat_settings": {"move_threshold": 2.0, "intraday_alerts": True}}
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +62,10 @@ def previous_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
-def _dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, in a stable order."""
+def _dump(
+    engine: Engine, skip: dict[str, dict[str, Any]] | None = None
+) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, in a stable order (without the ``skip`` columns)."""
     reflected = MetaData()
     reflected.reflect(engine)
     rows = {}
@@ -61,9 +73,23 @@ def _dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
         for name, table in reflected.tables.items():
             if name == migrate.VERSION_TABLE:
                 continue
+            columns = [c for c in table.columns if c.name not in (skip or {}).get(name, {})]
             order = list(table.primary_key.columns) or list(table.columns)
-            rows[name] = [tuple(r) for r in conn.execute(select(table).order_by(*order))]
+            rows[name] = [tuple(r) for r in conn.execute(select(*columns).order_by(*order))]
     return rows
+
+
+def _later_values(engine: Engine) -> dict[str, set[tuple[Any, ...]]]:
+    """The distinct values of the columns later revisions added, per table."""
+    reflected = MetaData()
+    reflected.reflect(engine)
+    found = {}
+    with engine.connect() as conn:
+        for name, columns in LATER_COLUMNS.items():
+            table = reflected.tables[name]
+            picked = [table.c[column] for column in columns]
+            found[name] = {tuple(r) for r in conn.execute(select(*picked))}
+    return found
 
 
 def _differences(engine: Engine) -> list[Any]:
@@ -115,10 +141,14 @@ def test_a_database_of_the_previous_release_is_upgraded_in_place_with_every_row(
         out = capsys.readouterr().out
         assert f"brought to schema revision {migrate.HEAD} in place; every row kept" in out
 
-        after = _dump(engine)
+        after = _dump(engine, skip=LATER_COLUMNS)
         later = {name: after.pop(name) for name in LATER_TABLES}
         assert later == {name: [] for name in LATER_TABLES}
         assert after == before
+        # Old rows get the new columns' defaults.
+        assert _later_values(engine) == {
+            name: {tuple(values.values())} for name, values in LATER_COLUMNS.items()
+        }
         with engine.connect() as conn:
             assert migrate.schema_state(conn).revision == migrate.HEAD
         assert _differences(engine) == []

@@ -12,6 +12,11 @@ DEFAULT_BASE_URLS: dict[str, str] = {
     "cftc": "https://www.cftc.gov",
     "ecb": "https://www.ecb.europa.eu",
     "boj": "https://www.stat-search.boj.or.jp",
+    # Intraday prices (analytics.ingest.intraday): USD/JPY keyed, Bitcoin keyless.
+    "twelvedata": "https://api.twelvedata.com",
+    "kraken": "https://api.kraken.com",
+    "coinbase": "https://api.exchange.coinbase.com",
+    "binance": "https://api.binance.com",
 }
 # The CFTC's reporting API lives on its own host; an override of CARRYBOT_CFTC_URL covers both.
 CFTC_API_DEFAULT = "https://publicreporting.cftc.gov"
