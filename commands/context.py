@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from commands.settings.store import Actor, ChatKey
+from commands.settings.model import Actor, ChatKey
 
 
 def _utc_now() -> datetime:

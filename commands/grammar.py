@@ -19,7 +19,7 @@ from commands.permissions import may_change_settings, moderator_rule
 from commands.presentation.formatting import normalise_language
 from commands.reply import Reply
 from commands.services import Services
-from commands.settings.store import DEFAULTS, ChatSettings, SettingError
+from commands.settings.model import DEFAULTS, ChatSettings, SettingError
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics.ingest.refresh import SOURCE_NAMES
 from analytics.ingest.seed import open_seeded_store
-from analytics.sources import ecb, fred, mof
+from analytics.sources import REFRESHED, ecb, fred, mof
 from bot.cli import main
 from tests.support.http_server import LocalServer, SilentServer
 from tests.support.paths import RAW_DIR, raw_path
@@ -102,7 +101,7 @@ def test_piped_chat_answers_each_line(
 
 
 def point_sources_at(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in SOURCE_NAMES:
+    for name in REFRESHED:
         monkeypatch.setenv(f"CARRYBOT_{name.upper()}_URL", url)
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from analytics.storage.schema import settings_changes_table
 from commands.dispatch import dispatch
 from commands.presentation.render import render_text
 from commands.services import Services
-from commands.settings.store import ChatKey, settings_changes_table
+from commands.settings.model import ChatKey
 from tests.support.chat import MakeContext
 
 KEY = ChatKey("telegram", "-1001")

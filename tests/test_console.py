@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.cli.console import run_chat
 from commands.services import Services
-from commands.settings.store import ChatKey
+from commands.settings.model import ChatKey
 
 SCRIPT = "/carry\n/carry explain\n/carry threshold pressure 55\n/carry settings\n"
 

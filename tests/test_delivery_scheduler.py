@@ -26,7 +26,8 @@ from bot.delivery.scheduler import (
     due_briefings,
     evaluate_alert,
 )
-from commands.settings.store import ChatKey, ChatSettings, SettingsStore
+from commands.settings.model import ChatKey, ChatSettings
+from commands.settings.store import SettingsStore
 from tests.support.fanout import subscribe
 
 LONDON, NEW_YORK = ZoneInfo("Europe/London"), ZoneInfo("America/New_York")

@@ -20,7 +20,8 @@ from bot.discord.adapter import DiscordAdapter
 from bot.sending.sender import PlatformPacing, Sent, Target
 from commands.presentation.layout import Message
 from commands.services import Services
-from commands.settings.store import ChatKey, SettingsStore
+from commands.settings.model import ChatKey
+from commands.settings.store import SettingsStore
 from tests.support.delivery_fakes import ChannelDiscord
 from tests.support.discord_harness import TOKEN, running_bot, warm_services, with_settings
 from tests.support.fake_discord import Call, FakeDiscord

@@ -18,7 +18,7 @@ from bot.discord.messages import pack
 from bot.discord.permissions import missing, notice
 from commands.dispatch import registry
 from commands.presentation.layout import Message
-from commands.settings.store import LANGUAGES, parse_timezone
+from commands.settings.model import LANGUAGES, parse_timezone
 
 
 def carry_tree() -> tuple[app_commands.CommandTree[discord.Client], CarryGroup]:

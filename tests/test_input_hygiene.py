@@ -11,13 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
+from analytics.storage.schema import settings_changes_table
 from commands.context import CommandContext
 from commands.dispatch import dispatch
 from commands.presentation.layout import Message
 from commands.presentation.render import render
 from commands.sanitize import clean, echo
 from commands.services import Services
-from commands.settings.store import Actor, ChatKey, SettingsStore, settings_changes_table
+from commands.settings.model import Actor, ChatKey
+from commands.settings.store import SettingsStore
 from tests.support.chat import NOW, MakeContext, make_services
 
 FORMATS = ("telegram_html", "discord", "text")

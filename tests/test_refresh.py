@@ -17,13 +17,12 @@ from analytics.ingest.rawfiles import read_file
 from analytics.ingest.refresh import (
     GRACE_SECONDS,
     OUT_OF_TIME,
-    SOURCE_NAMES,
     UNREACHABLE,
     refresh,
     stale_sources,
 )
 from analytics.ingest.store import ObservationStore
-from analytics.sources import ecb, fred, mof
+from analytics.sources import REFRESHED, ecb, fred, mof
 from analytics.sources.http import RetryPolicy
 from tests.support.http_server import LocalServer, Reply, SilentServer, TricklingServer
 from tests.support.paths import raw_path
@@ -53,7 +52,7 @@ def zipped(name: str, payload: bytes) -> bytes:
 
 
 def point_sources_at(server: LocalServer | SilentServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in SOURCE_NAMES:
+    for name in REFRESHED:
         monkeypatch.setenv(f"CARRYBOT_{name.upper()}_URL", server.url)
 
 
@@ -294,3 +293,18 @@ def test_stale_sources_are_those_with_a_stale_or_missing_live_series(
     # us.2y is stale (FRED, and Treasury fills it), jp.call is missing (BoJ); the Fed's single
     # target ended in 2008 and is never asked for.
     assert stale_sources(store, today) == ["fred", "treasury", "boj"]
+
+
+def test_every_series_comes_from_a_registered_source() -> None:
+    from analytics.catalogue.series import CATALOGUE
+    from analytics.sources import BY_NAME
+
+    assert {spec.source for spec in CATALOGUE.values()} <= set(BY_NAME)
+
+
+def test_every_registered_raw_family_has_its_parser() -> None:
+    from analytics.sources import SOURCES, raw_parser
+
+    for source in SOURCES:
+        for family in source.raw_files:
+            assert callable(raw_parser(source.name, family)), family.pattern

@@ -24,7 +24,8 @@ from analytics.storage.schema import metadata
 from bot.chat_registry import ChatRegistry, digest
 from bot.cli import main
 from bot.delivery.queue import DeliveryQueue
-from commands.settings.store import ChatKey, SettingsStore
+from commands.settings.model import ChatKey
+from commands.settings.store import SettingsStore
 
 ROOT = Path(__file__).resolve().parents[1]
 WRITER = ROOT / "tests" / "support" / "legacy" / "write_previous_release.py"

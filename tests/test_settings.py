@@ -7,18 +7,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine
 
-from commands.settings.store import (
+from commands.settings.model import (
     DEFAULTS,
     Actor,
     ChatKey,
     SettingError,
-    SettingsStore,
     parse_language,
     parse_threshold,
     parse_time,
     parse_timezone,
     suggest_timezone,
 )
+from commands.settings.store import SettingsStore
 
 KEY = ChatKey("telegram", "-1001")
 AIKO = Actor("42", "Aiko")

@@ -25,7 +25,7 @@ from commands.presentation.layout import Message as OutMessage
 from commands.presentation.render import render
 from commands.reply import Reply
 from commands.services import Services
-from commands.settings.store import ChatKey
+from commands.settings.model import ChatKey
 from tests.support import telegram_updates as tu
 from tests.support.chat import make_services
 from tests.support.fake_telegram import TEXT_LIMIT, FakeBotAPI, _parse, _utf16

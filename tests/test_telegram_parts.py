@@ -18,7 +18,8 @@ from bot.telegram.adapter import TelegramConfig
 from bot.telegram.moderators import ModeratorCache, moderator_by_message
 from bot.telegram.order import PerChatUpdateProcessor
 from bot.telegram.webhook import derived_secret, webhook_path
-from commands.settings.store import Actor, ChatKey, SettingsStore
+from commands.settings.model import Actor, ChatKey
+from commands.settings.store import SettingsStore
 from tests.support import telegram_updates as tu
 
 BOT = Bot("123:TEST")

@@ -222,8 +222,8 @@ def test_refresh_loop_stops_between_requests_when_halted() -> None:
 def test_a_source_host_that_never_answers_costs_the_refresh_loop_at_most_its_budget(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from analytics.ingest.refresh import SOURCE_NAMES
     from analytics.ingest.seed import open_seeded_store
+    from analytics.sources import REFRESHED
     from tests.support.http_server import SilentServer
 
     store = open_seeded_store(f"sqlite:///{tmp_path / 'loop.sqlite3'}")
@@ -246,7 +246,7 @@ def test_a_source_host_that_never_answers_costs_the_refresh_loop_at_most_its_bud
         )
 
     with SilentServer() as silent:
-        for name in SOURCE_NAMES:
+        for name in REFRESHED:
             monkeypatch.setenv(f"CARRYBOT_{name.upper()}_URL", silent.url)
         asyncio.run(main())
     store.engine.dispose()

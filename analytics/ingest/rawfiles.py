@@ -9,8 +9,6 @@ last date they hold, so the export that reaches furthest is the one kept.
 
 from __future__ import annotations
 
-import fnmatch
-import importlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +17,7 @@ import pandas as pd
 
 from analytics.catalogue import observations
 from analytics.errors import CarrybotError
+from analytics.sources import SOURCES, RawFamily, raw_parser
 
 
 class NoRawFiles(CarrybotError, FileNotFoundError):
@@ -27,35 +26,25 @@ class NoRawFiles(CarrybotError, FileNotFoundError):
 
 @dataclass(frozen=True)
 class RawFile:
-    """A family of raw file names (a glob), the source it came from and its parser."""
+    """A family of raw file names, with the source it came from (``analytics.sources.SOURCES``)."""
 
-    pattern: str
     source: str
-    parser: str  # module:function under analytics.sources
-    rank: int = 1  # lower ranks lose to higher ones on the same series and date
+    family: RawFamily
+
+    @property
+    def pattern(self) -> str:
+        return self.family.pattern
+
+    @property
+    def rank(self) -> int:
+        return self.family.rank
 
     def matches(self, name: str) -> bool:
-        return fnmatch.fnmatchcase(name, self.pattern)
+        return self.family.matches(name)
 
 
-RAW_FILES: tuple[RawFile, ...] = (
-    RawFile("DFEDTAR.csv", "fred", "fred:parse"),
-    RawFile("DFEDTARU*.csv", "fred", "fred:parse"),
-    RawFile("DFEDTARL*.csv", "fred", "fred:parse"),
-    RawFile("DFF*.csv", "fred", "fred:parse"),
-    RawFile("DGS2*.csv", "fred", "fred:parse"),
-    RawFile("DGS10*.csv", "fred", "fred:parse"),
-    RawFile("UST_par_yield_curve*.csv", "treasury", "treasury:parse", rank=0),
-    RawFile("DEXJPUS*.csv", "fred", "fred:parse"),
-    RawFile("VIXCLS*.csv", "fred", "fred:parse"),
-    RawFile("VIX_cboe*.csv", "cboe", "cboe:parse_history"),
-    RawFile("NIKKEI225*.csv", "fred", "fred:parse"),
-    RawFile("SP500*.csv", "fred", "fred:parse"),
-    RawFile("CBBTCUSD*.csv", "fred", "fred:parse"),
-    RawFile("jgbcme_all*.csv", "mof", "mof:parse"),
-    RawFile("eurofxref-hist*.csv", "ecb", "ecb:parse_history"),
-    RawFile("CFTC_legacy_FO_*_JPY_rows.txt", "cftc", "cftc:parse_legacy_text"),
-    RawFile("CFTC_TFF_FO_*_JPY_rows.txt", "cftc", "cftc:parse_tff_text"),
+RAW_FILES: tuple[RawFile, ...] = tuple(
+    RawFile(source.name, family) for source in SOURCES for family in source.raw_files
 )
 
 
@@ -80,9 +69,7 @@ def read_file(path: Path, raw: RawFile | None = None) -> pd.DataFrame:
     raw = raw or family(path.name)
     if raw is None:
         raise ValueError(f"no parser reads {path.name}")
-    module_name, function_name = raw.parser.split(":")
-    module = importlib.import_module(f"analytics.sources.{module_name}")
-    parsed: pd.DataFrame = getattr(module, function_name)(path.read_bytes())
+    parsed: pd.DataFrame = raw_parser(raw.source, raw.family)(path.read_bytes())
     return parsed.assign(source=raw.source)
 
 

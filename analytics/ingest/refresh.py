@@ -10,7 +10,6 @@ others nothing; the caller gets its answer by the deadline even if a thread is s
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import threading
 import time
@@ -23,13 +22,13 @@ import requests
 from analytics.catalogue.series import CATALOGUE
 from analytics.errors import FetchError, SourceError
 from analytics.ingest.store import ObservationStore
+from analytics.sources import REFRESHED, source_module
 from analytics.sources.base import SourceModule
 from analytics.sources.http import DEFAULT_POLICY, RetryPolicy, fetch
 from analytics.sources.validate import check_observations
 
 log = logging.getLogger(__name__)
 
-SOURCE_NAMES = ("fred", "mof", "treasury", "ecb", "boj", "cftc")
 # Treasury publishes the same CMT yields FRED republishes a day later: FRED stays the primary and
 # Treasury only fills dates FRED does not have yet, so the two never flip a value back and forth.
 FILL_ONLY_SOURCES = frozenset({"treasury"})
@@ -70,17 +69,9 @@ Progress = Callable[[str, str], None]
 _NO_LOCK = contextlib.nullcontext()
 
 
-def source_module(name: str) -> SourceModule:
-    """The module of a source by name; ValueError lists the valid names."""
-    if name not in SOURCE_NAMES:
-        raise ValueError(f"unknown source {name!r}; choose one of {', '.join(SOURCE_NAMES)}")
-    module: SourceModule = importlib.import_module(f"analytics.sources.{name}")
-    return module
-
-
 def refresh(
     store: ObservationStore,
-    names: Iterable[str] = SOURCE_NAMES,
+    names: Iterable[str] = REFRESHED,
     *,
     today: date | None = None,
     session: requests.Session | None = None,
@@ -173,7 +164,7 @@ def stale_sources(store: ObservationStore, today: date) -> list[str]:
     }
     wanted = {CATALOGUE[series].source for series in stale}
     wanted |= {name for name, filled in FILLED_BY.items() if filled & stale}
-    return [name for name in SOURCE_NAMES if name in wanted]
+    return [name for name in REFRESHED if name in wanted]
 
 
 def _refresh_one(

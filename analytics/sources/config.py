@@ -4,20 +4,8 @@ from __future__ import annotations
 
 import os
 
-# Scheme and host of each public service; CARRYBOT_<SOURCE>_URL overrides one.
-DEFAULT_BASE_URLS: dict[str, str] = {
-    "fred": "https://fred.stlouisfed.org",
-    "mof": "https://www.mof.go.jp",
-    "treasury": "https://home.treasury.gov",
-    "cftc": "https://www.cftc.gov",
-    "ecb": "https://www.ecb.europa.eu",
-    "boj": "https://www.stat-search.boj.or.jp",
-    # Intraday prices (analytics.ingest.intraday): USD/JPY keyed, Bitcoin keyless.
-    "twelvedata": "https://api.twelvedata.com",
-    "kraken": "https://api.kraken.com",
-    "coinbase": "https://api.exchange.coinbase.com",
-    "binance": "https://api.binance.com",
-}
+from analytics.sources import BY_NAME
+
 # The CFTC's reporting API lives on its own host; an override of CARRYBOT_CFTC_URL covers both.
 CFTC_API_DEFAULT = "https://publicreporting.cftc.gov"
 
@@ -27,7 +15,10 @@ def base_url(source: str) -> str:
     override = os.environ.get(f"CARRYBOT_{source.upper()}_URL", "").strip()
     if override:
         return override.rstrip("/")
-    return DEFAULT_BASE_URLS[source]
+    default = BY_NAME[source].base_url
+    if default is None:
+        raise ValueError(f"{source} is read from raw files only: it has no base URL")
+    return default
 
 
 def cftc_api_base_url() -> str:

@@ -33,7 +33,7 @@ from analytics.storage.schema import alert_state_table, scheduler_state_table
 from bot.chat_registry import ChatRegistry
 from bot.delivery.queue import Delivery, DeliveryQueue, NewDelivery, utc
 from commands.services import Current
-from commands.settings.store import ChatKey, ChatSettings
+from commands.settings.model import ChatKey, ChatSettings
 
 log = logging.getLogger(__name__)
 

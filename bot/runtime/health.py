@@ -24,8 +24,9 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, select
 
-from analytics.ingest.refresh import SOURCE_NAMES, SourceResult
+from analytics.ingest.refresh import SourceResult
 from analytics.ingest.store import ObservationStore
+from analytics.sources import REFRESHED
 from analytics.storage.schema import meta_table
 from bot.connection import Connection
 from bot.delivery.queue import KINDS, STATES, DeliveryQueue
@@ -103,7 +104,7 @@ class StoreCollector(Collector):
             for state in STATES:
                 deliveries.add_metric([kind, state], counts.get((kind, state), 0))
         now = datetime.now(UTC)
-        for source in SOURCE_NAMES:
+        for source in REFRESHED:
             if source in fetched:
                 ages.add_metric([source], (now - fetched[source]).total_seconds())
         yield deliveries

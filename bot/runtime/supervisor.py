@@ -31,10 +31,12 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from analytics.errors import CarrybotError
-from analytics.ingest.refresh import SOURCE_NAMES, SourceResult, refresh
+from analytics.ingest.refresh import SourceResult, refresh
 from analytics.ingest.store import ObservationStore
+from analytics.sources import REFRESHED
 from bot.connection import Connection, backoff, describe
 from bot.redact import protect
+from bot.runtime.defaults import DEFAULT_REFRESH_MINUTES, REFRESH_BUDGET
 from bot.runtime.health import HealthServer, record_good_fetches
 from bot.sending.pacing import Pacer
 from bot.sending.sender import OffersSender
@@ -48,10 +50,6 @@ progress_log = logging.getLogger(f"{__name__}.progress")  # each request of a re
 
 TOKEN_VARIABLES = ("TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN")
 SECRET_VARIABLES = (*TOKEN_VARIABLES, "TELEGRAM_WEBHOOK_SECRET")
-DEFAULT_REFRESH_MINUTES = 60.0  # the CLI's --refresh-minutes default is the same
-# One refresh's time budget, shared by every request of every source (a host that accepts
-# connections and never answers costs at most this); a refresh never runs into the next one.
-REFRESH_BUDGET = 600.0
 BACKGROUND_GRACE = 10.0  # seconds background jobs get to finish after a stop signal
 STOP_TIMEOUT = 15.0  # seconds an adapter gets to close its connections
 OPERATOR_LOGGERS = ("bot.runtime.supervisor", "bot.connection")  # shown at INFO without -v
@@ -485,7 +483,7 @@ async def refresh_loop(
             deadline = time.monotonic() + allowed
             results = await in_daemon_thread(
                 functools.partial(
-                    fetch, store, SOURCE_NAMES, progress=progress, deadline=deadline, parallel=True
+                    fetch, store, REFRESHED, progress=progress, deadline=deadline, parallel=True
                 )
             )
         except _Halted:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from commands.grammar import Arg, Command, Invocation
 from commands.reply import Reply
-from commands.settings.store import (
+from commands.settings.model import (
     DEFAULTS,
     LANGUAGES,
     THRESHOLD_KINDS,

@@ -129,7 +129,7 @@ def warm_up(fmt: Format) -> int:
     how many). An adapter calls it before it takes updates: otherwise the first replies of a
     burst compile the same templates side by side, one worker thread each, and the event loop
     starved meanwhile sends the paced requests late and bunched."""
-    from commands.settings.store import LANGUAGES
+    from commands.settings.model import LANGUAGES
 
     loaded = 0
     for language in LANGUAGES:

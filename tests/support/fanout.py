@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from analytics.storage.schema import deliveries_table
+from analytics.storage.schema import chat_settings_table, deliveries_table
 from bot.chat_registry import ChatRegistry
 from bot.delivery.queue import DeliveryQueue
 from bot.delivery.rendering import DeliveryRenderer
@@ -32,7 +32,7 @@ from bot.delivery.scheduler import Scheduler, Subscriptions, reading_from
 from bot.delivery.worker import DeliveryWorker, WorkerConfig, WorkerStats
 from bot.sending.pacing import SAFETY, Pacer, PlatformLimits
 from bot.telegram.send import TelegramSend, TelegramSender
-from commands.settings.store import SettingsStore, chat_settings_table
+from commands.settings.store import SettingsStore
 
 TOKEN = "123456:AAE-carrybot_fake_token_0123456789abcdef"
 ROOT = Path(__file__).resolve().parents[2]

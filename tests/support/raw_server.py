@@ -19,8 +19,7 @@ import io
 import zipfile
 from pathlib import Path
 
-from analytics.ingest.refresh import SOURCE_NAMES
-from analytics.sources import ecb, fred, mof
+from analytics.sources import REFRESHED, ecb, fred, mof
 from tests.support.http_server import LocalServer
 
 # Every real copy of a FRED series, oldest first.
@@ -75,4 +74,4 @@ def serve_real_files(
 
 def source_environment(server: LocalServer) -> dict[str, str]:
     """``CARRYBOT_<SOURCE>_URL`` for every source, all pointing at ``server``."""
-    return {f"CARRYBOT_{name.upper()}_URL": server.url for name in SOURCE_NAMES}
+    return {f"CARRYBOT_{name.upper()}_URL": server.url for name in REFRESHED}
