@@ -115,7 +115,7 @@ def next_poll(
     now: datetime,
     used_today: int,
     moving: bool,
-    pace: Pace = Pace(),  # noqa: B008 - frozen
+    pace: Pace = Pace(),
 ) -> datetime:
     """When to poll next, given the requests spent today (UTC) including the one just made."""
     end_of_day = datetime.combine(now.astimezone(UTC).date() + timedelta(days=1), time(0), UTC)

@@ -12,7 +12,7 @@ numbers, instants and codes: the templates word them.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 import numpy as np
@@ -20,7 +20,7 @@ import pandas as pd
 
 from analytics.signal import pipeline
 from analytics.signal import scores as signal
-from analytics.signal.panel import with_provisional_fx
+from analytics.signal.panel import Panel, with_provisional_fx
 
 HOURS = (1, 3, 6)
 FALL_WINDOW = timedelta(hours=6)
@@ -99,15 +99,16 @@ def reading(
     moves = {h: _move(closes, at, timedelta(hours=h)) for h in HOURS}
     fall = fall_from_high(fx, at)
     stale = pd.Timestamp(now) - pd.Timestamp(at) > STALE_AFTER
-    btc = _bitcoin(bitcoin, at, fall)
-    base = IntradayReading(
-        at=at,
-        level=level,
-        source=str(last["source"]) if "source" in fx else "",
-        stale=stale,
-        moves=moves,
-        fall=fall,
-        **btc,
+    base = _with_bitcoin(
+        IntradayReading(
+            at=at,
+            level=level,
+            source=str(last["source"]) if "source" in fx else "",
+            stale=stale,
+            moves=moves,
+            fall=fall,
+        ),
+        bitcoin,
     )
     if computation is None:
         return base
@@ -155,20 +156,18 @@ def _with_daily(
         pressure = _number(row["C"])
         pressure_close = _number(computation.signal["C"].iloc[-1])
         held = _held(panel)
-    return IntradayReading(
-        **{
-            **base.__dict__,
-            "close": close,
-            "close_date": close_day.date(),
-            "close_source": close_source,
-            "since_close_pct": (base.level / close - 1) * 100,
-            "high_60d": high,
-            "high_60d_date": high_day,
-            "from_high_pct": (base.level / high - 1) * 100,
-            "pressure": pressure,
-            "pressure_close": pressure_close,
-            "held": tuple(held),
-        }
+    return replace(
+        base,
+        close=close,
+        close_date=close_day.date(),
+        close_source=close_source,
+        since_close_pct=(base.level / close - 1) * 100,
+        high_60d=high,
+        high_60d_date=high_day,
+        from_high_pct=(base.level / high - 1) * 100,
+        pressure=pressure,
+        pressure_close=pressure_close,
+        held=tuple(held),
     )
 
 
@@ -179,32 +178,32 @@ def _provisional_day(at: datetime) -> pd.Timestamp:
     return day if day.weekday() < 5 else day + pd.offsets.BDay(1)
 
 
-def _held(panel: object) -> list[Held]:
-    asof = getattr(panel, "asof")  # noqa: B009 - a Panel; typed loosely to keep imports light
+def _held(panel: Panel) -> list[Held]:
+    asof = panel.asof
     return [
         Held("vix", _day(asof["vix"].iloc[-1])),
         Held("cftc", _day(asof["cftc_flush_pp"].iloc[-1])),
     ]
 
 
-def _bitcoin(bitcoin: pd.DataFrame, at: datetime, fall: Fall | None) -> dict[str, object]:
-    if bitcoin.empty:
-        return {}
-    upto = bitcoin[bitcoin["start"] <= pd.Timestamp(at)]
+def _with_bitcoin(base: IntradayReading, bitcoin: pd.DataFrame) -> IntradayReading:
+    """Bitcoin's last price, its moves and its move since USD/JPY's fall started."""
+    upto = bitcoin[bitcoin["start"] <= pd.Timestamp(base.at)]
     if upto.empty:
-        return {}
+        return base
     closes = _closes(upto)
     since_fall = None
-    if fall is not None:
-        before = closes[closes.index <= pd.Timestamp(fall.started)]
+    if base.fall is not None:
+        before = closes[closes.index <= pd.Timestamp(base.fall.started)]
         if not before.empty:
             since_fall = (float(closes.iloc[-1]) / float(before.iloc[-1]) - 1) * 100
-    return {
-        "bitcoin": float(closes.iloc[-1]),
-        "bitcoin_source": str(upto["source"].iloc[-1]) if "source" in upto else "",
-        "bitcoin_moves": {h: _move(closes, at, timedelta(hours=h)) for h in HOURS},
-        "bitcoin_since_fall_pct": since_fall,
-    }
+    return replace(
+        base,
+        bitcoin=float(closes.iloc[-1]),
+        bitcoin_source=str(upto["source"].iloc[-1]) if "source" in upto else "",
+        bitcoin_moves={h: _move(closes, base.at, timedelta(hours=h)) for h in HOURS},
+        bitcoin_since_fall_pct=since_fall,
+    )
 
 
 def _closes(frame: pd.DataFrame) -> pd.Series:
@@ -229,5 +228,48 @@ def _number(value: object) -> float | None:
 
 
 def _day(value: object) -> date | None:
-    stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    stamp = pd.Timestamp(value)
     return None if pd.isna(stamp) else stamp.date()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a day's close confirmed an intraday alert: ``confirmed``, ``not_confirmed`` or
+    ``pending`` (the close is not in yet), with the close, its change on the day and unwind
+    pressure at the close; ``by_move`` / ``by_pressure`` say which condition held."""
+
+    status: str
+    day: date
+    close: float | None = None
+    change_pct: float | None = None
+    pressure: float | None = None
+    by_move: bool = False
+    by_pressure: bool = False
+
+
+def close_verdict(
+    computation: pipeline.Computation,
+    at: datetime,
+    move_threshold: float,
+    pressure_threshold: float,
+) -> Verdict:
+    """The verdict of the close of the trading day an alert at ``at`` fell in: confirmed when
+    USD/JPY closed ``move_threshold`` percent or more below the close before, or unwind pressure
+    at the close reached ``pressure_threshold``."""
+    day = _provisional_day(at)
+    index = computation.panel.index
+    if day not in index:
+        return Verdict("pending", day.date())
+    fx = computation.panel.values["usdjpy"]
+    asof = pd.Timestamp(computation.panel.asof["usdjpy"].loc[day])
+    if pd.isna(asof) or asof.normalize() != day:
+        return Verdict("pending", day.date())  # that day's rate is not published yet
+    position = index.get_loc(day)
+    close = float(fx.iloc[position])
+    before = float(fx.iloc[position - 1]) if position > 0 else math.nan
+    change = (close / before - 1) * 100 if not math.isnan(before) else None
+    pressure = _number(computation.signal["C"].loc[day])
+    by_move = change is not None and change <= -move_threshold
+    by_pressure = pressure is not None and pressure >= pressure_threshold
+    status = "confirmed" if by_move or by_pressure else "not_confirmed"
+    return Verdict(status, day.date(), close, change, pressure, by_move, by_pressure)

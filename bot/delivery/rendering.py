@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from bot.delivery import intraday_alerts
 from commands.handlers.charts import chart_filename
 from commands.handlers.snapshot import briefing
 from commands.presentation.layout import Message
@@ -55,6 +56,8 @@ class DeliveryRenderer:
             except NoData:
                 return Rendered((), "", "no data to brief from yet")
             key: tuple[str, ...] = (kind, fmt, locale, str(current.version))
+            if payload:  # a chat's own addition (the verdict on its intraday alert)
+                key = (*key, json.dumps(dict(payload), sort_keys=True, default=str))
         else:
             key = (kind, fmt, locale, json.dumps(dict(payload), sort_keys=True, default=str))
         with self._lock:
@@ -70,6 +73,9 @@ class DeliveryRenderer:
             return result
 
     def _render(self, kind: str, fmt: Format, locale: str, payload: Mapping[str, Any]) -> Rendered:
+        if kind == "alert" and payload.get("kind") == intraday_alerts.PAYLOAD_KIND:
+            reply = Reply("intraday_alert", intraday_alerts.alert_context(payload), locale=locale)
+            return Rendered(tuple(render(reply, fmt)), "alert")
         if kind == "alert":
             context = dict(payload)
             context["as_of"] = date.fromisoformat(str(payload["as_of"]))
@@ -78,6 +84,9 @@ class DeliveryRenderer:
         reply = briefing(self.services, locale)
         if not reply.ok:
             return Rendered((), "", "no data to brief from yet")
+        if payload.get("intraday"):
+            context = {**reply.context, **intraday_alerts.briefing_context(payload["intraday"])}
+            reply = replace(reply, context=context)
         if self.chart is not None:
             kind_, window = self.chart
             png = self.services.snapshots.chart(kind_, window).png

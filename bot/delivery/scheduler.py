@@ -301,8 +301,14 @@ class Scheduler:
         late_window: timedelta = DEFAULT_LATE_WINDOW,
         budget: AlertBudget | None = None,
         hysteresis: float = HYSTERESIS,
+        briefing_notes: Callable[[list[NewDelivery], datetime], list[NewDelivery]] | None = None,
+        steps: Sequence[Callable[[datetime], int]] = (),
     ) -> None:
         self.engine = engine
+        # Additions to briefing rows (the verdict on a chat's intraday alert), and further
+        # alert steps run in the tick (the intraday alert); each returns the alerts it enqueued.
+        self.briefing_notes = briefing_notes
+        self.steps = tuple(steps)
         self.subscriptions = subscriptions
         self.queue = queue
         self.reading = reading
@@ -329,9 +335,19 @@ class Scheduler:
         subs = [s for s in self.subscriptions.briefings() if not _is_disabled(s.key, blocked)]
         due = due_briefings(subs, now, last, self.late_window)
         rows = [briefing_delivery(d) for d in due]
+        if rows and self.briefing_notes is not None:
+            try:
+                rows = self.briefing_notes(rows, now)
+            except Exception:
+                log.exception("adding notes to the briefings failed; they go without")
         self.queue.enqueue(rows, now)
         skipped = sum(1 for d in due if d.late)
         alerts = self._alerts(now, blocked)
+        for step in self.steps:
+            try:
+                alerts += step(now)
+            except Exception:
+                log.exception("an alert step failed")
         self._set_last_tick(now)
         if due or alerts:
             log.info("tick %s: %d briefing(s) due, %d skipped, %d alert(s)",

@@ -197,7 +197,7 @@ class KrakenFake:
                 f"{r.close:.1f}",
                 "1.0",
                 1,
-            ]  # fmt: skip
+            ]
             for r in done.itertuples()
         ]
         last = rows[-1][0] if rows else int(since.timestamp())
