@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from analytics.signal.regime import AlertBudget, SentAlert
 from bot.chat_registry import ChatRegistry
+from bot.delivery.alerts import AlertBudget, SentAlert
 from bot.delivery.queue import DeliveryQueue
 from bot.delivery.scheduler import (
     AlertState,

@@ -358,7 +358,9 @@ def test_reply_follows_the_member_locale_until_the_chat_chooses_a_language(
 def test_carrybot_run_starts_discord_when_its_token_is_set(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.runtime import supervisor as runtime
+    from bot.runtime import supervisor
+    from bot.runtime.assembly import make_adapters
+    from bot.runtime.supervisor import RunOptions
 
     async def scenario() -> tuple[list[str], Call]:
         async with FakeDiscord(token=TOKEN) as fake:
@@ -366,10 +368,12 @@ def test_carrybot_run_starts_discord_when_its_token_is_set(
             monkeypatch.setenv("DISCORD_BOT_TOKEN", TOKEN)
             monkeypatch.setenv("DISCORD_API_BASE_URL", fake.api_base)
             monkeypatch.setenv("DISCORD_DEV_GUILD_ID", fake.guild.id)
-            adapters = runtime.make_adapters(services)
+            adapters = make_adapters(services)
             stop = asyncio.Event()
             running = asyncio.create_task(
-                runtime.run(services, adapters=adapters, refresh_minutes=None, stop=stop)
+                supervisor.run(
+                    services, RunOptions(refresh_minutes=None), adapters=adapters, stop=stop
+                )
             )
             await asyncio.wait_for(fake.guild_created.wait(), 10)
             exchange = await fake.interact(fake.slash("now"))

@@ -20,7 +20,7 @@ from bot.connection import Connection, backoff
 from bot.delivery.queue import DeliveryQueue, NewDelivery
 from bot.metrics import FLOOD_ERRORS
 from bot.runtime.health import HealthServer, good_fetches, record_good_fetches
-from bot.runtime.supervisor import SourceWarnings
+from bot.runtime.refresh_loop import SourceWarnings
 from bot.sending.pacing import REPLY, Pacer
 
 
@@ -171,7 +171,7 @@ def test_a_failing_source_is_named_once_an_hour(caplog: pytest.LogCaptureFixture
     failing = SourceResult(
         "fred", requests=3, errors=["fred DGS2: HTTP 503", "fred DGS10: HTTP 503"]
     )
-    caplog.set_level(logging.WARNING, logger="bot.runtime.supervisor")
+    caplog.set_level(logging.WARNING, logger="bot.runtime.refresh_loop")
     for minute in range(0, 120, 15):  # refreshed every 15 minutes for two hours
         now[0] = minute * 60.0
         warnings.report([failing, SourceResult("mof", requests=1, succeeded=1)])

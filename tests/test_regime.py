@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from analytics.signal.regime import (
-    AlertBudget,
     Regime,
     RegimeState,
-    SentAlert,
     Thresholds,
     day_inputs,
     run,
@@ -178,37 +174,6 @@ def test_thresholds_outside_their_bounds_are_refused() -> None:
         Thresholds(unwind_c=99)
     with pytest.raises(ValueError, match="exit level"):
         Thresholds(unwind_c=55, unwind_exit_c=60)
-
-
-# --- alert budget ----------------------------------------------------------------------------
-
-
-NOW = datetime(2024, 8, 5, 9, 0)
-
-
-def test_at_most_one_alert_a_day() -> None:
-    budget = AlertBudget()
-    sent = [SentAlert(NOW - timedelta(hours=2), "regime", 60.0)]
-    assert budget.decide([], NOW, regime_changed=True, c=70.0).post
-    assert not budget.decide(sent, NOW, regime_changed=True, c=70.0).post
-
-
-def test_at_most_three_alerts_in_seven_days() -> None:
-    budget = AlertBudget()
-    sent = [SentAlert(NOW - timedelta(days=d), "regime", 50.0) for d in (1, 3, 5)]
-    assert not budget.decide(sent, NOW, regime_changed=True, c=80.0).post
-    older = [SentAlert(NOW - timedelta(days=d), "regime", 50.0) for d in (1, 3, 8)]
-    assert budget.decide(older, NOW, regime_changed=True, c=80.0).post
-
-
-def test_without_a_regime_change_only_a_15_point_move_posts() -> None:
-    budget = AlertBudget()
-    sent = [SentAlert(NOW - timedelta(days=2), "regime", 50.0)]
-    small = budget.decide(sent, NOW, regime_changed=False, c=64.0)
-    large = budget.decide(sent, NOW, regime_changed=False, c=65.0)
-    assert not small.post
-    assert large.post and large.kind == "move"
-    assert not budget.decide([], NOW, regime_changed=False, c=90.0).post
 
 
 # --- only current inputs --------------------------------------------------------------------

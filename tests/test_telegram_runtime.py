@@ -17,7 +17,8 @@ import pytest
 from analytics.errors import CarrybotError
 from analytics.ingest.refresh import SourceResult, refresh
 from bot import cli
-from bot.runtime import supervisor as runtime
+from bot.runtime import assembly, refresh_loop, supervisor
+from bot.runtime.supervisor import RunOptions
 from bot.telegram.adapter import TelegramAdapter
 from tests.support import telegram_updates as tu
 from tests.support.chat import make_services
@@ -34,9 +35,9 @@ def _args(*argv: str) -> argparse.Namespace:
 def test_run_without_a_token_says_which_variables_to_set(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for name in runtime.TOKEN_VARIABLES:
+    for name in assembly.TOKEN_VARIABLES:
         monkeypatch.delenv(name, raising=False)
-    assert runtime.main_run(_args()) == 2
+    assert supervisor.main_run(_args()) == 2
     err = capsys.readouterr().err
     assert "TELEGRAM_BOT_TOKEN" in err and "DISCORD_BOT_TOKEN" in err
 
@@ -72,14 +73,14 @@ def test_every_adapter_whose_token_is_set_is_made(
     services = make_services(f"sqlite:///{tmp_path / 'a.sqlite3'}")
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     monkeypatch.delenv("DISCORD_BOT_TOKEN", raising=False)
-    assert runtime.make_adapters(services) == []
+    assert assembly.make_adapters(services) == []
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:TEST")
-    [telegram] = runtime.make_adapters(services)
+    [telegram] = assembly.make_adapters(services)
     assert isinstance(telegram, TelegramAdapter)
     assert telegram.config.base_url == "https://api.telegram.org/bot"
     monkeypatch.setenv("TELEGRAM_API_BASE_URL", "http://127.0.0.1:8081/bot")
     monkeypatch.setenv("DISCORD_BOT_TOKEN", "discord-token")
-    adapters = runtime.make_adapters(services)
+    adapters = assembly.make_adapters(services)
     assert [type(a).__name__ for a in adapters] == ["TelegramAdapter", "DiscordAdapter"]
     telegram = adapters[0]
     assert isinstance(telegram, TelegramAdapter)
@@ -108,7 +109,7 @@ def test_a_signal_stops_every_adapter_cleanly(sig: signal.Signals, tmp_path: Pat
         loop = asyncio.get_running_loop()
         loop.call_later(0.2, os.kill, os.getpid(), sig)
         await asyncio.wait_for(
-            runtime.run(services, adapters=[first, second], refresh_minutes=None), 5
+            supervisor.run(services, RunOptions(refresh_minutes=None), adapters=[first, second]), 5
         )
 
     asyncio.run(main())
@@ -139,17 +140,17 @@ def test_background_jobs_get_the_started_adapters_and_stop_with_the_runtime(
         stop = asyncio.Event()
         asyncio.get_running_loop().call_later(0.1, stop.set)
         await asyncio.wait_for(
-            runtime.run(
+            supervisor.run(
                 services,
+                RunOptions(refresh_minutes=None),
                 adapters=[adapter],
-                refresh_minutes=None,
                 stop=stop,
                 background=[worker, stuck],
             ),
             5,
         )
 
-    monkeypatch.setattr(runtime, "BACKGROUND_GRACE", 0.2)
+    monkeypatch.setattr(supervisor, "BACKGROUND_GRACE", 0.2)
     asyncio.run(main())
     assert seen == [[adapter], "stopped", "cancelled"]
     assert adapter.events == ["start", "stop"]
@@ -188,7 +189,7 @@ def test_refresh_loop_refreshes_now_and_every_interval_then_warms_the_snapshot()
             loop.call_soon_threadsafe(stop.set)
 
         await asyncio.wait_for(
-            runtime.refresh_loop(object(), services, 0.05, stop, threading.Event(), fetch), 5
+            refresh_loop.refresh_loop(object(), services, 0.05, stop, threading.Event(), fetch), 5
         )
 
     asyncio.run(main())
@@ -212,7 +213,7 @@ def test_refresh_loop_stops_between_requests_when_halted() -> None:
 
     async def main() -> None:
         await asyncio.wait_for(
-            runtime.refresh_loop(object(), services, 60, asyncio.Event(), halt, fetch), 5
+            refresh_loop.refresh_loop(object(), services, 60, asyncio.Event(), halt, fetch), 5
         )
 
     asyncio.run(main())
@@ -242,7 +243,8 @@ def test_a_source_host_that_never_answers_costs_the_refresh_loop_at_most_its_bud
             return results
 
         await asyncio.wait_for(
-            runtime.refresh_loop(store, services, 3600, stop, threading.Event(), timed, 1.5), 30
+            refresh_loop.refresh_loop(store, services, 3600, stop, threading.Event(), timed, 1.5),
+            30,
         )
 
     with SilentServer() as silent:
@@ -308,11 +310,11 @@ def test_a_rejected_token_is_reported_without_echoing_it(
             monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:WRONG-token")
             monkeypatch.setenv("TELEGRAM_API_BASE_URL", api.base_url)
             monkeypatch.delenv("DISCORD_BOT_TOKEN", raising=False)
-            [adapter] = runtime.make_adapters(services)
+            [adapter] = assembly.make_adapters(services)
             assert isinstance(adapter, TelegramAdapter)
             assert "WRONG" not in repr(adapter.config)
             with pytest.raises(CarrybotError) as caught:
-                await runtime.run(services, adapters=[adapter], refresh_minutes=None)
+                await supervisor.run(services, RunOptions(refresh_minutes=None), adapters=[adapter])
             assert "TELEGRAM_BOT_TOKEN" in str(caught.value)
             assert "WRONG" not in str(caught.value)
             assert not adapter.application.running

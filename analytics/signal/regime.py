@@ -1,4 +1,4 @@
-"""The regime state machine, evaluated once a day on the close, and the per-chat alert budget.
+"""The regime state machine, evaluated once a day on the close.
 
 | regime | enter | leave |
 |---|---|---|
@@ -20,9 +20,9 @@ the live bot and the backtest; ``run`` loops it over history. The rule that set 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from datetime import date, datetime, timedelta
+from datetime import date
 from functools import cache
 from typing import NamedTuple
 
@@ -384,55 +384,3 @@ def run(
         }
     )
     return RegimeRun(frame, current)
-
-
-# --- alert budget ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SentAlert:
-    """An alert already posted to a chat: when (chat-local time), what kind, C at that time."""
-
-    at: datetime
-    kind: str
-    c: float | None
-
-
-@dataclass(frozen=True)
-class AlertDecision:
-    post: bool
-    kind: str | None
-    reason: str
-
-
-@dataclass(frozen=True)
-class AlertBudget:
-    """At most ``per_day`` alerts a day and ``per_week`` in 7 days per chat; a regime change
-    posts within that budget, otherwise only a move of C by ``c_move`` points since the last
-    alert does. Pure: the caller passes the chat's past alerts."""
-
-    per_day: int = 1
-    per_week: int = 3
-    c_move: float = 15.0
-
-    def decide(
-        self,
-        sent: Sequence[SentAlert],
-        now: datetime,
-        regime_changed: bool,
-        c: float | None,
-        reference_c: float | None = None,
-    ) -> AlertDecision:
-        today = sum(1 for a in sent if a.at.date() == now.date())
-        week = sum(1 for a in sent if timedelta(0) <= now - a.at < timedelta(days=7))
-        if today >= self.per_day:
-            return AlertDecision(False, None, f"already {today} alert(s) today")
-        if week >= self.per_week:
-            return AlertDecision(False, None, f"already {week} alerts in the last 7 days")
-        if regime_changed:
-            return AlertDecision(True, "regime", "the regime changed")
-        last = max(sent, key=lambda a: a.at) if sent else None
-        base = reference_c if reference_c is not None else (last.c if last else None)
-        if c is not None and base is not None and abs(c - base) >= self.c_move:
-            return AlertDecision(True, "move", f"unwind pressure moved {c - base:+.0f} points")
-        return AlertDecision(False, None, "no regime change and no large move")

@@ -11,7 +11,7 @@ local date, so it is posted once. A briefing the bot was down for is posted late
 Alerts are evaluated when the snapshot changes: a regime change, or unwind pressure / carry fuel
 reaching the chat's threshold (re-armed only after falling ``hysteresis`` points below it), or a
 move of unwind pressure by 15 points since the chat's last alert, all within the alert budget of
-``analytics.signal.regime.AlertBudget`` (one a day, three a week). The pure functions below are what
+``bot.delivery.alerts.AlertBudget`` (one a day, three a week). The pure functions below are what
 tests drive with a controllable clock; ``Scheduler.tick`` adds the database around them.
 """
 
@@ -27,10 +27,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, select, text, update
 
-from analytics.signal.regime import AlertBudget, SentAlert
 from analytics.storage.engine import insert
 from analytics.storage.schema import alert_state_table, scheduler_state_table
 from bot.chat_registry import ChatRegistry
+from bot.delivery.alerts import AlertBudget, SentAlert
 from bot.delivery.queue import Delivery, DeliveryQueue, NewDelivery, utc
 from commands.services import Current
 from commands.settings.model import ChatKey, ChatSettings
