@@ -27,9 +27,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, select, text
 
 from analytics.picture.intraday import Held, IntradayReading, Verdict
-from analytics.signal.regime import AlertBudget, SentAlert
 from analytics.storage.engine import insert
 from analytics.storage.schema import intraday_alert_state_table
+from bot.delivery.alerts import AlertBudget, SentAlert
 from bot.delivery.queue import DeliveryQueue, NewDelivery, utc
 from bot.delivery.scheduler import ALERT_HISTORY, sent_alerts, zone
 from commands.settings.model import ChatKey
