@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 
 from analytics.ingest.intraday_store import IntradayStore
-from analytics.picture.intraday import IntradayReading, reading
+from analytics.picture.intraday import STALE_AFTER, IntradayReading, reading
 from analytics.signal.pipeline import Computation
 from analytics.sources.bars import BTCUSD, USDJPY
 from commands.services import NoData, SnapshotProvider
@@ -55,10 +56,13 @@ class IntradayProvider:
         """The provisional reading at ``now`` (None without bars)."""
         now = now or self.clock()
         computation, version = self._computation()
-        key = (self.store.fingerprint(), version, now.replace(second=0, microsecond=0))
+        key = (self.store.fingerprint(), version)
         with self._lock:
             if self._cached is not None and self._cached[0] == key:
-                return self._cached[1]
+                cached = self._cached[1]
+                if cached is None or cached.at > now:
+                    return cached
+                return replace(cached, stale=now - cached.at > STALE_AFTER)
         fx = self.store.bars(USDJPY.id, since=now - LOOKBACK, until=now)
         btc = self.store.bars(BTCUSD.id, since=now - LOOKBACK, until=now)
         found = reading(fx, btc, computation, now)

@@ -151,9 +151,7 @@ def _with_daily(
     pressure = pressure_close = None
     held: list[Held] = []
     if day >= panel.index[-1]:
-        provisional = with_provisional_fx(panel.tail(pipeline.WINDOW), day, base.level)
-        row = signal.compute(provisional).iloc[-1]
-        pressure = _number(row["C"])
+        pressure = provisional_pressure(computation, day, base.level)
         pressure_close = _number(computation.signal["C"].iloc[-1])
         held = _held(panel)
     return replace(
@@ -169,6 +167,27 @@ def _with_daily(
         pressure_close=pressure_close,
         held=tuple(held),
     )
+
+
+_PRESSURE_MEMO: dict[tuple[int, pd.Timestamp, float], tuple[object, float | None]] = {}
+
+
+def provisional_pressure(
+    computation: pipeline.Computation, day: pd.Timestamp, level: float
+) -> float | None:
+    """Unwind pressure (C) on ``day`` with USD/JPY at ``level``, every other input as it stands
+    (remembered per computation, day and level: a poll that brings no new USD/JPY price, only
+    Bitcoin's, does not recompute it)."""
+    key = (id(computation), day, round(level, 6))
+    found = _PRESSURE_MEMO.get(key)
+    if found is not None and found[0] is computation:
+        return found[1]
+    provisional = with_provisional_fx(computation.panel.tail(pipeline.WINDOW), day, level)
+    value = _number(signal.compute(provisional)["C"].iloc[-1])
+    if len(_PRESSURE_MEMO) > 256:
+        _PRESSURE_MEMO.clear()
+    _PRESSURE_MEMO[key] = (computation, value)
+    return value
 
 
 def _provisional_day(at: datetime) -> pd.Timestamp:

@@ -68,9 +68,11 @@ def frame(
     complete: Sequence[bool],
 ) -> pd.DataFrame:
     """A bars frame sorted by start (a start given twice keeps its last row)."""
+    index = pd.DatetimeIndex(list(starts)) if len(starts) else pd.DatetimeIndex([], tz="UTC")
+    index = index.tz_localize("UTC") if index.tz is None else index.tz_convert("UTC")
     out = pd.DataFrame(
         {
-            "start": pd.DatetimeIndex(pd.to_datetime(list(starts), utc=True)),
+            "start": index,
             "open": np.asarray(opens, dtype="float64"),
             "high": np.asarray(highs, dtype="float64"),
             "low": np.asarray(lows, dtype="float64"),
@@ -78,7 +80,8 @@ def frame(
             "complete": np.asarray(complete, dtype=bool),
         }
     )
-    out = out.drop_duplicates("start", keep="last").sort_values("start", kind="stable")
+    if not out["start"].is_monotonic_increasing or out["start"].duplicated().any():
+        out = out.drop_duplicates("start", keep="last").sort_values("start", kind="stable")
     return out.reset_index(drop=True)
 
 

@@ -25,6 +25,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from bot.chat_registry import ChatRegistry
+from bot.delivery.intraday_alerts import IntradayAlerts
+from bot.delivery.intraday_briefing import BriefingNotes
 from bot.delivery.queue import DeliveryQueue
 from bot.delivery.rendering import DeliveryRenderer
 from bot.delivery.scheduler import (
@@ -68,6 +70,19 @@ class DeliveryService:
         self.queue = DeliveryQueue(self.engine)
         platforms = sorted(senders) or sorted(DEFAULT_LIMITS)
         blocked = disabled_chats(self.registry, platforms)
+        # The intraday alert runs in the tick (and right after the poller stores new bars:
+        # ``intraday_alerts.run``); briefings then say whether the close confirmed it.
+        self.intraday_alerts = (
+            IntradayAlerts(
+                self.engine,
+                services.settings,
+                self.queue,
+                services.intraday.reading,
+                disabled=blocked,
+            )
+            if services.intraday is not None
+            else None
+        )
         self.scheduler = Scheduler(
             self.engine,
             Subscriptions(services.settings),
@@ -75,6 +90,8 @@ class DeliveryService:
             self._reading,
             disabled=blocked,
             late_window=late_window,
+            briefing_notes=BriefingNotes(self.engine, self._computation),
+            steps=[self.intraday_alerts.run] if self.intraday_alerts is not None else [],
         )
         self.worker = (
             DeliveryWorker(
@@ -123,6 +140,12 @@ class DeliveryService:
             late_window=timedelta(minutes=late),
             send=send,
         )
+
+    def _computation(self) -> Any:
+        try:
+            return self.services.snapshots.current().computation
+        except NoData:
+            return None
 
     def _reading(self) -> Reading | None:
         try:

@@ -146,7 +146,8 @@ class TwelveDataFake:
             return _json({"code": 400, "message": "not in this replay", "status": "error"})
         size = int(hit.query.get("outputsize", "30"))
         bars = usdjpy_hourly()
-        done = bars[bars["start"] + pd.Timedelta(hours=1) <= pd.Timestamp(now)].tail(size)
+        end = int(bars["start"].searchsorted(pd.Timestamp(now) - pd.Timedelta(hours=1), "right"))
+        done = bars.iloc[max(0, end - size) : end]
         values = [
             {
                 "datetime": f"{pd.Timestamp(r.start):%Y-%m-%d %H:%M:%S}",
@@ -185,8 +186,9 @@ class KrakenFake:
         now = pd.Timestamp(self.clock.now())
         since = pd.Timestamp(int(hit.query.get("since", "0")), unit="s", tz="UTC")
         klines = bitcoin_5m()
-        done = klines[(klines["start"] + pd.Timedelta(minutes=5) <= now)]
-        done = done[done["start"] >= since].tail(720)
+        end = int(klines["start"].searchsorted(now - pd.Timedelta(minutes=5), "right"))
+        first = max(int(klines["start"].searchsorted(since, "left")), end - 720)
+        done = klines.iloc[first:end]
         rows = [
             [
                 int(pd.Timestamp(r.start).timestamp()),
@@ -234,3 +236,59 @@ def _json(doc: object) -> Reply:
 def start_of(day: str, hour: int = 0) -> datetime:
     """``day`` (YYYY-MM-DD) at ``hour`` UTC."""
     return datetime.fromisoformat(day).replace(hour=hour, tzinfo=UTC)
+
+
+@dataclass
+class ReplayResult:
+    """What a replay did: the alerts enqueued (with the replay time they were), the requests
+    Twelve Data received per UTC day, the polls made and the fake's refusals."""
+
+    alerts: list[tuple[datetime, dict[str, object]]]
+    requests_by_day: dict[object, int]
+    polls: int
+    refused: int
+
+
+def replay(
+    engine: object,
+    server: LocalServer,
+    clock: ReplayClock,
+    end: datetime,
+    *,
+    computation: object,
+    chats: object,
+    fx_interval: str = "1h",
+) -> ReplayResult:
+    """Poll and run the intraday alert step on the replay clock until ``end``, jumping from one
+    due poll to the next; the fakes must be installed on ``server`` and the source URLs set."""
+    from analytics.ingest.intraday import IntradayPoller, WatchConfig
+    from analytics.ingest.intraday_store import IntradayStore
+    from bot.delivery.intraday_alerts import IntradayAlerts
+    from bot.delivery.queue import DeliveryQueue
+    from commands.intraday import IntradayProvider
+
+    store = IntradayStore(engine)  # type: ignore[arg-type]
+    poller = IntradayPoller(engine, WatchConfig(key=FAKE_KEY, fx_interval=fx_interval))  # type: ignore[arg-type]
+    queue = DeliveryQueue(engine)  # type: ignore[arg-type]
+
+    class _Snapshots:
+        def current(self) -> object:
+            return type("C", (), {"computation": computation, "version": "replay"})()
+
+    provider = IntradayProvider(store, _Snapshots(), on=True, clock=clock.now)  # type: ignore[arg-type]
+    step = IntradayAlerts(engine, chats, queue, provider.reading)  # type: ignore[arg-type]
+    alerts: list[tuple[datetime, dict[str, object]]] = []
+    polls = 0
+    seen: set[int] = set()
+    while clock.now() < end:
+        now = clock.now()
+        result = poller.poll(now)
+        polls += result.polled
+        step.run(now)
+        for row in queue.rows(kind="alert"):
+            if row.id not in seen:
+                seen.add(row.id)
+                alerts.append((now, row.payload))
+        due = result.next_at if result.next_at is not None else now + timedelta(minutes=1)
+        clock.set(max(due, now + timedelta(seconds=30)))
+    return ReplayResult(alerts, store.requests_by_day("twelvedata"), polls, 0)
