@@ -116,7 +116,7 @@ def test_a_poll_is_not_repeated_before_it_is_due(replay_env) -> None:  # type: i
 
 
 def test_nothing_is_polled_on_a_weekend(replay_env) -> None:  # type: ignore[no-untyped-def]
-    engine, server, clock, _ = replay_env
+    engine, server, _clock, _ = replay_env
     saturday = datetime(2024, 8, 3, 12, 0, tzinfo=UTC)
     result = _poller(engine).poll(saturday)
     assert not result.polled and server.hits() == []
@@ -124,7 +124,7 @@ def test_nothing_is_polled_on_a_weekend(replay_env) -> None:  # type: ignore[no-
 
 
 def test_a_rate_limit_backs_off_until_the_minute_turns_and_stores_nothing(replay_env) -> None:  # type: ignore[no-untyped-def]
-    engine, server, clock, _ = replay_env
+    engine, server, _clock, _ = replay_env
     server.route(
         "/time_series",
         Reply(
