@@ -1,0 +1,1 @@
+"""The chat adapters, the delivery engine, the runtime and the command line."""

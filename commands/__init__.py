@@ -1,0 +1,1 @@
+"""The platform-neutral /carry commands: grammar and dispatch, handlers, settings, presentation."""

@@ -16,11 +16,15 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
 from commands.settings.store import SettingsStore
+
+if TYPE_CHECKING:
+    from analytics.narrative.snapshot import Snapshot
+    from analytics.signal.pipeline import Computation
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +41,10 @@ class Current:
     its version (the snapshot's own, which changes with its inputs), and the computation itself
     (``analytics.signal.pipeline.Computation``) for what-ifs recomputed on request."""
 
-    snapshot: Any
+    snapshot: Snapshot
     daily: pd.DataFrame
     version: str
-    computation: Any = None
+    computation: Computation | None = None
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,7 @@ class Chart:
 
 
 # (snapshot, daily frame, computation)
-Builder = Callable[[], tuple[Any, pd.DataFrame, Any]]
+Builder = Callable[[], "tuple[Snapshot, pd.DataFrame, Computation | None]"]
 ChartMaker = Callable[[pd.DataFrame, str, str], bytes]
 
 
@@ -116,9 +120,10 @@ class SnapshotProvider:
             self._current = None
             self._checked_at = float("-inf")
 
-    def chart(self, kind: str, window: str) -> Chart:
-        """The PNG of a chart kind over a window of the current data, rendered once per version."""
-        current = self.current()
+    def chart(self, kind: str, window: str, current: Current | None = None) -> Chart:
+        """The PNG of a chart kind over a window of ``current`` (default: the current data),
+        rendered once per version."""
+        current = current or self.current()
         key = (current.version, kind, window)
         with self._lock:
             png = self._charts.get(key)

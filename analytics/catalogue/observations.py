@@ -39,15 +39,6 @@ def empty() -> pd.DataFrame:
     return frame([], [], [])
 
 
-def from_wide(wide: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
-    """Melt a date-indexed wide frame (columns renamed by ``mapping``) into observations, dropping NaN."""
-    selected = wide[list(mapping)].rename(columns=mapping)
-    selected.index.name = "date"
-    long = selected.reset_index().melt(id_vars="date", var_name="series", value_name="value")
-    long = long.dropna(subset=["value"])
-    return frame(long["series"], long["date"], long["value"])
-
-
 def concat(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     """Concatenate observation frames (ignoring empty ones)."""
     parts = [f for f in frames if not f.empty]

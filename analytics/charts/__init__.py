@@ -1,0 +1,1 @@
+"""Charts: the daily frame they draw (frames) and the matplotlib figures (figures)."""

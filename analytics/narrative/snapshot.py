@@ -35,6 +35,7 @@ from analytics.catalogue.align import align
 from analytics.catalogue.horizons import Change, column_changes
 from analytics.catalogue.notes import InputAge, Note, Offline
 from analytics.catalogue.series import CATALOGUE
+from analytics.catalogue.values import day_or_none, number_or_none
 from analytics.narrative.thesis import Thesis, thesis
 from analytics.picture import carry_size, daymoves, differential, hikes, levels, longend, markets
 from analytics.policy import status as policy_status
@@ -258,8 +259,8 @@ def build_snapshot(
         vix=_vix(result, obs),
         positioning=_positioning(result),
         pillars=pillars,
-        unwind_pressure=_num(row["C"]),
-        carry_fuel=_num(row["fuel"]),
+        unwind_pressure=number_or_none(row["C"]),
+        carry_fuel=number_or_none(row["fuel"]),
         fuel_without_crowding=bool(row["fuel_without_b"]),
         a1_policy_gap=bool(row["a1_policy_gap"]),
         regime=_regime(result, pillars),
@@ -323,15 +324,15 @@ def _fx(result: pipeline.Computation, obs: pd.DataFrame) -> FxBlock:
         moves = column_changes(values, observed, too_old | stale, FX_HORIZONS, percent=True)
     high_day = window.idxmax() if len(window) else None
     return FxBlock(
-        level=_num(fx.iloc[-1]),
-        as_of=_day(p.asof["usdjpy"].iloc[-1]),
+        level=number_or_none(fx.iloc[-1]),
+        as_of=day_or_none(p.asof["usdjpy"].iloc[-1]),
         source=source,
         stale=stale,
         changes=moves,
-        high_60d=_num(window.max()) if len(window) else None,
-        high_60d_date=_day(p.asof["usdjpy"].loc[high_day]) if high_day is not None else None,
+        high_60d=number_or_none(window.max()) if len(window) else None,
+        high_60d_date=day_or_none(p.asof["usdjpy"].loc[high_day]) if high_day is not None else None,
         high_60d_source=str(p.fx_source.loc[high_day]) if high_day is not None else "",
-        drawdown_60d_pct=_num(s["C1_raw"].iloc[-1]),
+        drawdown_60d_pct=number_or_none(s["C1_raw"].iloc[-1]),
         h10_last=p.splice.h10_last.date() if p.splice.h10_last is not None else None,
     )
 
@@ -344,8 +345,8 @@ def _vix(result: pipeline.Computation, obs: pd.DataFrame) -> VixBlock:
         rows = obs[(obs["series"] == "vix") & (obs["date"] == seen)]
         source = str(rows["source"].iloc[-1]) if len(rows) else ""
     return VixBlock(
-        level=_num(p.values["vix"].iloc[-1]),
-        as_of=_day(seen),
+        level=number_or_none(p.values["vix"].iloc[-1]),
+        as_of=day_or_none(seen),
         source=source,
         stale=bool(p.stale["vix"].iloc[-1]),
         changes=column_changes(p.values["vix"], p.asof["vix"], p.stale["vix"], VIX_HORIZONS),
@@ -385,18 +386,18 @@ def _positioning(result: pipeline.Computation) -> PositioningBlock:
         report = asof[column]
         if pd.isna(report) or pd.Timestamp(report) not in reports.index:
             return None
-        return _num(reports.loc[pd.Timestamp(report), field])
+        return number_or_none(reports.loc[pd.Timestamp(report), field])
 
     return PositioningBlock(
         noncomm_net=report_value("cftc_net_pct_oi", "noncomm_net"),
-        noncomm_net_pct_oi=_num(values["cftc_net_pct_oi"]),
-        noncomm_report_date=_day(asof["cftc_net_pct_oi"]),
+        noncomm_net_pct_oi=number_or_none(values["cftc_net_pct_oi"]),
+        noncomm_report_date=day_or_none(asof["cftc_net_pct_oi"]),
         noncomm_released=released("cftc_net_pct_oi"),
         noncomm_stale=bool(stale["cftc_net_pct_oi"]),
-        lev_net=_num(values["lev_net"]),
-        lev_net_pct_oi=_num(values["lev_net_pct_oi"]),
-        lev_shortness_pctile=_num(values["lev_pctile"]),
-        lev_report_date=_day(asof["lev_net"]),
+        lev_net=number_or_none(values["lev_net"]),
+        lev_net_pct_oi=number_or_none(values["lev_net_pct_oi"]),
+        lev_shortness_pctile=number_or_none(values["lev_pctile"]),
+        lev_report_date=day_or_none(asof["lev_net"]),
         lev_released=released("lev_net"),
         lev_stale=bool(stale["lev_net"]),
     )
@@ -415,7 +416,7 @@ def _pillars(
         for a in members:
             status = signal.STATUS_NAMES[int(row[f"{a.component}_status"])]
             columns = signal.inputs_of(a.component, policy_gap)
-            dates = [_day(asof[c]) for c in columns]
+            dates = [day_or_none(asof[c]) for c in columns]
             known = [d for d in dates if d is not None]
             stale_inputs: tuple[InputAge, ...] = ()
             missing: tuple[str, ...] = ()
@@ -429,8 +430,8 @@ def _pillars(
                 ComponentReading(
                     key=a.component,
                     pillar=key,
-                    raw=_num(row[f"{a.component}_raw"]),
-                    score=_num(row[f"{a.component}_score"]),
+                    raw=number_or_none(row[f"{a.component}_raw"]),
+                    score=number_or_none(row[f"{a.component}_score"]),
                     weight=a.weight,
                     effective_weight=a.weight / present if status == "ok" and present else None,
                     status=status,
@@ -439,12 +440,12 @@ def _pillars(
                     as_of=min(known) if known else None,
                 )
             )
-        out.append(PillarReading(key, _num(row[key]), tuple(components)))
+        out.append(PillarReading(key, number_or_none(row[key]), tuple(components)))
     return tuple(out)
 
 
 def _age(column: str, seen: object, day: pd.Timestamp) -> InputAge:
-    when = _day(seen)
+    when = day_or_none(seen)
     return InputAge(column, when, None if when is None else (day.date() - when).days)
 
 
@@ -467,24 +468,10 @@ def _regime(result: pipeline.Computation, pillars: tuple[PillarReading, ...]) ->
     valid = result.signal["C"].dropna()
     computed_on = valid.index[-1].date() if len(valid) else None
     last = regime.inputs_frame(result.signal.iloc[-(regime.EIGHT_WEEKS + 1) :]).iloc[-1]
-    inputs = RuleInputs(**{f.name: _num(last[f.name]) for f in fields(RuleInputs)})
+    inputs = RuleInputs(**{f.name: number_or_none(last[f.name]) for f in fields(RuleInputs)})
     return RegimeReading(
         current.value, state.since_date, state.trigger, previous, drivers, computed_on, inputs
     )
-
-
-# --- helpers --------------------------------------------------------------------------------
-
-
-def _num(value: object) -> float | None:
-    if value is None:
-        return None
-    number = float(value)  # type: ignore[arg-type]
-    return None if np.isnan(number) else number
-
-
-def _day(value: object) -> date | None:
-    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
 
 
 __all__ = [

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import numpy as np
 import pandas as pd
 
+from analytics.catalogue.values import number_or_none
 from analytics.picture.differential import GapBlock
 
 HORIZON = "3m"
@@ -40,11 +40,11 @@ def thesis(gap: GapBlock, signal: pd.DataFrame) -> Thesis:
     change = next((c for c in gap.changes if c.horizon == HORIZON), None)
     value = None if change is None else change.value
     base = None if change is None or value is None else change.nominal
-    incentive = _num(signal["A"].iloc[-1]) if len(signal) else None
+    incentive = number_or_none(signal["A"].iloc[-1]) if len(signal) else None
     then = None
     if base is not None:
         earlier = signal["A"].loc[: pd.Timestamp(base)]
-        then = _num(earlier.iloc[-1]) if len(earlier) else None
+        then = number_or_none(earlier.iloc[-1]) if len(earlier) else None
     direction = None
     if value is not None:
         direction = NARROWING if value <= -MOVE_BP else WIDENING if value >= MOVE_BP else FLAT
@@ -57,8 +57,3 @@ def thesis(gap: GapBlock, signal: pd.DataFrame) -> Thesis:
         incentive=incentive,
         incentive_then=then,
     )
-
-
-def _num(value: object) -> float | None:
-    number = float(value)  # type: ignore[arg-type]
-    return None if np.isnan(number) else number

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.catalogue.horizons import Change, column_changes
+from analytics.catalogue.values import day_or_none, number_or_none
 
 HORIZONS = ("1w", "1m", "3m", "12m")
 PEAK_YEARS = 3
@@ -90,21 +91,21 @@ def gaps(values: pd.DataFrame) -> pd.DataFrame:
 def block(spec: GapSpec, values: pd.DataFrame, asof: pd.DataFrame, stale: pd.DataFrame) -> GapBlock:
     """The block of one gap on the last day of the panel frames given."""
     gap = 100.0 * (values[spec.us] - values[spec.jp])
-    level = _num(gap.iloc[-1])
+    level = number_or_none(gap.iloc[-1])
     observed = np.minimum(asof[spec.us], asof[spec.jp])
     moves = column_changes(gap, observed, stale[spec.us] | stale[spec.jp], HORIZONS)
     day = gap.index[-1]
     window = gap[gap.index > day - pd.DateOffset(years=PEAK_YEARS)].dropna()
-    peak = _num(window.max()) if len(window) else None
+    peak = number_or_none(window.max()) if len(window) else None
     peak_date = window.idxmax().date() if len(window) else None
     us = Leg(
-        _num(values[spec.us].iloc[-1]),
-        _day(asof[spec.us].iloc[-1]),
+        number_or_none(values[spec.us].iloc[-1]),
+        day_or_none(asof[spec.us].iloc[-1]),
         bool(stale[spec.us].iloc[-1]),
     )
     jp = Leg(
-        _num(values[spec.jp].iloc[-1]),
-        _day(asof[spec.jp].iloc[-1]),
+        number_or_none(values[spec.jp].iloc[-1]),
+        day_or_none(asof[spec.jp].iloc[-1]),
         bool(stale[spec.jp].iloc[-1]),
     )
     return GapBlock(
@@ -119,11 +120,3 @@ def block(spec: GapSpec, values: pd.DataFrame, asof: pd.DataFrame, stale: pd.Dat
         us=us,
         jp=jp,
     )
-
-
-def _num(value: float) -> float | None:
-    return None if value is None or np.isnan(value) else float(value)
-
-
-def _day(value: object) -> date | None:
-    return None if pd.isna(value) else pd.Timestamp(value).date()

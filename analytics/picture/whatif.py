@@ -13,9 +13,9 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import date
 
-import numpy as np
 import pandas as pd
 
+from analytics.catalogue.values import number_or_none
 from analytics.errors import CarrybotError
 from analytics.signal import anchors
 from analytics.signal import scores as signal
@@ -116,15 +116,10 @@ def what_if(
 def scores(row: pd.Series) -> Scores:
     """The compared numbers from one row of a signal frame."""
     return Scores(
-        policy_gap_bp=_num(row["gap_policy_bp"]),
-        gap_2y_bp=_num(row["gap_2y_bp"]),
-        carry_incentive=_num(row["A"]),
-        carry_fuel=_num(row["fuel"]),
-        crowding=_num(row["B"]),
-        components={c: _num(row[f"{c}_score"]) for c in ("A1", "A2", "A3")},
+        policy_gap_bp=number_or_none(row["gap_policy_bp"]),
+        gap_2y_bp=number_or_none(row["gap_2y_bp"]),
+        carry_incentive=number_or_none(row["A"]),
+        carry_fuel=number_or_none(row["fuel"]),
+        crowding=number_or_none(row["B"]),
+        components={c: number_or_none(row[f"{c}_score"]) for c in ("A1", "A2", "A3")},
     )
-
-
-def _num(value: object) -> float | None:
-    number = float(value)  # type: ignore[arg-type]
-    return None if np.isnan(number) else number

@@ -1,7 +1,7 @@
 """The carry-unwind signal: components → pillars A (carry incentive), B (crowding), C (unwind pressure).
 
 Every component is a plain market quantity mapped to 0–100 through the published anchors
-(``analytics/anchors.py``). A pillar is the weighted mean of its components that are present
+(``analytics/signal/anchors.py``). A pillar is the weighted mean of its components that are present
 and fresh; a missing or stale component is dropped, the weights renormalised, and its status
 column says why. Headline: unwind pressure = C; carry fuel = 0.4·A + 0.6·B (A alone, flagged,
 when B is entirely missing). One vectorised pass serves live and backtest: every rolling window

@@ -15,7 +15,7 @@ import pandas as pd
 from analytics.catalogue import observations
 from analytics.errors import ValidationError
 from analytics.sources.validate import (
-    parse_iso_or_us_date,
+    parse_date,
     parse_number,
     reject_non_data,
     require_columns,
@@ -46,7 +46,7 @@ def parse_history(body: bytes) -> pd.DataFrame:
         close = fields[at_close].strip()
         if not close:
             continue
-        dates.append(parse_iso_or_us_date(NAME, fields[at_date].strip(), number))
+        dates.append(parse_date(NAME, fields[at_date].strip(), f"line {number}"))
         values.append(parse_number(NAME, close, f"CLOSE line {number}"))
     if not dates:
         raise ValidationError(NAME, "the file has a header but no closes")

@@ -16,6 +16,7 @@ it to avoid look-ahead.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -23,7 +24,7 @@ import zipfile
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from functools import cache
 
 import pandas as pd
@@ -32,7 +33,12 @@ from analytics.catalogue import observations
 from analytics.errors import ValidationError
 from analytics.sources.base import Parser, Request
 from analytics.sources.config import base_url, cftc_api_base_url
-from analytics.sources.validate import parse_number, reject_non_data, require_columns
+from analytics.sources.validate import (
+    parse_date,
+    parse_number,
+    reject_non_data,
+    require_columns,
+)
 
 NAME = "cftc"
 YEN_CODE = "097741"
@@ -293,21 +299,17 @@ def _unzip(body: bytes, report: _Report) -> bytes:
         ) from None
 
 
+# ISO in current files; M/D/YYYY (with a midnight time) in the 2006–2016 TFF file.
+REPORT_DATES = ("%Y-%m-%d", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y")
+
+
 def _parse_date(text: str, where: str) -> date:
-    # ISO in current files; M/D/YYYY (with a midnight time) in the 2006–2016 TFF file; the
-    # YYMMDD column is the fallback when neither date column exists.
-    for fmt in ("%Y-%m-%d", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
+    """A report date; the YYMMDD column is the fallback when neither date column exists."""
     if len(text) == 6 and text.isdigit():
         century = 1900 if int(text[:2]) >= 86 else 2000
-        try:
+        with contextlib.suppress(ValueError):
             return date(century + int(text[:2]), int(text[2:4]), int(text[4:]))
-        except ValueError:
-            pass
-    raise ValidationError(NAME, f"{where}: {text!r} is not a report date")
+    return parse_date(NAME, text, where, REPORT_DATES, what="a report date")
 
 
 # --- public reporting (Socrata) API --------------------------------------------------------

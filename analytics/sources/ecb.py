@@ -9,7 +9,6 @@ Every line of both ends in a comma, and missing rates are ``N/A``.
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 import zlib
 from collections.abc import Mapping
@@ -21,7 +20,12 @@ from analytics.catalogue import observations
 from analytics.errors import ValidationError
 from analytics.sources.base import Request
 from analytics.sources.config import base_url
-from analytics.sources.validate import parse_number, reject_non_data, require_columns
+from analytics.sources.validate import (
+    parse_date,
+    parse_number,
+    reject_non_data,
+    require_columns,
+)
 
 NAME = "ecb"
 SERIES_ID = "fx.usdjpy.ecb"
@@ -32,28 +36,7 @@ DAILY_MEMBER = "eurofxref.csv"
 MISSING = frozenset({"", "N/A"})
 DECIMALS = 4
 
-_MONTHS = {
-    name: number
-    for number, name in enumerate(
-        [
-            "january",
-            "february",
-            "march",
-            "april",
-            "may",
-            "june",
-            "july",
-            "august",
-            "september",
-            "october",
-            "november",
-            "december",
-        ],
-        start=1,
-    )
-}
-_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_LONG = re.compile(r"(\d{1,2}) ([A-Za-z]+) (\d{4})")
+ECB_DATES = ("%Y-%m-%d", "%d %B %Y")  # the history file; the daily file ("5 August 2024")
 
 
 def requests_for(last: Mapping[str, date], today: date) -> list[Request]:
@@ -127,7 +110,7 @@ def _parse_csv(body: bytes) -> pd.DataFrame:
                 f"line {number} has {len(fields)} fields where the header has {len(header)}; "
                 f"the file looks truncated ({line[:40]!r})",
             )
-        day = _parse_date(fields[at_date], number)
+        day = parse_date(NAME, fields[at_date], f"line {number}", ECB_DATES)
         usd, jpy = fields[at_usd], fields[at_jpy]
         if usd in MISSING or jpy in MISSING:
             continue
@@ -140,15 +123,3 @@ def _parse_csv(body: bytes) -> pd.DataFrame:
         values.append(round(per_eur_jpy / per_eur_usd, DECIMALS))
     obs = observations.frame([SERIES_ID] * len(dates), dates, values)
     return obs.sort_values("date", ignore_index=True)
-
-
-def _parse_date(text: str, line: int) -> date:
-    """ISO ``2024-08-05`` (history file) or ``5 August 2024`` (daily file)."""
-    try:
-        if match := _ISO.fullmatch(text):
-            return date(int(match[1]), int(match[2]), int(match[3]))
-        if (match := _LONG.fullmatch(text)) and match[2].lower() in _MONTHS:
-            return date(int(match[3]), _MONTHS[match[2].lower()], int(match[1]))
-    except ValueError:
-        pass
-    raise ValidationError(NAME, f"line {line}: {text!r} is not a date (truncated or malformed)")

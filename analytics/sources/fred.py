@@ -20,7 +20,7 @@ from analytics.errors import ValidationError
 from analytics.sources.base import Request
 from analytics.sources.config import base_url
 from analytics.sources.validate import (
-    parse_iso_or_us_date,
+    parse_date,
     parse_number,
     reject_cut_off,
     reject_non_data,
@@ -119,7 +119,7 @@ def parse_columns(body: bytes) -> tuple[list[date], dict[str, list[float | None]
                 f"line {number} has {len(fields)} fields, the header {len(header)}: "
                 f"the file looks truncated ({line[:40]!r})",
             )
-        dates.append(parse_iso_or_us_date(NAME, fields[0].strip(), number))
+        dates.append(parse_date(NAME, fields[0].strip(), f"line {number}"))
         for code, text in zip(codes, fields[1:], strict=True):
             text = text.strip()
             columns[code].append(

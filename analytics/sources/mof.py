@@ -18,6 +18,7 @@ from analytics.errors import ValidationError
 from analytics.sources.base import Request
 from analytics.sources.config import base_url
 from analytics.sources.validate import (
+    parse_date,
     parse_number,
     reject_cut_off,
     reject_non_data,
@@ -70,7 +71,7 @@ def parse(body: bytes) -> pd.DataFrame:
             raise ValidationError(
                 NAME, f"line {number} has {len(fields)} of {len(header)} fields: truncated file"
             )
-        day = _parse_date(fields[0].strip(), number)
+        day = parse_date(NAME, fields[0].strip(), f"line {number}", ("%Y/%m/%d",))
         for tenor, series_id in TENORS.items():
             raw = fields[positions[tenor]].strip()
             if raw in ("-", ""):
@@ -88,14 +89,6 @@ def _decode(body: bytes) -> str:
         return body.decode("utf-8-sig")
     except UnicodeDecodeError:
         return body.decode("cp932", errors="replace")
-
-
-def _parse_date(text: str, line: int) -> date:
-    year, month, day = (int(part) for part in text.split("/"))
-    try:
-        return date(year, month, day)
-    except ValueError:
-        raise ValidationError(NAME, f"line {line}: {text!r} is not a calendar date") from None
 
 
 def _previous_month_end(first_of_month: date) -> date:

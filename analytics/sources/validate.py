@@ -54,18 +54,32 @@ def parse_number(source: str, text: str, where: str) -> float:
         raise ValidationError(source, f"non-numeric value {text.strip()!r} at {where}") from None
 
 
-def parse_iso_or_us_date(source: str, text: str, line: int) -> date:
-    """Parse ``YYYY-MM-DD`` (every download) or ``MM/DD/YYYY`` (a copy re-saved by a spreadsheet,
-    or Cboe's own layout), or raise naming the line and both layouts."""
-    for layout in ("%Y-%m-%d", "%m/%d/%Y"):
+ISO_OR_US = ("%Y-%m-%d", "%m/%d/%Y")  # every download; a copy re-saved by a spreadsheet, or Cboe's
+
+
+def parse_date(
+    source: str, text: str, where: str, layouts: Sequence[str] = ISO_OR_US, what: str = "a date"
+) -> date:
+    """Parse a date in one of ``layouts`` (``strptime`` forms), or raise naming where it was and
+    the layouts expected."""
+    for layout in layouts:
         try:
             return datetime.strptime(text, layout).date()
         except ValueError:
             continue
+    expected = " or ".join(_LAYOUT_NAMES.get(layout, layout) for layout in layouts)
     raise ValidationError(
-        source,
-        f"line {line}: {text!r} is not a date (YYYY-MM-DD or MM/DD/YYYY; truncated or malformed?)",
+        source, f"{where}: {text!r} is not {what} ({expected}; truncated or malformed?)"
     )
+
+
+_LAYOUT_NAMES = {
+    "%Y-%m-%d": "YYYY-MM-DD",
+    "%m/%d/%Y": "MM/DD/YYYY",
+    "%Y/%m/%d": "YYYY/MM/DD",
+    "%d %B %Y": "5 August 2024",
+    "%m/%d/%Y %I:%M:%S %p": "MM/DD/YYYY hh:mm:ss AM",
+}
 
 
 def check_observations(source: str, obs: pd.DataFrame, today: date | None = None) -> None:

@@ -48,7 +48,7 @@ def brief_reply(
     store: ObservationStore, services: Services, day: date, language: str, cached: bool
 ) -> Reply:
     """The briefing of ``day``: from the snapshot cache when the data, the day and the analytics
-    code are those of an earlier run (``bot/snapshot_cache.py``), else computed (and kept)."""
+    code are those of an earlier run (``bot/cli/snapshot_cache.py``), else computed (and kept)."""
     from analytics.storage.location import cache_dir
     from bot.cli.snapshot_cache import SnapshotCache, cache_key
     from commands.dispatch import store_fingerprint

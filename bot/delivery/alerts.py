@@ -23,8 +23,7 @@ class SentAlert:
 @dataclass(frozen=True)
 class AlertDecision:
     post: bool
-    kind: str | None
-    reason: str
+    kind: str | None  # regime or move; None when nothing is posted
 
 
 @dataclass(frozen=True)
@@ -48,13 +47,13 @@ class AlertBudget:
         today = sum(1 for a in sent if a.at.date() == now.date())
         week = sum(1 for a in sent if timedelta(0) <= now - a.at < timedelta(days=7))
         if today >= self.per_day:
-            return AlertDecision(False, None, f"already {today} alert(s) today")
+            return AlertDecision(False, None)
         if week >= self.per_week:
-            return AlertDecision(False, None, f"already {week} alerts in the last 7 days")
+            return AlertDecision(False, None)
         if regime_changed:
-            return AlertDecision(True, "regime", "the regime changed")
+            return AlertDecision(True, "regime")
         last = max(sent, key=lambda a: a.at) if sent else None
         base = reference_c if reference_c is not None else (last.c if last else None)
         if c is not None and base is not None and abs(c - base) >= self.c_move:
-            return AlertDecision(True, "move", f"unwind pressure moved {c - base:+.0f} points")
-        return AlertDecision(False, None, "no regime change and no large move")
+            return AlertDecision(True, "move")
+        return AlertDecision(False, None)

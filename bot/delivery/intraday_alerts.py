@@ -121,8 +121,7 @@ def evaluate(
     high = reading.fall.high if reading.fall is not None else reading.level
     disarmed = EpisodeState(False, today, key, high, reading.level)
     decision = budget.decide(sent, now_local, True, reading.pressure)
-    if not decision.post:
-        log.info("intraday alert held back: %s", decision.reason)
+    if not decision.post:  # the chat's allowance is spent: held back, not posted later
         return disarmed, None
     return disarmed, payload(reading, settings, fired, key, now_local)
 

@@ -455,16 +455,6 @@ class DeliveryQueue:
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
-    def next_due(self, platforms: Sequence[str] | None = None) -> datetime | None:
-        """When the earliest queued row may be claimed."""
-        t = deliveries_table
-        query = select(func.min(t.c.not_before)).where(t.c.state == QUEUED)
-        if platforms is not None:
-            query = query.where(t.c.platform.in_(list(platforms)))
-        with self.engine.connect() as conn:
-            value = conn.execute(query).scalar_one_or_none()
-        return None if value is None else utc(value)
-
     def recent_alerts(self, since: datetime) -> dict[tuple[str, str, str], list[Delivery]]:
         """Alerts posted or on their way since ``since``, per (platform, chat, channel)."""
         t = deliveries_table

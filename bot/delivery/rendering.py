@@ -16,11 +16,11 @@ from typing import Any
 
 from bot.delivery import intraday_alerts
 from commands.handlers.charts import chart_filename
-from commands.handlers.snapshot import briefing
+from commands.handlers.snapshot import briefing_of
 from commands.presentation.layout import Message
 from commands.presentation.render import Format, render
 from commands.reply import Reply
-from commands.services import NoData, Services
+from commands.services import Current, NoData, Services
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class Rendered:
 class DeliveryRenderer:
     """Messages per (kind, format, language, snapshot version or alert facts), rendered once.
 
-    Briefings use ``commands.handlers.snapshot`` and, with ``chart=(kind, window)``, attach that
+    Briefings read the snapshot once (``commands.handlers.snapshot.briefing_of``) and, with ``chart=(kind, window)``, attach that
     chart (uploaded once per platform)."""
 
     def __init__(
@@ -50,6 +50,7 @@ class DeliveryRenderer:
 
     def rendered(self, kind: str, fmt: Format, locale: str, payload: Mapping[str, Any]) -> Rendered:
         """The messages of one delivery (blocking: call it from a thread)."""
+        current = None
         if kind == "briefing":
             try:
                 current = self.services.snapshots.current()
@@ -65,31 +66,37 @@ class DeliveryRenderer:
             if found is not None:
                 self._cache.move_to_end(key)
                 return found
-            result = self._render(kind, fmt, locale, payload)
+            result = self._render(kind, fmt, locale, payload, current)
             self.renders += 1
             self._cache[key] = result
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
             return result
 
-    def _render(self, kind: str, fmt: Format, locale: str, payload: Mapping[str, Any]) -> Rendered:
+    def _render(
+        self,
+        kind: str,
+        fmt: Format,
+        locale: str,
+        payload: Mapping[str, Any],
+        current: Current | None,
+    ) -> Rendered:
         if kind == "alert" and payload.get("kind") == intraday_alerts.PAYLOAD_KIND:
             reply = Reply("intraday_alert", intraday_alerts.alert_context(payload), locale=locale)
             return Rendered(tuple(render(reply, fmt)), "alert")
-        if kind == "alert":
+        if kind == "alert" or current is None:
             context = dict(payload)
             context["as_of"] = date.fromisoformat(str(payload["as_of"]))
             return Rendered(tuple(render(Reply("alert", context, locale=locale), fmt)), "alert")
-        current = self.services.snapshots.current()
-        reply = briefing(self.services, locale)
-        if not reply.ok:
-            return Rendered((), "", "no data to brief from yet")
-        if payload.get("intraday"):
+        # The briefing, its chart and the cache key all come from the one ``current`` read in
+        # ``rendered``: a refresh landing meanwhile cannot put one version's text under another's.
+        reply = briefing_of(current.snapshot, locale)
+        if payload.get("intraday"):  # the verdict on the chat's intraday alert
             context = {**reply.context, **intraday_alerts.briefing_context(payload["intraday"])}
             reply = replace(reply, context=context)
         if self.chart is not None:
             kind_, window = self.chart
-            png = self.services.snapshots.chart(kind_, window).png
+            png = self.services.snapshots.chart(kind_, window, current).png
             last = current.daily.index[-1]
             reply = replace(reply, image=png, filename=chart_filename(kind_, window, last))
         return Rendered(tuple(render(reply, fmt)), str(current.version))

@@ -165,7 +165,6 @@ class Alert:
     """An alert to post: what happened (``regime``, ``pressure``, ``fuel`` or ``move``)."""
 
     kind: str
-    reason: str
     payload: dict[str, Any]
 
 
@@ -240,7 +239,7 @@ def evaluate_alert(
         "fuel_threshold": settings.fuel_threshold,
         "crossed": crossed,
     }
-    return new, Alert(kind, decision.reason, payload)
+    return new, Alert(kind, payload)
 
 
 def sent_alerts(rows: Iterable[Delivery], tz: ZoneInfo) -> list[SentAlert]:

@@ -84,11 +84,6 @@ class TokenBucket:
         self._paused_until = float("-inf")
         self._lock = asyncio.Lock()
 
-    def wait_time(self) -> float:
-        """Seconds until the next slot is due (0 when it is)."""
-        now = self._clock()
-        return max(0.0, self._slot(now) - now)
-
     def reserve(self) -> float:
         """Take the next slot without waiting for it; returns when it is due."""
         slot = self._slot(self._clock())

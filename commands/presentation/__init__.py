@@ -1,0 +1,1 @@
+"""Replies into messages: the Jinja2 renderer over templates/, gettext catalogues, number and date formats, platform limits and layout."""

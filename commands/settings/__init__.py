@@ -1,0 +1,1 @@
+"""Per-chat settings: the model with its defaults and validation, the store that writes them, time zones as users type them."""
