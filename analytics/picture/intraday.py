@@ -198,11 +198,14 @@ def _provisional_day(at: datetime) -> pd.Timestamp:
 
 
 def _held(panel: Panel) -> list[Held]:
+    """The inputs held at their last values (one never stored is left out of the score, not
+    held, and is not named here)."""
     asof = panel.asof
-    return [
+    found = [
         Held("vix", _day(asof["vix"].iloc[-1])),
-        Held("cftc", _day(asof["cftc_flush_pp"].iloc[-1])),
+        Held("cftc", _day(asof["cftc_net_pct_oi"].iloc[-1])),
     ]
+    return [h for h in found if h.as_of is not None]
 
 
 def _with_bitcoin(base: IntradayReading, bitcoin: pd.DataFrame) -> IntradayReading:
