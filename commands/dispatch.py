@@ -19,6 +19,7 @@ from sqlalchemy import Engine, func, select
 
 from analytics.charts.frames import chart_frame
 from analytics.ingest.intraday import watch_status
+from analytics.ingest.intraday_clock import WatchClock
 from analytics.ingest.intraday_store import IntradayStore
 from analytics.ingest.store import ObservationStore, observations_table
 from analytics.narrative.snapshot import build_snapshot
@@ -133,5 +134,6 @@ def make_services(
         check_seconds=check_seconds,
     )
     on = watch_status().on if intraday_on is None else intraday_on
-    watch = IntradayProvider(IntradayStore(store.engine), provider, on=on)
+    clock = WatchClock.from_env()
+    watch = IntradayProvider(IntradayStore(store.engine), provider, on=on, clock=clock)
     return Services(SettingsStore(engine or store.engine), provider, watch)

@@ -9,12 +9,13 @@ reading is stale).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pandas as pd
 
+from analytics.ingest.intraday_clock import WatchClock
 from analytics.ingest.intraday_store import IntradayStore
 from analytics.picture.intraday import STALE_AFTER, IntradayReading, reading
 from analytics.signal.pipeline import Computation
@@ -26,10 +27,6 @@ LOOKBACK = timedelta(days=4)
 DAY = timedelta(hours=24)
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class IntradayProvider:
     """Readings of the stored bars; ``on`` says whether this deployment polls (a key is set)."""
 
@@ -39,12 +36,12 @@ class IntradayProvider:
         snapshots: SnapshotProvider | None,
         *,
         on: bool,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: WatchClock | None = None,
     ) -> None:
         self.store = store
         self.snapshots = snapshots
         self._on = on
-        self.clock = clock
+        self.clock = clock or WatchClock()
         self._lock = threading.Lock()
         self._cached: tuple[Hashable, IntradayReading | None] | None = None
 
@@ -52,9 +49,13 @@ class IntradayProvider:
     def on(self) -> bool:
         return self._on
 
+    def now(self) -> datetime:
+        """The watch's time: the real one, or a replay's (``analytics.ingest.intraday_clock``)."""
+        return self.clock.now()
+
     def reading(self, now: datetime | None = None) -> IntradayReading | None:
         """The provisional reading at ``now`` (None without bars)."""
-        now = now or self.clock()
+        now = now or self.clock.now()
         computation, version = self._computation()
         key = (self.store.fingerprint(), version)
         with self._lock:
@@ -72,7 +73,7 @@ class IntradayProvider:
 
     def day_bars(self, now: datetime | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
         """USD/JPY's and Bitcoin's bars of the last 24 hours up to the newest stored one."""
-        now = now or self.clock()
+        now = now or self.clock.now()
         last = self.store.last_start(USDJPY.id)
         end = min(now, last) if last is not None else now
         fx = self.store.bars(USDJPY.id, since=end - DAY, until=now)

@@ -185,8 +185,10 @@ class IntradayAlerts:
         *,
         disabled: Callable[[], set[tuple[str, str]]] | None = None,
         budget: AlertBudget | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.engine = engine
+        self.clock = clock  # the watch's time (a replay's), which wins over the tick's
         self.chats = chats
         self.queue = queue
         self.reading = reading
@@ -195,7 +197,7 @@ class IntradayAlerts:
 
     def run(self, now: datetime) -> int:
         """Evaluate every alerting chat at ``now``; returns how many alerts were enqueued."""
-        now = utc(now)
+        now = utc(self.clock() if self.clock is not None else now)
         with self.engine.connect() as lock_conn:
             if not _try_lock(lock_conn):
                 return 0

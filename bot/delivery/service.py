@@ -79,6 +79,7 @@ class DeliveryService:
                 self.queue,
                 services.intraday.reading,
                 disabled=blocked,
+                clock=services.intraday.now,
             )
             if services.intraday is not None
             else None

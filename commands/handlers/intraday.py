@@ -25,7 +25,7 @@ def intraday(inv: Invocation) -> Reply:
     zone = ZoneInfo(inv.settings.timezone)
     if watch is None or not watch.on:
         return inv.reply("intraday", r=None, on=False, zone=zone, english_chart=False)
-    now = inv.ctx.now
+    now = watch.now()
     found = watch.reading(now)
     if found is None:
         return inv.reply("intraday", r=None, on=True, zone=zone, english_chart=False)

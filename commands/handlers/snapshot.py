@@ -31,7 +31,7 @@ def _intraday(inv: Invocation) -> dict[str, Any]:
     if watch is None or not watch.on:
         return {"watch": False, "r": None, "zone": zone}
     try:
-        found = watch.reading(inv.ctx.now)
+        found = watch.reading()
     except Exception:
         log.exception("the intraday reading failed")
         found = None
