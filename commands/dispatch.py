@@ -127,6 +127,9 @@ def make_services(
     """Services on an observation store; chat settings go to ``engine`` (default: the store's).
     The intraday watch reads the bars stored beside the observations; it is on when
     ``intraday_on`` says so (default: when ``TWELVEDATA_API_KEY`` is set)."""
+    clock = WatchClock.from_env()
+    if clock.replaying and today is _utc_today:  # a replay's day is the day being replayed
+        today = lambda: clock.now().date()  # noqa: E731
     provider = SnapshotProvider(
         snapshot_builder(store, today),
         chart_cmds.make_chart,
@@ -134,6 +137,5 @@ def make_services(
         check_seconds=check_seconds,
     )
     on = watch_status().on if intraday_on is None else intraday_on
-    clock = WatchClock.from_env()
     watch = IntradayProvider(IntradayStore(store.engine), provider, on=on, clock=clock)
     return Services(SettingsStore(engine or store.engine), provider, watch)
