@@ -26,7 +26,7 @@ import pandas as pd
 import requests
 from sqlalchemy import Connection, Engine, text
 
-from analytics.errors import FetchError, SourceError
+from analytics.errors import CarrybotError, FetchError, SourceError
 from analytics.ingest.intraday_schedule import Pace, fx_open, is_moving, next_open, next_poll
 from analytics.ingest.intraday_store import RETENTION, IntradayStore, SourceState
 from analytics.sources import bars, binance, coinbase, kraken, twelvedata
@@ -40,6 +40,7 @@ FIRST_BACKOFF = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(minutes=30)
 UNAVAILABLE_FOR = timedelta(days=1)
 MASK = "<redacted>"
+INTERVAL_VARIABLE = "CARRYBOT_INTRADAY_INTERVAL"
 TURN_ON = (
     "set TWELVEDATA_API_KEY to a Twelve Data API key (the free plan is enough: "
     "https://twelvedata.com/pricing) and restart"
@@ -65,10 +66,19 @@ class WatchConfig:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> WatchConfig | None:
-        """The watch of this deployment, or None when ``TWELVEDATA_API_KEY`` is not set."""
+        """The watch of this deployment, or None when ``TWELVEDATA_API_KEY`` is not set;
+        ``CARRYBOT_INTRADAY_INTERVAL`` chooses the USD/JPY bar (default 5min)."""
         env = os.environ if environ is None else environ
         key = env.get(twelvedata.KEY_VARIABLE, "").strip()
-        return cls(key=key) if key else None
+        if not key:
+            return None
+        interval = env.get(INTERVAL_VARIABLE, "").strip() or "5min"
+        if interval not in twelvedata.INTERVALS:
+            raise CarrybotError(
+                f"{INTERVAL_VARIABLE}={interval!r} is not a bar size; use one of "
+                + ", ".join(twelvedata.INTERVALS)
+            )
+        return cls(key=key, fx_interval=interval)
 
 
 @dataclass(frozen=True)

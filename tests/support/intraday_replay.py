@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import json
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -116,6 +117,8 @@ class TwelveDataFake:
     per_minute: Counter[datetime] = field(default_factory=Counter)
     per_day: Counter[object] = field(default_factory=Counter)
     refused: int = 0
+    # (time.monotonic(), end of the newest bar served) of every answer with bars
+    served: list[tuple[float, datetime]] = field(default_factory=list)
 
     def install(self, server: LocalServer) -> None:
         server.route(twelvedata.PATH, self.answer)
@@ -158,6 +161,9 @@ class TwelveDataFake:
             }
             for r in done.iloc[::-1].itertuples()
         ]
+        if len(done):
+            newest = pd.Timestamp(done["start"].iloc[-1]) + pd.Timedelta(hours=1)
+            self.served.append((time.monotonic(), newest.to_pydatetime()))
         return _json(
             {
                 "meta": {
