@@ -145,3 +145,26 @@ def test_members_cannot_change_the_intraday_settings(
     reply = dispatch("/carry alerts intraday off", context(is_moderator=False), services)
     assert not reply.ok
     assert services.settings.get(KEY).intraday_alerts is True
+
+
+def test_the_chart_speaks_the_chats_language(services: Services) -> None:
+    from zoneinfo import ZoneInfo
+
+    from commands.handlers.intraday import chart_text
+
+    assert services.intraday is not None
+    found = services.intraday.reading(NOW)
+    ja = chart_text("ja", None, ZoneInfo("Asia/Tokyo"), found)
+    zh = chart_text("zh", None, ZoneInfo("Asia/Tokyo"), found)
+    assert ja.title == "本日のドル円とビットコイン" and zh.title == "今日美元/日元与比特币"
+    assert "2024/08/05 14:00 JST" in ja.subtitle
+
+
+def test_without_a_cjk_font_the_chart_is_english_and_the_reply_says_so(
+    services: Services, context: MakeContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import commands.handlers.intraday as handler
+
+    monkeypatch.setattr(handler, "cjk_font", lambda: None)
+    reply = dispatch("/carry intraday", context(now=NOW, locale="ja"), services)
+    assert "チャート内の文字は英語です" in render_text(reply)
