@@ -114,7 +114,7 @@ def intraday_figure(
         family=families,
         gid="footer",
     )
-    fig.subplots_adjust(left=0.085, right=0.905, top=0.78, bottom=0.12)
+    fig.subplots_adjust(left=0.1, right=0.9, top=0.78, bottom=0.12)
     return fig
 
 
