@@ -152,3 +152,65 @@ def test_the_briefing_says_whether_the_close_confirmed_it(language: str) -> None
     assert isinstance(context["intraday"], Verdict)
     text = render_text(Reply("intraday_confirmation", context, locale=language))
     assert "156.20" in text and "20/100" in text
+
+
+def test_the_next_briefing_carries_the_verdict_once_it_is_final(engine: object) -> None:
+    from sqlalchemy import Engine
+
+    from bot.delivery.intraday_briefing import BriefingNotes
+    from bot.delivery.queue import DeliveryQueue, NewDelivery
+
+    assert isinstance(engine, Engine)
+    queue = DeliveryQueue(engine)
+    _, facts = evaluate(None, _reading(), Chat(), [], _local())
+    assert facts is not None
+    queue.enqueue(
+        [
+            NewDelivery(
+                "telegram",
+                "-1001",
+                "",
+                "alert",
+                "2024-08-05#intraday-x",
+                date(2024, 8, 5),
+                "en",
+                AT,
+                payload=facts,
+            )
+        ],
+        AT,
+    )
+
+    def briefing(day: date, at: datetime) -> NewDelivery:
+        return NewDelivery("telegram", "-1001", "", "briefing", day.isoformat(), day, "en", at)
+
+    pending_at = AT + timedelta(hours=3)
+    notes = BriefingNotes(engine, lambda: realdata.computation("2024-08-02"))
+    [row] = notes([briefing(date(2024, 8, 5), pending_at)], pending_at)
+    assert row.payload["intraday"]["status"] == "pending"  # the close of 5 Aug is not in yet
+    queue.enqueue([row], pending_at)
+
+    next_at = AT + timedelta(days=1)
+    notes = BriefingNotes(engine, lambda: realdata.computation("2024-08-05"))
+    [row] = notes([briefing(date(2024, 8, 6), next_at)], next_at)
+    assert row.payload["intraday"]["status"] == "confirmed"
+    queue.enqueue([row], next_at)
+
+    later = AT + timedelta(days=2)
+    [row] = notes([briefing(date(2024, 8, 7), later)], later)
+    assert "intraday" not in row.payload  # said once; not repeated
+
+
+def test_the_briefing_words_the_verdict_in_its_own_section() -> None:
+    from analytics.narrative.snapshot import build_snapshot
+    from commands.handlers.snapshot import briefing_of
+
+    computation = realdata.computation("2024-08-05")
+    snapshot = build_snapshot(realdata.observations(), date(2024, 8, 6), computation=computation)
+    reply = briefing_of(snapshot, "en")
+    verdict = close_verdict(computation, AT, 2.0, 65)
+    note = {"at": AT.isoformat(), "tz": "Asia/Tokyo", **verdict.__dict__, "day": "2024-08-05"}
+    context = {**reply.context, **briefing_context(note)}
+    text = render_text(Reply("brief", context))
+    assert "Intraday alert" in text
+    assert "The close confirmed this chat's intraday alert of 5 Aug 2024, 14:00 JST" in text
