@@ -81,7 +81,7 @@ class DeliveryService:
                 disabled=blocked,
                 clock=services.intraday.now,
             )
-            if services.intraday is not None
+            if services.intraday is not None and services.intraday.on
             else None
         )
         self.scheduler = Scheduler(
