@@ -59,7 +59,7 @@ class Chart:
 
 # (snapshot, daily frame, computation)
 Builder = Callable[[], "tuple[Snapshot, pd.DataFrame, Computation | None]"]
-ChartMaker = Callable[[pd.DataFrame, str, str], bytes]
+ChartMaker = Callable[[pd.DataFrame, str, str, str], bytes]  # daily, kind, window, language
 
 
 def frame_version(daily: pd.DataFrame, extra: str = "") -> str:
@@ -93,7 +93,7 @@ class SnapshotProvider:
         self._current: Current | None = None
         self._seen: Hashable = None
         self._checked_at = float("-inf")
-        self._charts: OrderedDict[tuple[str, str, str], bytes] = OrderedDict()
+        self._charts: OrderedDict[tuple[str, str, str, str], bytes] = OrderedDict()
 
     def current(self) -> Current:
         """The current computation, rebuilt first when the data changed; raises ``NoData``."""
@@ -120,18 +120,20 @@ class SnapshotProvider:
             self._current = None
             self._checked_at = float("-inf")
 
-    def chart(self, kind: str, window: str, current: Current | None = None) -> Chart:
-        """The PNG of a chart kind over a window of ``current`` (default: the current data),
-        rendered once per version."""
+    def chart(
+        self, kind: str, window: str, current: Current | None = None, language: str = "en"
+    ) -> Chart:
+        """The PNG of a chart kind over a window of ``current`` (default: the current data), its
+        text in ``language``, rendered once per version."""
         current = current or self.current()
-        key = (current.version, kind, window)
+        key = (current.version, kind, window, language)
         with self._lock:
             png = self._charts.get(key)
             if png is not None:
                 self._charts.move_to_end(key)
                 return Chart(png, current.version, 0.0, True)
         started = time.perf_counter()
-        png = self._make_chart(current.daily, kind, window)
+        png = self._make_chart(current.daily, kind, window, language)
         seconds = time.perf_counter() - started
         with self._lock:
             if self._current is current:  # not replaced by a rebuild meanwhile
@@ -139,7 +141,12 @@ class SnapshotProvider:
                 while len(self._charts) > CHART_CACHE_SIZE:
                     self._charts.popitem(last=False)
         log.info(
-            "chart %s %s rendered in %.3f s (version %s)", kind, window, seconds, current.version
+            "chart %s %s (%s) rendered in %.3f s (version %s)",
+            kind,
+            window,
+            language,
+            seconds,
+            current.version,
         )
         return Chart(png, current.version, seconds, False)
 

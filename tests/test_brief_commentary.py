@@ -43,8 +43,9 @@ def test_black_monday_tells_the_story_of_the_day() -> None:
     assert "Nikkei 225 −12.40%, S&P 500 −3.00% and Bitcoin −7.14%" in first
     # Judged against each series' own volatility, the Nikkei moved most.
     assert "For Nikkei 225 that was 10.5 times its usual daily move" in first
-    assert "The 2-year gap has narrowed 89 bp in three months, to 362 bp" in first
-    assert "Carry incentive fell from 91 to 58/100." in first
+    # Same-day closes of 2 May 2024 (3 May was a Tokyo holiday): −95.5 bp, shown as 96.
+    assert "The 2-year gap has narrowed 96 bp in three months, to 362 bp" in first
+    assert "Carry incentive fell from 93 to 58/100." in first
     vix = raw_close("VIXCLS_1990-2026.csv", "2024-08-05")
     assert f"VIX {vix:.2f} (5 Aug 2024, Cboe" in text or f"VIX {vix:.2f} (5 Aug 2024, FRED" in text
     assert "Closes of 5 Aug 2024: Nikkei 225 31,458.42, S&P 500 5,186.33 and Bitcoin" in text

@@ -118,8 +118,10 @@ def test_markets_has_no_all_history_window(live: Services, context: MakeContext)
 
 def test_the_gap_caption_names_its_stale_legs(live: Services, context: MakeContext) -> None:
     text = render_text(dispatch("/carry chart gap 1y", context(), live))
+    # The last day both legs closed is 13 Nov 2025 (DGS2 3.58%, JGB 2-year 0.932%): the gap is
+    # that day's, not the US close of 13 Nov against the JGB close of 30 Apr 2026 (218 bp).
     assert (
-        "2-year yields: 218 bp, US as of 13 Nov 2025, Japan as of 30 Apr 2026 · not current: "
+        "2-year yields: 265 bp, as of 13 Nov 2025 · not current: "
         "no new US close since 13 Nov 2025 and no new JGB close since 30 Apr 2026"
     ) in text
     assert "Latest" not in text and "they are not current" in text

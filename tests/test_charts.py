@@ -90,23 +90,33 @@ def test_every_chart_is_a_1200_by_675_png(daily: pd.DataFrame, kind: str, window
 # --- stale stretches --------------------------------------------------------------------------
 
 
-def test_a_stale_leg_draws_the_2_year_gap_dotted_and_faded(daily: pd.DataFrame) -> None:
+def test_a_stale_leg_draws_the_2_year_gap_flat_dotted_and_faded(daily: pd.DataFrame) -> None:
     # The files' US 2-year yield ends on 13 Nov 2025; six days later (age limit 5) it is stale,
-    # while the JGB leg keeps moving to 30 Apr 2026: the gap after 18 Nov rests on a stale leg.
+    # while the JGB leg keeps moving to 30 Apr 2026. The gap stays at the last day both legs
+    # closed (13 Nov 2025: 3.58% − 0.932%), flat, instead of drifting with the JGB leg alone.
     fig = figure(daily, "gap", "1y")
     current, stale = points(line(fig, "gap_2y")), points(line(fig, "gap_2y:stale"))
     assert current.index[-1] == pd.Timestamp("2025-11-18")
     assert stale.index[0] == pd.Timestamp("2025-11-18")  # joined to the last current day
     assert stale.index[-1] == pd.Timestamp(END)
-    assert stale.loc["2025-11-19"] == daily.loc["2025-11-19", "gap_2y_bp"]
+    assert stale.loc["2025-11-19":].to_numpy() == pytest.approx(100 * (3.58 - 0.932))
+    assert (daily.loc["2025-11-19":END, "gap_2y_asof"] == pd.Timestamp("2025-11-13")).all()
     style = line(fig, "gap_2y:stale")
     assert style.get_alpha() is not None and style.get_alpha() < 1
     assert style.get_linestyle() != "-" and line(fig, "gap_2y").get_linestyle() == "-"
     labels = [t.get_text() for t in _legend(fig).get_texts()]
     assert "Stale: last value carried forward" in labels
-    assert "2-year gap stale since 19 Nov 2025" in text(fig, "subtitle")
+    # Staleness is dated by the last close, not by the first day it counted as stale.
+    assert "2-year gap: last day both legs closed 13 Nov 2025" in text(fig, "subtitle")
     three_months = text(figure(daily, "gap", "3m"), "subtitle")
-    assert "2-year gap stale all through the window" in three_months
+    assert "2-year gap: last day both legs closed 13 Nov 2025" in three_months
+
+
+def test_the_gap_chart_says_its_axis_is_us_minus_japan(daily: pd.DataFrame) -> None:
+    fig = figure(daily, "gap", "1y")
+    assert text(fig, "title") == "Rate gaps, US minus Japan, and USD/JPY"
+    assert fig.axes[0].get_ylabel() == "US minus Japan, bp"
+    assert "Japan–US" not in text(fig, "title")
 
 
 def test_a_current_chart_has_no_stale_entry(daily: pd.DataFrame) -> None:

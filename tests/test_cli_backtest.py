@@ -97,3 +97,26 @@ def test_later_files_of_a_series_win_and_unknown_files_are_ignored(tmp_path: Pat
         "2026-01-06": (23.0, "cboe"),
         "2026-01-07": (24.0, "cboe"),
     }
+
+
+def test_backtest_on_a_seeded_store_with_fetched_vix_says_it_has_vix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The seed has no VIX, but a store that also holds fetched closes does: the data line says
+    which, instead of claiming there is no VIX."""
+    from analytics.ingest import rawfiles
+    from analytics.ingest.seed import open_seeded_store
+
+    monkeypatch.setenv("CARRYBOT_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("CARRYBOT_DATABASE_URL", raising=False)
+    store = open_seeded_store()
+    vix = rawfiles.read_directory(raw_path("VIXCLS_1990-2026.csv").parent)
+    vix = vix[(vix["series"] == "vix") & (vix["date"] >= "2023-01-01")]
+    store.upsert(vix[["series", "date", "value", "released"]], source="fred")
+    store.engine.dispose()
+    assert main(["backtest", "--start", "2024-01-01", "--end", "2024-12-31"]) == 0
+    data = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("Data:"))
+    first, last = vix["date"].min(), vix["date"].max()
+    assert "includes the bundled seed (which has no VIX)" in data
+    assert f"VIX from {first:%Y-%m-%d} to {last:%Y-%m-%d} ({len(vix)} closes)" in data
+    assert "which has no VIX (Cboe's terms)" not in data

@@ -49,7 +49,8 @@ def test_brief_on_a_past_day_reads_like_a_dated_commentary(
 def test_brief_today_names_its_stale_inputs(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["brief", "--date", "2026-11-24"]) == 0
     text = capsys.readouterr().out
-    assert "2-year 218 bp (not current: US 13 Nov 2025, JGB 30 Apr 2026)" in text
+    # The gap is that of the last day both legs closed (DGS2 3.58%, JGB 0.932% on 13 Nov 2025).
+    assert "2-year 265 bp (not current: last day both legs closed 13 Nov 2025)" in text
     assert "Stale inputs: CFTC speculators' positions (18 Mar 2025)" in text
     assert "The 30-year JGB yield was 3.721% on 30 Apr 2026 (Japan MoF); no new close" in text
 
@@ -65,8 +66,9 @@ def test_a_stale_input_is_never_shown_as_current(capsys: pytest.CaptureFixture[s
     )
     assert "Scores as of 30 Oct 2026" in text
     gaps = next(line for line in lines if line.startswith("US–Japan gaps"))
-    assert "2-year 218 bp (not current: US 13 Nov 2025, JGB 30 Apr 2026)" in gaps
-    assert "10-year 216 bp (not current: US 30 Jul 2026, JGB 30 Apr 2026)" in gaps
+    # Same-day pairs: not the US close of 13 Nov 2025 (30 Jul 2026) against the JGB of 30 Apr.
+    assert "2-year 265 bp (not current: last day both legs closed 13 Nov 2025)" in gaps
+    assert "10-year 188 bp (not current: last day both legs closed 30 Apr 2026)" in gaps
     fx = next(line for line in lines if line.startswith("USD/JPY 157.25"))
     assert "on 30 Oct 2026" in fx and "0.00%" not in fx
     # A month-old day's moves are not the day's news, and no thesis runs on a stale gap.
@@ -252,7 +254,7 @@ def test_after_a_refresh_black_monday_is_told_with_the_risk_assets_and_the_long_
     assert (
         "Closes of 5 Aug 2024: Nikkei 225 31,458.42, S&P 500 5,186.33 and Bitcoin 54,025.90." in day
     )
-    assert "VIX 38.57 (5 Aug 2024, FRED, +15.18)" in day
+    assert "VIX 38.57 (5 Aug 2024, FRED, +15.18 1d)" in day
     assert len(day.split()) < 300
     assert "30-year JGB 3.721% on 30 Apr 2026: +2 bp 1m, +108 bp 12m" in long_end
     assert "10s30s slope 120 bp." in long_end

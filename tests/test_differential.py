@@ -25,7 +25,7 @@ def build(series: dict[str, pd.Series], end: str | None = None) -> panel.Panel:
 def test_gaps_are_us_minus_japan_in_basis_points() -> None:
     series = market.calm(300)
     p = build(series)
-    gaps = differential.gaps(p.values)
+    gaps = differential.gaps(p.values, p.asof)
     day = p.index[-1]
     assert gaps.loc[day, "gap_policy_bp"] == pytest.approx(490.0)
     assert gaps.loc[day, "gap_2y_bp"] == pytest.approx(

@@ -34,7 +34,7 @@ def counting_provider(fingerprints: list[int], clock: Clock) -> tuple[SnapshotPr
 
     provider = SnapshotProvider(
         build,
-        lambda daily, kind, window: b"\x89PNG" + kind.encode(),
+        lambda daily, kind, window, language: b"\x89PNG" + f"{kind} {language}".encode(),
         fingerprint=lambda: fingerprints[-1],
         check_seconds=60,
         clock=clock,
@@ -63,11 +63,14 @@ def test_invalidate_forces_a_rebuild() -> None:
     assert len(builds) == 2
 
 
-def test_charts_are_cached_per_version_kind_and_window() -> None:
+def test_charts_are_cached_per_version_kind_window_and_language() -> None:
     provider, _ = counting_provider([1], Clock())
     assert not provider.chart("gap", "1y").cached
     assert provider.chart("gap", "1y").cached
     assert not provider.chart("pressure", "1y").cached
+    japanese = provider.chart("gap", "1y", language="ja")
+    assert not japanese.cached and japanese.png.endswith(b"gap ja")
+    assert provider.chart("gap", "1y", language="ja").cached
 
 
 def test_every_regime_rule_has_words() -> None:

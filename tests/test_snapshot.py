@@ -161,7 +161,7 @@ def test_the_vix_and_usd_jpy_carry_their_date_and_source(real: pd.DataFrame) -> 
     assert "143.95 on 5 Aug 2024 (Fed H.10 noon rate, via FRED" in text
     brief = render_text(Reply("brief", {"v": view(snap)}))
     assert "USD/JPY 143.95 on 5 Aug 2024 (Fed H.10)" in brief
-    assert "VIX 38.57 (5 Aug 2024, Cboe, +15.18)" in brief  # no risk assets here: no stress list
+    assert "VIX 38.57 (5 Aug 2024, Cboe, +15.18 1d)" in brief  # no risk assets here: no stress list
 
 
 def test_the_ecb_cross_is_the_published_rate_and_its_moves_compare_ecb_with_ecb(

@@ -141,6 +141,27 @@ def base_day(day: date, horizon: str) -> date:
     return moved.date()
 
 
+def base_days(days: np.ndarray | pd.DatetimeIndex, horizon: str) -> np.ndarray:
+    """``base_day`` of every day of an array (datetime64[ns]; NaT stays NaT)."""
+    days = np.asarray(days, dtype="datetime64[ns]")
+    present = ~np.isnat(days)
+    out = np.full(len(days), np.datetime64("NaT", "ns"))
+    if not present.any():
+        return out
+    known = days[present]
+    if horizon == "1d":
+        moved = np.busday_offset(known.astype("datetime64[D]"), -1, roll="forward")
+        out[present] = moved.astype("datetime64[ns]")
+    elif horizon == "1w":
+        out[present] = known - np.timedelta64(7, "D")
+    elif horizon in _MONTHS:
+        shifted = pd.DatetimeIndex(known) - pd.DateOffset(months=_MONTHS[horizon])
+        out[present] = shifted.to_numpy(dtype="datetime64[ns]")
+    else:
+        raise ValueError(f"unknown horizon {horizon!r}; expected one of {', '.join(HORIZONS)}")
+    return out
+
+
 def on_or_before(points: Points, day: date) -> int | None:
     """The position of the last observation dated on or before ``day`` (None if there is none)."""
     position = int(np.searchsorted(points.dates, np.datetime64(day, "ns"), side="right")) - 1

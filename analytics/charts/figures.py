@@ -10,8 +10,9 @@ Data in, PNG bytes out. Each chart has a ``*_figure`` function returning the mat
 - a long pressure history is drawn as weekly or monthly highs with the period's most severe
   regime (``pressure_points``), so a bounded number of points stays readable.
 
-Text inside the PNG is English (the chat caption carries the localised reading): titles,
-axis labels, legend entries, source names and dates (``30 Oct 2026``).
+Text inside the PNG is in the chat's language (``analytics.charts.words``: titles saying what
+the axes show, axis labels, legend entries, notes, source names, dates and the date axis), drawn
+with a font that covers Japanese and Simplified Chinese (``words.FONT_FAMILIES``).
 """
 
 from __future__ import annotations
@@ -37,7 +38,24 @@ from matplotlib.text import Text
 
 from analytics.catalogue.series import spec
 from analytics.charts.frames import RISK_COLUMNS, pressure_points, rebase_point
+from analytics.charts.words import ENGLISH, FONT_FAMILIES, Words
 from analytics.signal import scores as signal
+
+
+def _install_fonts() -> None:
+    """Register the CJK font shipped on PyPI and let every sans-serif text fall back to it."""
+    from matplotlib import font_manager
+
+    try:
+        import noto_cjk_sans_jp_regular as cjk
+    except ImportError:  # pragma: no cover - a declared dependency; English still draws
+        return
+    font_manager.fontManager.addfont(str(cjk.FONT_PATH))
+    # Concrete names, in order: matplotlib falls back glyph by glyph along this list.
+    matplotlib.rcParams["font.family"] = list(FONT_FAMILIES)
+
+
+_install_fonts()
 
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 675, 100
 REGIME_COLOURS = {
@@ -49,30 +67,24 @@ REGIME_COLOURS = {
 }
 GAP_2Y, GAP_POLICY, FX = "#1f4e9c", "#6a3d9a", "#c0392b"
 NIKKEI, BITCOIN = "#1f77b4", "#e08a00"
-RISK_LINES = (("nikkei225", "Nikkei 225", NIKKEI), ("btcusd", "Bitcoin", BITCOIN))
-REGIME_LABELS = {
-    "UNWINDING": "Unwinding",
-    "UNWINDING_GRADUAL": "Gradual unwind",
-    "ELEVATED": "Elevated",
-    "RESET": "Reset",
-    "BUILDING": "Building",
-    "STABLE": "Stable",
-}
+RISK_LINES = (("nikkei225", NIKKEI), ("btcusd", BITCOIN))
+# Regimes in legend order (named by ``Words``: ``regime.UNWINDING`` …).
+REGIME_LABELS = ("UNWINDING", "UNWINDING_GRADUAL", "ELEVATED", "RESET", "BUILDING", "STABLE")
 STABLE_COLOUR = "#b5b5b5"
 STALE_DASHES: tuple[float, tuple[float, float]] = (0, (1.2, 2.4))
 STALE_ALPHA = 0.45
-# Source codes in footer order, and how the footer names them ("USD/JPY: …" grouped).
-SOURCE_LABELS = {
-    "h10": "Fed H.10 noon rate (FRED)",
-    "ecb": "ECB reference cross",
-    "treasury": "US Treasury yields",
-    "mof": "Japan MoF JGB yields",
-    "decisions": "Fed and BoJ policy decisions",
-    "cboe": "Cboe VIX",
-    "cftc": "CFTC positions",
-    "nikkei": "Nikkei 225 (Nikkei Inc., via FRED)",
-    "coinbase": "Bitcoin (Coinbase, via FRED)",
-}
+# Source codes in footer order (named by ``Words``: ``source.h10`` …; "USD/JPY: …" grouped).
+SOURCE_LABELS = (
+    "h10",
+    "ecb",
+    "treasury",
+    "mof",
+    "decisions",
+    "cboe",
+    "cftc",
+    "nikkei",
+    "coinbase",
+)
 FX_CODES = ("h10", "ecb")
 # Panel columns the signal reads → source code (USD/JPY: per day, from ``usdjpy_source``).
 COLUMN_SOURCES = {
@@ -107,11 +119,14 @@ STYLE = ChartStyle()
 # --- the charts -------------------------------------------------------------------------------
 
 
-def gap_figure(daily: pd.DataFrame, title: str | None = None) -> Figure:
-    """The 2-year and policy gaps (bp, left) against USD/JPY (right) over the frame's window.
+def gap_figure(daily: pd.DataFrame, title: str | None = None, words: Words = ENGLISH) -> Figure:
+    """The 2-year and policy gaps, US minus Japan (bp, left), against USD/JPY (right).
 
     ``daily`` is indexed by date with columns ``gap_2y_bp``, ``gap_policy_bp``, ``usdjpy``,
-    ``usdjpy_source`` and, where known, ``gap_2y_stale``, ``usdjpy_stale`` and ``usdjpy_asof``.
+    ``usdjpy_source`` and, where known, ``gap_2y_stale``, ``gap_2y_asof``, ``usdjpy_stale`` and
+    ``usdjpy_asof``. The 2-year gap is a same-day pair (``analytics.signal.gaps``): when a leg
+    stops, the gap stays at the last day both legs closed, drawn flat and dotted, and the
+    subtitle names that day.
     """
     _require(daily, ["gap_2y_bp", "gap_policy_bp", "usdjpy", "usdjpy_source"])
     fig, ax = _figure()
@@ -124,7 +139,7 @@ def gap_figure(daily: pd.DataFrame, title: str | None = None) -> Figure:
         "gap_2y",
         color=GAP_2Y,
         lw=2.8 if len(index) <= LONG_DAYS else 1.6,
-        label="2-year gap",
+        label=words.say("legend.gap_2y"),
     )
     ax.plot(
         index,
@@ -132,30 +147,31 @@ def gap_figure(daily: pd.DataFrame, title: str | None = None) -> Figure:
         color=GAP_POLICY,
         lw=2.4 if len(index) <= LONG_DAYS else 1.6,
         drawstyle="steps-post",
-        label="Policy-rate gap",
+        label=words.say("legend.gap_policy"),
         gid="gap_policy",
     )
-    ax.set_ylabel("US minus Japan, bp", fontsize=STYLE.label)
+    ax.set_ylabel(words.say("axis.gap"), fontsize=STYLE.label)
     fx = ax.twinx()
-    drew_stale |= _fx_line(fx, daily)
-    handles = [*_handles(ax), *_handles(fx), *([_stale_handle()] if drew_stale else [])]
-    notes = [
-        *_stale_note("2-year gap", daily["gap_2y_bp"], _flag(daily, "gap_2y_stale")),
-        *_fx_note(daily),
-    ]
+    drew_stale |= _fx_line(fx, daily, words)
+    handles = [*_handles(ax), *_handles(fx), *([_stale_handle(words)] if drew_stale else [])]
+    notes = [*_gap_note(daily, words), *_fx_note(daily, words)]
     _finish(
         fig,
         [ax, fx],
         handles,
-        title or "Japan–US rate gaps and USD/JPY",
-        " · ".join([_span_text(index), *notes]),
+        title or words.say("title.gap"),
+        " · ".join([_span_text(index, words), *notes]),
         sources_drawn("gap", daily),
+        words,
     )
     return fig
 
 
 def pressure_figure(
-    daily: pd.DataFrame, title: str | None = None, thresholds: tuple[float, ...] = (40.0, 65.0)
+    daily: pd.DataFrame,
+    title: str | None = None,
+    thresholds: tuple[float, ...] = (40.0, 65.0),
+    words: Words = ENGLISH,
 ) -> Figure:
     """Unwind pressure (0–100) over time with the regimes in colour.
 
@@ -177,7 +193,12 @@ def pressure_figure(
             if colour:
                 ax.axvspan(start, end, color=colour, alpha=0.3, lw=0, gid=f"band:{regime}")
         ax.plot(
-            points.index, highs, color="#222222", lw=2.4, label="Unwind pressure", gid="pressure"
+            points.index,
+            highs,
+            color="#222222",
+            lw=2.4,
+            label=words.say("legend.pressure"),
+            gid="pressure",
         )
     else:
         # One filled step area per regime (a bar per period at the period's high): a handful
@@ -217,39 +238,41 @@ def pressure_figure(
         )
     ax.set_ylim(0, 100)
     ax.set_xlim(points.index[0], ends[-1])
-    ax.set_ylabel("score, 0–100", fontsize=STYLE.label)
+    ax.set_ylabel(words.say("axis.score"), fontsize=STYLE.label)
     present = [r for r in REGIME_LABELS if (points["regime"] == r).any()]
     handles: list[Line2D | Patch] = [*_handles(ax)]
     handles += [
         Patch(
             color=REGIME_COLOURS.get(r, STABLE_COLOUR),
             alpha=0.5 if step == "day" else 1.0,
-            label=REGIME_LABELS[r],
+            label=words.say(f"regime.{r}"),
         )
         for r in present
         if step != "day" or r in REGIME_COLOURS
     ]
     if missing.any():
         handles.append(
-            Patch(facecolor="none", edgecolor="#999999", hatch="//", label="No score (stale)")
+            Patch(
+                facecolor="none",
+                edgecolor="#999999",
+                hatch="//",
+                label=words.say("legend.no_score"),
+            )
         )
-    note = {
-        "day": "",
-        "week": " · bars: each week's highest score, coloured by its most severe regime",
-        "month": " · bars: each month's highest score, coloured by its most severe regime",
-    }[step]
+    note = {"day": [], "week": ["note.weekly_bars"], "month": ["note.monthly_bars"]}[step]
     _finish(
         fig,
         [ax],
         handles,
-        title or "Carry-unwind pressure and regimes",
-        _span_text(daily.index) + note,
+        title or words.say("title.pressure"),
+        " · ".join([_span_text(daily.index, words), *(words.say(key) for key in note)]),
         sources_drawn("pressure", daily),
+        words,
     )
     return fig
 
 
-def markets_figure(daily: pd.DataFrame, title: str | None = None) -> Figure:
+def markets_figure(daily: pd.DataFrame, title: str | None = None, words: Words = ENGLISH) -> Figure:
     """The Nikkei 225 and Bitcoin rebased to 100 (left) against USD/JPY in yen (right).
 
     Each risk asset is rebased on its first current close in the window (named in the legend);
@@ -262,20 +285,21 @@ def markets_figure(daily: pd.DataFrame, title: str | None = None) -> Figure:
     index = daily.index
     drew_stale = False
     notes = []
-    for column, name, colour in RISK_LINES:
+    for column, colour in RISK_LINES:
+        name = words.say(f"asset.{column}")
         base = rebase_point(daily, column)
         if base is None:
-            notes.append(f"{name}: {_last_close_text(daily, column)}")
+            notes.append(_last_close_text(daily, column, name, words))
             continue
         start, level = base
         late = (start - index[0]).days > spec(RISK_COLUMNS[column]).max_age_days
         last = _last_close(daily, column) if bool(daily[f"{column}_stale"].iloc[-1]) else None
         if late and last is not None:
-            notes.append(f"{name}: closes {start:%-d %b %Y} – {last:%-d %b %Y}")
+            notes.append(words.say("note.asset_closes", name=name, start=start, end=last))
         elif late:
-            notes.append(f"{name}: no close before {start:%-d %b %Y}")
+            notes.append(words.say("note.asset_no_close_before", name=name, date=start))
         elif last is not None:
-            notes.append(f"{name}: last close {last:%-d %b %Y}")
+            notes.append(words.say("note.asset_last_close", name=name, date=last))
         after = pd.Series(index >= start, index=index)
         drew_stale |= _line(
             ax,
@@ -285,38 +309,39 @@ def markets_figure(daily: pd.DataFrame, title: str | None = None) -> Figure:
             column,
             color=colour,
             lw=2.6 if len(index) <= LONG_DAYS else 2.0,
-            label=f"{name}, {start:%-d %b %Y} = 100",
+            label=words.say("legend.rebased", name=name, date=start),
             observed=_observed(daily, column),
         )
     ax.axhline(100, color="#888888", lw=1.0, ls="--", gid="base_100")
-    ax.set_ylabel("rebased to 100", fontsize=STYLE.label)
+    ax.set_ylabel(words.say("axis.rebased"), fontsize=STYLE.label)
     fx = ax.twinx()
-    drew_stale |= _fx_line(fx, daily)
-    handles = [*_handles(ax), *_handles(fx), *([_stale_handle()] if drew_stale else [])]
+    drew_stale |= _fx_line(fx, daily, words)
+    handles = [*_handles(ax), *_handles(fx), *([_stale_handle(words)] if drew_stale else [])]
     _finish(
         fig,
         [ax, fx],
         handles,
-        title or "USD/JPY, the Nikkei 225 and Bitcoin",
-        " · ".join([_span_text(index), *notes, *_fx_note(daily)]),
+        title or words.say("title.markets"),
+        " · ".join([_span_text(index, words), *notes, *_fx_note(daily, words)]),
         sources_drawn("markets", daily),
+        words,
     )
     return fig
 
 
-def gap_chart(daily: pd.DataFrame, title: str | None = None) -> bytes:
+def gap_chart(daily: pd.DataFrame, title: str | None = None, words: Words = ENGLISH) -> bytes:
     """PNG bytes of ``gap_figure``."""
-    return png(gap_figure(daily, title))
+    return png(gap_figure(daily, title, words))
 
 
-def pressure_chart(daily: pd.DataFrame, title: str | None = None) -> bytes:
+def pressure_chart(daily: pd.DataFrame, title: str | None = None, words: Words = ENGLISH) -> bytes:
     """PNG bytes of ``pressure_figure``."""
-    return png(pressure_figure(daily, title))
+    return png(pressure_figure(daily, title, words=words))
 
 
-def markets_chart(daily: pd.DataFrame, title: str | None = None) -> bytes:
+def markets_chart(daily: pd.DataFrame, title: str | None = None, words: Words = ENGLISH) -> bytes:
     """PNG bytes of ``markets_figure``."""
-    return png(markets_figure(daily, title))
+    return png(markets_figure(daily, title, words))
 
 
 def png(fig: Figure) -> bytes:
@@ -368,13 +393,13 @@ def sources_drawn(kind: str, daily: pd.DataFrame) -> tuple[str, ...]:
     return tuple(code for code in SOURCE_LABELS if code in codes)
 
 
-def footer_text(codes: Iterable[str]) -> str:
+def footer_text(codes: Iterable[str], words: Words = ENGLISH) -> str:
     """``Sources: …`` naming each code (USD/JPY's together), then the chart's maker."""
     codes = list(codes)
-    fx = [SOURCE_LABELS[c] for c in codes if c in FX_CODES]
-    names = [*(["USD/JPY: " + ", ".join(fx)] if fx else [])]
-    names += [SOURCE_LABELS[c] for c in codes if c not in FX_CODES]
-    return "Sources: " + " · ".join([*names, "chart: carrybot"])
+    fx = [words.say(f"source.{c}") for c in codes if c in FX_CODES]
+    names = [*([words.say("footer.usdjpy", list=words.comma.join(fx))] if fx else [])]
+    names += [words.say(f"source.{c}") for c in codes if c not in FX_CODES]
+    return words.say("footer", list=" · ".join([*names, words.say("footer.maker")]))
 
 
 def regime_periods(
@@ -458,7 +483,7 @@ def _line(
     return True
 
 
-def _fx_line(ax: Axes, daily: pd.DataFrame) -> bool:
+def _fx_line(ax: Axes, daily: pd.DataFrame, words: Words = ENGLISH) -> bool:
     """USD/JPY in yen on a right-hand axis; True if a stale stretch was drawn."""
     drew = _line(
         ax,
@@ -468,10 +493,10 @@ def _fx_line(ax: Axes, daily: pd.DataFrame) -> bool:
         "usdjpy",
         color=FX,
         lw=2.0 if len(daily) <= LONG_DAYS else 1.2,
-        label="USD/JPY (right)",
+        label=words.say("legend.usdjpy"),
         observed=_observed(daily, "usdjpy"),
     )
-    ax.set_ylabel("USD/JPY, yen", fontsize=STYLE.label, color=FX)
+    ax.set_ylabel(words.say("axis.usdjpy"), fontsize=STYLE.label, color=FX)
     ax.tick_params(labelsize=STYLE.tick, colors=FX)
     ax.spines["top"].set_visible(False)
     return drew
@@ -493,41 +518,40 @@ def _last_close(daily: pd.DataFrame, column: str) -> pd.Timestamp | None:
     return pd.Timestamp(last.iloc[-1]) if len(last) else None
 
 
-def _last_close_text(daily: pd.DataFrame, column: str) -> str:
+def _last_close_text(daily: pd.DataFrame, column: str, name: str, words: Words) -> str:
     """Why a risk asset is not drawn: its last close before the window's end, or no data."""
     last = _last_close(daily, column)
-    return "no data" if last is None else f"no current close (last {last:%-d %b %Y})"
+    if last is None:
+        return words.say("note.asset_no_data", name=name)
+    return words.say("note.asset_not_current", name=name, date=last)
 
 
-def _stale_note(name: str, values: pd.Series, stale: pd.Series) -> list[str]:
-    """``name stale since D`` when the window ends in a stale stretch that starts at D (or
-    ``… all through the window`` when it starts before)."""
-    stale = stale & values.notna()
+def _gap_note(daily: pd.DataFrame, words: Words) -> list[str]:
+    """The last day both legs of the 2-year gap closed, when the window ends on a stale gap:
+    its staleness is dated by that close, not by the first day it counted as stale."""
+    stale = _flag(daily, "gap_2y_stale") & daily["gap_2y_bp"].notna()
     if not len(stale) or not bool(stale.iloc[-1]):
         return []
-    current = (~stale).to_numpy()
-    if not current.any():
-        return [f"{name} stale all through the window"]
-    since = pd.Timestamp(stale.index[len(current) - int(current[::-1].argmax())])
-    return [f"{name} stale since {since:%-d %b %Y}"]
+    last = _last_close(daily, "gap_2y")
+    return [words.say("note.gap_last_close", date=last)] if last is not None else []
 
 
-def _fx_note(daily: pd.DataFrame) -> list[str]:
+def _fx_note(daily: pd.DataFrame, words: Words = ENGLISH) -> list[str]:
     """``USD/JPY: last close D`` when the window ends with a stale USD/JPY."""
     stale = _flag(daily, "usdjpy_stale")
     if not len(stale) or not bool(stale.iloc[-1]):
         return []
     last = _last_close(daily, "usdjpy")
-    return [f"USD/JPY: last close {last:%-d %b %Y}"] if last is not None else []
+    return [words.say("note.usdjpy_last_close", date=last)] if last is not None else []
 
 
-def _stale_handle() -> Line2D:
+def _stale_handle(words: Words = ENGLISH) -> Line2D:
     return Line2D(
         [],
         [],
         color="#444444",
         lw=2.4,
-        label="Stale: last value carried forward",
+        label=words.say("legend.stale"),
         ls=STALE_DASHES,
         alpha=STALE_ALPHA,
     )
@@ -544,13 +568,16 @@ def _finish(
     title: str,
     subtitle: str,
     sources: Sequence[str],
+    words: Words = ENGLISH,
 ) -> None:
     """Title, subtitle, legend band, date axis and footer; then the axes fill what is left."""
     dates = axes[0]
     # Up to nine monthly ticks: four years are then ticked every six months, not left to guess.
     maxticks = {freq: 7 for freq in (mdates.YEARLY, mdates.DAILY, mdates.HOURLY)}
     locator = mdates.AutoDateLocator(minticks=4, maxticks={**maxticks, mdates.MONTHLY: 9})
-    formatter = mdates.ConciseDateFormatter(locator)
+    formatter = mdates.ConciseDateFormatter(
+        locator, formats=list(words.tick_formats), zero_formats=list(words.zero_formats)
+    )
     formatter.offset_formats = [""] * 6  # the subtitle carries the full dates
     dates.xaxis.set_major_locator(locator)
     dates.xaxis.set_major_formatter(formatter)
@@ -574,7 +601,7 @@ def _finish(
     footer = fig.text(
         left_px / WIDTH_PX,
         8 / HEIGHT_PX,
-        footer_text(sources),
+        footer_text(sources, words),
         fontsize=STYLE.note,
         color="#555555",
         gid="footer",
@@ -639,9 +666,9 @@ def _fit_lines(text: Text, renderer: RendererBase, width_px: float) -> None:
     text.set_text("\n".join(lines))
 
 
-def _span_text(index: pd.Index) -> str:
-    first, last = pd.Timestamp(index[0]), pd.Timestamp(index[-1])
-    return f"{first:%-d %b %Y} – {last:%-d %b %Y}"
+def _span_text(index: pd.Index, words: Words = ENGLISH) -> str:
+    first, last = pd.Timestamp(index[0]).date(), pd.Timestamp(index[-1]).date()
+    return words.say("span", start=first, end=last)
 
 
 def _flag(daily: pd.DataFrame, column: str) -> pd.Series:

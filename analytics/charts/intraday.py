@@ -2,9 +2,9 @@
 (right axis, 100 = its level at the first bar drawn), times in the chat's zone.
 
 The words on it come from the caller in the chat's language (``ChartText``): analytics hands
-numbers, the command layer words them. Japanese and Chinese need a CJK font; ``cjk_font()`` names
-the first one installed (``fonts-noto-cjk``, ``fonts-wqy-microhei``, …), and without one the
-caller draws English words.
+numbers, the command layer words them. Japanese and Chinese are drawn with the CJK font the
+package ships (registered by ``analytics.charts.figures``); ``cjk_font()`` names it, or another
+installed CJK font, and only without any does the caller fall back to English words.
 """
 
 from __future__ import annotations
@@ -22,8 +22,10 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 
 from analytics.charts.figures import BITCOIN, DPI, FX, HEIGHT_PX, STYLE, WIDTH_PX, png
+from analytics.charts.words import CJK_FONT
 
 CJK_FONTS = (
+    CJK_FONT,
     "Noto Sans CJK JP",
     "Noto Sans CJK SC",
     "Source Han Sans",

@@ -21,6 +21,7 @@ from typing import ClassVar
 
 from analytics.catalogue import horizons
 from analytics.narrative.snapshot import Snapshot
+from analytics.picture import markets
 from analytics.picture.daymoves import largest
 
 POSITIONING = ("B1", "B2")  # the CFTC components of crowding
@@ -196,7 +197,7 @@ def _risk_assets(s: Snapshot) -> RiskAssetMoves | None:
         day = asset.move("1d")
         if asset.status == horizons.OK and day is not None and asset.as_of is not None:
             moves.append(AssetMove(asset.series, day.change_pct, asset.as_of))
-        else:
+        elif asset.absence != markets.BEFORE_INCEPTION:  # one that did not exist is not missing
             missing.append(asset.series)
     signs = {m.change_pct > 0 for m in moves}
     direction = "mixed" if len(signs) != 1 else "up" if signs == {True} else "down"

@@ -2,8 +2,8 @@
 
 The carry argument runs on the rate gap: a narrowing US–Japan 2-year gap pays less for borrowing
 yen, so the carry incentive (pillar A) falls with it. The reading compares the gap's 3-month
-calendar change (``analytics.catalogue.horizons``) with carry incentive now and on the day that change is
-measured from. ``direction`` is ``narrowing`` or ``widening`` when the gap moved at least
+calendar change between same-day pairs (``analytics.catalogue.pairs``) with carry incentive now
+and on the day of the base pair that change is measured from. ``direction`` is ``narrowing`` or ``widening`` when the gap moved at least
 ``MOVE_BP``, else ``flat``; a stale gap or one without a base has no change and no direction.
 """
 
@@ -39,7 +39,8 @@ def thesis(gap: GapBlock, signal: pd.DataFrame) -> Thesis:
     """The thesis reading from the 2-year gap block and the signal frame (column ``A``)."""
     change = next((c for c in gap.changes if c.horizon == HORIZON), None)
     value = None if change is None else change.value
-    base = None if change is None or value is None else change.nominal
+    # Carry incentive then: on the day of the gap's base pair, the day the change runs from.
+    base = None if change is None or value is None else change.base
     incentive = number_or_none(signal["A"].iloc[-1]) if len(signal) else None
     then = None
     if base is not None:

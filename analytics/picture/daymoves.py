@@ -4,8 +4,9 @@ A series' move of the day runs from its previous observation to the one dated on
 when it has no observation that day: a Tokyo holiday gives the Nikkei no move). Prices move in
 percent, yields and gaps in basis points. The z-score divides the move by the standard deviation
 of the series' previous ``VOL_MOVES`` moves (at least ``MIN_MOVES``; moves across a hole longer
-than the series' age limit are left out). Series: the 2-year and 10-year gaps as the signal sees
-them (a day counts when either leg got a new value), USD/JPY on the days it was observed, the
+than the series' age limit are left out). Series: the 2-year and 10-year gaps between same-day pairs
+(``analytics.signal.gaps``: a gap moves on a day both legs closed, from the last earlier such
+day; a Tokyo or New York holiday gives it no move), USD/JPY on the days it was observed, the
 three risk assets and the 30-year JGB.
 """
 
@@ -17,16 +18,17 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from analytics.catalogue import horizons
+from analytics.catalogue import horizons, pairs
 from analytics.catalogue.series import spec
 from analytics.picture import markets
+from analytics.signal import gaps
 from analytics.signal.panel import Panel
 from analytics.signal.pipeline import Computation
 
 VOL_MOVES = 250
 MIN_MOVES = 60
 PCT, BP = "pct", "bp"
-GAP_LEGS = {"gap_2y": ("us_2y", "jp_2y"), "gap_10y": ("us_10y", "jp_10y")}
+GAP_KEYS = {"gap_2y": "2y", "gap_10y": "10y"}
 PRICE_SERIES = markets.RISK_ASSETS
 YIELD_SERIES = ("jp.30y",)
 USDJPY = "usdjpy"
@@ -92,7 +94,7 @@ def move_of_day(
 def day_moves(obs: pd.DataFrame, computation: Computation, day: date) -> tuple[DayMove, ...]:
     """Every series' move of ``day`` that exists, the largest |z| first (no z last)."""
     found: list[DayMove | None] = []
-    panel, signal = _window(computation, day)
+    panel = _window(computation, day)
     fx = markets.observed_usdjpy(panel)
     found.append(
         move_of_day(
@@ -104,8 +106,8 @@ def day_moves(obs: pd.DataFrame, computation: Computation, day: date) -> tuple[D
             USDJPY_MAX_GAP_DAYS,
         )
     )
-    for key, legs in GAP_LEGS.items():
-        gap = gap_updates(signal, panel, key, legs)
+    for key, gap_key in GAP_KEYS.items():
+        gap = gap_updates(panel, gap_key)
         found.append(
             move_of_day(
                 key,
@@ -129,12 +131,12 @@ def day_moves(obs: pd.DataFrame, computation: Computation, day: date) -> tuple[D
     return tuple(sorted(moves, key=lambda m: -abs(m.z) if m.z is not None else np.inf))
 
 
-def _window(computation: Computation, day: date) -> tuple[Panel, pd.DataFrame]:
-    """The panel and signal rows up to ``day`` that its moves and their σ need."""
+def _window(computation: Computation, day: date) -> Panel:
+    """The panel rows up to ``day`` that its moves and their σ need."""
     p = computation.panel
     end = int(p.index.searchsorted(pd.Timestamp(day), side="right"))
     rows = slice(max(0, end - 2 * VOL_MOVES - 10), end)
-    panel = Panel(
+    return Panel(
         p.values.iloc[rows],
         p.asof.iloc[rows],
         p.stale.iloc[rows],
@@ -142,8 +144,6 @@ def _window(computation: Computation, day: date) -> tuple[Panel, pd.DataFrame]:
         p.reports,
         p.splice,
     )
-    signal = computation.signal.loc[: pd.Timestamp(day)].iloc[-(2 * VOL_MOVES + 10) :]
-    return panel, signal
 
 
 def largest(moves: tuple[DayMove, ...]) -> DayMove | None:
@@ -152,14 +152,6 @@ def largest(moves: tuple[DayMove, ...]) -> DayMove | None:
     return max(scored, key=lambda m: abs(m.z or 0.0)) if scored else None
 
 
-def gap_updates(signal: pd.DataFrame, panel: Panel, key: str, legs: tuple[str, str]) -> pd.Series:
-    """A gap (bp) from the signal frame on the days either leg got a new observation."""
-    gap = signal[f"{key}_bp"]
-    asof = panel.asof.reindex(gap.index)
-    fresh = np.zeros(len(gap), dtype=bool)
-    for leg in legs:
-        seen = asof[leg].to_numpy(dtype="datetime64[ns]")
-        changed = np.ones(len(seen), dtype=bool)
-        changed[1:] = seen[1:] != seen[:-1]
-        fresh |= changed & ~np.isnat(seen)
-    return gap[fresh & ~np.isnan(gap.to_numpy())]
+def gap_updates(panel: Panel, key: str) -> pd.Series:
+    """A gap (bp) on the days both legs closed (its same-day pairs), from a panel."""
+    return pairs.series(gaps.gap_pairs(gaps.spec(key), panel.values, panel.asof))

@@ -6,8 +6,9 @@ discount-rate steps, not a call-rate target), so a newly confirmed hike appears 
 reaction runs from the last close on or before the decision day (the BoJ announces before the
 Tokyo close, so that close already prices it) to the last close on or before 1, 5 and 20
 business days (Mon–Fri) later; a close more than ``MAX_GAP_DAYS`` before its day is none.
-Prices move in percent, the gap (US minus JGB 2-year, each leg on or before the day, both with a
-new close; its dates are the older leg's) in bp.
+Prices move in percent, the gap (US minus JGB 2-year) in bp between same-day pairs: the closes of
+the last day on or before each end when both legs closed (``analytics.catalogue.pairs``), dated
+by that day.
 The median across hikes is taken over the hikes with a value; the latest hike is marked.
 """
 
@@ -20,7 +21,7 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 
-from analytics.catalogue import horizons
+from analytics.catalogue import horizons, pairs
 from analytics.catalogue.horizons import Points
 from analytics.picture import markets
 from analytics.policy import decisions as policy
@@ -191,23 +192,24 @@ def _price(points: Points, key: str, decided: date, days: int, day: date) -> Rea
 
 
 def _gap(points: dict[str, Points], decided: date, days: int, day: date) -> Reaction | None:
+    """The 2-year gap's move between same-day pairs (``analytics.catalogue.pairs``): from the
+    last day on or before the decision when both legs closed to the last such day on or before
+    the target day."""
     target = business_days_after(decided, days)
     if target > day:
         return None
     us, jp = (points[name] for name in GAP_LEGS)
-    us0, jp0, us1, jp1 = (
-        _close(us, decided),
-        _close(jp, decided),
-        _close(us, target),
-        _close(jp, target),
-    )
-    if us0 is None or jp0 is None or us1 is None or jp1 is None:
+    found = pairs.from_points(us, jp, MAX_GAP_DAYS)
+    start, end = pairs.at(found, decided), pairs.at(found, target)
+    if start is None or end is None:
         return None
-    if us1[0] <= us0[0] or jp1[0] <= jp0[0]:
-        return None  # a leg without a new close (a holiday) leaves the gap's move unknown
-    base, after = (us0[1] - jp0[1]) * 100, (us1[1] - jp1[1]) * 100
-    start, end = min(us0[0], jp0[0]), min(us1[0], jp1[0])
-    return Reaction(GAP, days, BP, start, base, target, end, after, after - base)
+    if (decided - start.date).days > MAX_GAP_DAYS or (target - end.date).days > MAX_GAP_DAYS:
+        return None
+    if end.date <= start.date:
+        return None  # no day with both closes after the decision yet (a holiday)
+    return Reaction(
+        GAP, days, BP, start.date, start.value, target, end.date, end.value, end.value - start.value
+    )
 
 
 def _medians(events: list[HikeEvent]) -> tuple[Median, ...]:

@@ -32,6 +32,17 @@ from analytics.signal.panel import Panel
 from analytics.signal.usdjpy import ECB, H10, splice
 
 RISK_ASSETS = ("eq.nikkei225", "eq.sp500", "crypto.btcusd")
+# The first day each asset existed: the Nikkei 225 was first published on 7 Sep 1950, the
+# S&P 500 on 4 Mar 1957, and Bitcoin's first block was mined on 3 Jan 2009.
+INCEPTION = {
+    "eq.nikkei225": date(1950, 9, 7),
+    "eq.sp500": date(1957, 3, 4),
+    "crypto.btcusd": date(2009, 1, 3),
+}
+# Why a risk asset has no close on a day (``AssetReading.absence``): none is stored at all, the
+# asset did not exist yet, or it existed but the stored copy starts later (FRED's S&P 500 holds
+# ten years, Coinbase's Bitcoin starts in Dec 2014).
+NONE_STORED, BEFORE_INCEPTION, BEFORE_COPY = "none_stored", "before_inception", "before_copy"
 MOVE_HORIZONS = ("1w", "1m")
 HIGH_CLOSES = 60
 CORR_RETURNS = 60
@@ -91,7 +102,11 @@ def reading(value: float) -> str:
 
 @dataclass(frozen=True)
 class AssetReading:
-    """One risk asset on the block's day (``status``: ok, stale or missing)."""
+    """One risk asset on the block's day (``status``: ok, stale or missing).
+
+    A missing asset says why (``absence``): ``none_stored``, ``before_inception`` (``since`` is
+    the day it began) or ``before_copy`` (``since`` is the first stored close, after the day).
+    """
 
     series: str
     status: str
@@ -103,6 +118,8 @@ class AssetReading:
     high_60_date: date | None
     from_high_pct: float | None
     correlation: Correlation | None
+    absence: str | None = None
+    since: date | None = None
 
     def move(self, horizon: str) -> Move | None:
         return next((m for m in self.moves if m.horizon == horizon), None)
@@ -148,7 +165,9 @@ def block(obs: pd.DataFrame, day: date, usdjpy: pd.Series) -> MarketsBlock:
     """The markets block from a long observation frame and observed USD/JPY (``observed_usdjpy``)."""
     fx = usdjpy[usdjpy.index <= pd.Timestamp(day)].dropna()
     points = horizons.by_series(obs, RISK_ASSETS)
-    assets = tuple(_reading(points[name].until(day), day, fx) for name in RISK_ASSETS)
+    assets = tuple(
+        _reading(points[name].until(day), day, fx, points[name].first_date) for name in RISK_ASSETS
+    )
     fx_last = pd.Timestamp(fx.index[-1]).date() if len(fx) else None
     return MarketsBlock(day, assets, fx_last)
 
@@ -203,9 +222,26 @@ def day_before(points: Points, days: int) -> date:
     return date.fromordinal(last.toordinal() - days)
 
 
-def _reading(points: Points, day: date, fx: pd.Series) -> AssetReading:
+def absence(series: str, day: date, first_stored: date | None) -> tuple[str, date | None]:
+    """Why ``series`` has no close on or before ``day``, given the first close stored."""
+    began = INCEPTION.get(series)
+    if began is not None and day < began:
+        return BEFORE_INCEPTION, began
+    if first_stored is not None and first_stored > day:
+        return BEFORE_COPY, first_stored
+    return NONE_STORED, None
+
+
+def _reading(
+    points: Points, day: date, fx: pd.Series, first_stored: date | None = None
+) -> AssetReading:
     limit = spec(points.series).max_age_days
     state = horizons.status(points, day, limit)
+    if state == horizons.MISSING:
+        why, since = absence(points.series, day, first_stored)
+        return AssetReading(
+            points.series, state, None, None, None, (), None, None, None, None, why, since
+        )
     if state != horizons.OK:
         return AssetReading(
             points.series,

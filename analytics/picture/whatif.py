@@ -2,7 +2,8 @@
 
 A hypothetical move (in bp, a multiple of 5 up to 100 either way) is added to the policy rate
 in force on the computation's last day; the 2-year yield of the same country moves by
-``pass_through`` times as much (1 by default: the market prices the move fully). Every other
+``pass_through`` times as much (1 by default: the market prices the move fully), on the close
+its gap reads that day (the latest same-day pair, ``analytics.signal.gaps``). Every other
 input is held. The signal is then recomputed on the last ``signal.LOOKBACK_DAYS`` days with the
 published anchors, through ``analytics.signal.scores.compute`` itself, and the last day is read.
 """
@@ -13,12 +14,15 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
+from analytics.catalogue import pairs
 from analytics.catalogue.values import number_or_none
 from analytics.errors import CarrybotError
-from analytics.signal import anchors
+from analytics.signal import anchors, gaps
 from analytics.signal import scores as signal
+from analytics.signal.panel import Panel
 from analytics.signal.pipeline import Computation
 
 STEP_BP = 5
@@ -99,9 +103,9 @@ def what_if(
     panel = computation.panel.tail(signal.LOOKBACK_DAYS + 1)
     values = panel.values.copy()
     for bank, bp in moves.items():
-        policy_leg, two_year_leg = LEGS[bank]
-        values.iloc[-1, values.columns.get_loc(policy_leg)] += bp / 100
-        values.iloc[-1, values.columns.get_loc(two_year_leg)] += bp / 100 * pass_through
+        for leg, step in zip(LEGS[bank], (bp / 100, bp / 100 * pass_through), strict=True):
+            rows = _latest_close(panel, leg)
+            values.iloc[rows, values.columns.get_loc(leg)] += step
     after = signal.compute(dataclasses.replace(panel, values=values), table).iloc[-1]
     return WhatIf(
         day=computation.day.date(),
@@ -111,6 +115,18 @@ def what_if(
         before=scores(computation.signal.iloc[-1]),
         after=scores(after),
     )
+
+
+def _latest_close(panel: Panel, leg: str) -> np.ndarray:
+    """The rows holding a leg's close from the day of its gap's latest same-day pair on: moving
+    them moves the gap the signal reads on the last day (``analytics.signal.gaps``)."""
+    gap = next(g for g in gaps.GAPS if leg in (g.us, g.jp))
+    found = pairs.at(gaps.gap_pairs(gap, panel.values, panel.asof), panel.index[-1].date())
+    seen = panel.asof[leg].to_numpy(dtype="datetime64[ns]")
+    if found is None:
+        return np.array([len(seen) - 1])
+    with np.errstate(invalid="ignore"):
+        return np.flatnonzero(seen >= np.datetime64(found.date, "ns"))
 
 
 def scores(row: pd.Series) -> Scores:

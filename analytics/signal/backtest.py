@@ -4,12 +4,14 @@ The backtest runs exactly what the bot runs live (``analytics.signal.pipeline.co
 panel, the vectorised signal and the regime machine stepped day by day); a test proves that
 this equals advancing one day at a time. An entry into UNWINDING or UNWINDING_GRADUAL is a
 false alarm when USD/JPY shows no peak-to-trough fall of at least ``ALARM_DRAWDOWN_PCT`` within
-±``ALARM_WINDOW`` business days of it; the two labels are counted separately.
+±``ALARM_WINDOW`` business days of it; the two labels are counted separately. The fall is judged
+as the report shows it (``DRAWDOWN_DIGITS`` decimals): 4.96% is a false alarm and reads 4.96%.
 """
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -25,6 +27,7 @@ from analytics.signal.panel import PolicyRate
 CALIBRATION_END = date(2012, 12, 31)  # anchors calibrated on 1990–2012, checked after it
 ALARM_WINDOW = 20
 ALARM_DRAWDOWN_PCT = 5.0
+DRAWDOWN_DIGITS = 2  # the report prints the fall so, and the rule judges what it prints
 ALARM_LABELS = (regime.Regime.UNWINDING.value, regime.Regime.UNWINDING_GRADUAL.value)
 WARMUP = pd.DateOffset(years=5)
 CSV_COLUMNS = [
@@ -199,7 +202,7 @@ def entry_alarms(daily: pd.DataFrame, labels: tuple[str, ...] = ALARM_LABELS) ->
                     "regime": label,
                     "unwind_pressure": float(daily["unwind_pressure"].iloc[i]),
                     "drawdown_pct": drawdown,
-                    "false_alarm": not drawdown >= ALARM_DRAWDOWN_PCT,
+                    "false_alarm": not round(drawdown, DRAWDOWN_DIGITS) >= ALARM_DRAWDOWN_PCT,
                 }
             )
     columns = ["date", "regime", "unwind_pressure", "drawdown_pct", "false_alarm"]
@@ -249,6 +252,21 @@ def _stats(daily: pd.DataFrame, alarms: pd.DataFrame, start: date, end: date) ->
         max_changes_per_quarter=int(per_quarter.max()) if len(per_quarter) else 0,
         max_quarter=str(per_quarter.idxmax()) if len(per_quarter) else None,
     )
+
+
+def vix_origin(obs: pd.DataFrame, is_seed: Callable[[str], bool]) -> str:
+    """What the data says about the VIX, for the report's data line: the bundled seed never has
+    it (Cboe's terms), but a store that also holds live fetches may (``is_seed``: a row's source
+    is the seed)."""
+    seeded = bool(obs["source"].map(is_seed).any()) if "source" in obs else False
+    vix = obs[obs["series"] == "vix"]
+    if len(vix):
+        first, last = pd.Timestamp(vix["date"].min()), pd.Timestamp(vix["date"].max())
+        span = f"VIX from {first:%Y-%m-%d} to {last:%Y-%m-%d} ({len(vix)} closes)"
+        return f"includes the bundled seed (which has no VIX); {span}" if seeded else span
+    if seeded:
+        return "includes the bundled seed, which has no VIX (Cboe's terms): no VIX is stored"
+    return "no VIX is stored"
 
 
 def _notes(daily: pd.DataFrame) -> tuple[str, ...]:
@@ -326,7 +344,7 @@ def format_report(result: BacktestResult, extra: dict[str, Stats] | None = None)
         verdict = "FALSE ALARM" if row["false_alarm"] else "confirmed"
         lines.append(
             f"  {pd.Timestamp(day):%Y-%m-%d}  {row['regime']:<17}  C {row['unwind_pressure']:5.1f}  "
-            f"fall {row['drawdown_pct']:5.1f}%  {verdict}"
+            f"fall {row['drawdown_pct']:5.{DRAWDOWN_DIGITS}f}%  {verdict}"
         )
     lines += ["", "False alarms per year"]
     alarms = result.alarms

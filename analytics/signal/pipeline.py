@@ -39,9 +39,10 @@ class Computation:
     def daily(self) -> pd.DataFrame:
         """The headline columns per business day, as the backtest CSV and the charts use them.
 
-        ``usdjpy_asof`` is the date of the rate each day shows; ``*_stale`` flag the days a value
-        rests on an input older than its age limit (a gap: either leg); ``a1_policy_gap`` the days
-        carry incentive read the policy-rate gap.
+        ``usdjpy_asof`` is the date of the rate each day shows, ``gap_*_asof`` the day both legs
+        of a gap closed that its value comes from (``analytics.signal.gaps``); ``*_stale`` flag
+        the days a value rests on an input older than its age limit (a gap: its last same-day
+        pair); ``a1_policy_gap`` the days carry incentive read the policy-rate gap.
         """
         s = self.signal
         stale = self.panel.stale.reindex(s.index, fill_value=False)
@@ -59,10 +60,8 @@ class Computation:
                 "gap_10y_bp": s["gap_10y_bp"],
                 "usdjpy_asof": self.panel.asof["usdjpy"].reindex(s.index),
                 "usdjpy_stale": stale["usdjpy"],
-                **{
-                    f"gap_{key}_stale": stale[f"us_{key}"] | stale[f"jp_{key}"]
-                    for key in ("2y", "10y")
-                },
+                **{f"gap_{key}_stale": s[f"gap_{key}_stale"].astype(bool) for key in ("2y", "10y")},
+                **{f"gap_{key}_asof": s[f"gap_{key}_on"] for key in ("2y", "10y")},
                 "a1_policy_gap": s["a1_policy_gap"].astype(bool),
                 **{f"{c}_score": s[f"{c}_score"] for c in signal.COMPONENTS},
                 "dropped": _dropped_text(s),

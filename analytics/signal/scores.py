@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.signal import anchors as anchor_table
+from analytics.signal import gaps
 from analytics.signal.panel import Panel
 
 OK, MISSING, STALE = 0, 1, 2
@@ -28,7 +29,7 @@ VOL_SHORT, VOL_MID, VOL_LONG = 20, 63, 252  # business days
 HIGH_WINDOW = 60
 SPEED_DAYS = 20
 TREND_DAYS = 126
-GAP_CHANGE_DAYS = 63
+GAP_CHANGE = "3m"  # A3: the 2-year gap's calendar 3-month change, between same-day pairs
 FX_TREND_DAYS = 63  # the 63-day USD/JPY return the gradual-unwind rule reads
 COMPLACENCY_MEDIAN = 756  # 3 years
 SURPRISE_MEDIAN = 252
@@ -82,7 +83,10 @@ def compute(panel: Panel, table: anchor_table.AnchorTable | None = None) -> pd.D
     v = {name: panel.values[name].to_numpy(dtype="float64") for name in panel.values.columns}
     stale_all = panel.stale.to_numpy()
     stale = {name: stale_all[:, i] for i, name in enumerate(panel.stale.columns)}
-    gap = {key: 100.0 * (v[f"us_{key}"] - v[f"jp_{key}"]) for key in ("policy", "2y", "10y")}
+    # Every gap from closes of one day (``analytics.signal.gaps``), with that day and staleness.
+    pair_columns = gaps.daily(panel.values, panel.asof)
+    gap = {key: pair_columns[gaps.column(key)] for key in gaps.KEYS}
+    gap_stale = {key: pair_columns[f"gap_{key}_stale"] for key in gaps.KEYS}
     fx = v["usdjpy"]
     log_fx = np.log(fx)
     returns = log_fx - _shift(log_fx, 1)
@@ -90,7 +94,7 @@ def compute(panel: Panel, table: anchor_table.AnchorTable | None = None) -> pd.D
     vol_mid = _rolling(returns, VOL_MID).std().to_numpy() * np.sqrt(252) * 100
     sigma_long = _rolling(returns, VOL_LONG).std().to_numpy()
 
-    two_year_ok = ~np.isnan(gap["2y"]) & ~(stale["us_2y"] | stale["jp_2y"])
+    two_year_ok = ~np.isnan(gap["2y"]) & ~(stale["us_2y"] | stale["jp_2y"] | gap_stale["2y"])
     gap_used = np.where(two_year_ok, gap["2y"], gap["policy"])
     vix = v["vix"]
     dvix = vix - _shift(vix, VIX_DAYS)
@@ -105,7 +109,7 @@ def compute(panel: Panel, table: anchor_table.AnchorTable | None = None) -> pd.D
     raw = {
         "A1": gap_used,
         "A2": (gap_used / 100) / vol_mid,
-        "A3": gap["2y"] - _shift(gap["2y"], GAP_CHANGE_DAYS),
+        "A3": gaps.daily_change(gaps.spec("2y"), panel.values, panel.asof, GAP_CHANGE).value,
         "B1": v["cftc_net_pct_oi"],
         "B2": v["lev_pctile"],
         "B3": (log_fx - _shift(log_fx, TREND_DAYS)) * 100,
@@ -116,7 +120,7 @@ def compute(panel: Panel, table: anchor_table.AnchorTable | None = None) -> pd.D
         "C4": c4,
         "C5": v["cftc_flush_pp"],
     }
-    columns: dict[str, np.ndarray] = {f"gap_{key}_bp": gap[key] for key in gap}
+    columns: dict[str, np.ndarray] = dict(pair_columns)
     never = np.zeros(len(fx), dtype=bool)
     for name in COMPONENTS:
         x = raw[name]
@@ -126,6 +130,8 @@ def compute(panel: Panel, table: anchor_table.AnchorTable | None = None) -> pd.D
         is_stale = never
         for column in drop_inputs(name):
             is_stale = is_stale | stale[column]
+        if name == "A3":  # the gap's latest same-day pair can be old while each leg is not
+            is_stale = is_stale | gap_stale["2y"]
         status = np.where(np.isnan(x), MISSING, np.where(is_stale, STALE, OK)).astype("int8")
         columns[f"{name}_raw"] = x
         columns[f"{name}_score"] = np.where(status == OK, score, np.nan)

@@ -32,9 +32,11 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     else:
         store = open_seeded_store()
         obs = store.load()
-        origin = f"the data store ({redact_url(database_url())})"
-        if (obs["source"].map(is_seed_source)).any():
-            origin += " — includes the bundled seed, which has no VIX (Cboe's terms)"
+        # The seed never holds the VIX, but fetches into the same store may (``vix_origin``).
+        origin = (
+            f"the data store ({redact_url(database_url())}) — "
+            f"{backtest.vix_origin(obs, is_seed_source)}"
+        )
     require_span(obs, args.start, end)
     last_close = last_market_day(obs, pd.Timestamp(end)).date()
     if last_close < end:

@@ -35,7 +35,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
     print(render_text(brief_reply(store, services, day, args.lang, cached=not args.chart)))
     if args.chart:
         try:
-            chart = services.snapshots.chart("gap", "1y")
+            chart = services.snapshots.chart("gap", "1y", language=args.lang)
         except NoData:
             print("error: no data to chart yet; run `carrybot refresh`", file=sys.stderr)
             return 1

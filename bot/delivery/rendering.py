@@ -96,7 +96,7 @@ class DeliveryRenderer:
             reply = replace(reply, context=context)
         if self.chart is not None:
             kind_, window = self.chart
-            png = self.services.snapshots.chart(kind_, window, current).png
+            png = self.services.snapshots.chart(kind_, window, current, language=locale).png
             last = current.daily.index[-1]
             reply = replace(reply, image=png, filename=chart_filename(kind_, window, last))
         return Rendered(tuple(render(reply, fmt)), str(current.version))

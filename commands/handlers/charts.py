@@ -15,6 +15,7 @@ import pandas as pd
 
 from analytics.charts.frames import RISK_COLUMNS, pressure_step, rebase_point
 from commands.grammar import Arg, Command, Invocation
+from commands.handlers.chart_words import words
 from commands.handlers.views import view
 from commands.reply import Reply
 from commands.services import NoData
@@ -27,17 +28,11 @@ _OFFSETS = {
     "1y": pd.DateOffset(years=1),
     "5y": pd.DateOffset(years=5),
 }
-_TITLES = {
-    "gap": "Japan–US rate gaps and USD/JPY",
-    "pressure": "Carry-unwind pressure and regimes",
-    "markets": "USD/JPY, the Nikkei 225 and Bitcoin",
-}
 _COLUMNS = {
     "gap": ("gap_2y_bp", "gap_policy_bp", "usdjpy"),
     "pressure": ("unwind_pressure",),
     "markets": ("usdjpy",),
 }
-_LABELS = {"3m": "3 months", "1y": "1 year", "5y": "5 years", "max": "all history"}
 
 
 @dataclass(frozen=True)
@@ -75,16 +70,20 @@ def chart_window(daily: pd.DataFrame, kind: str, window: str) -> pd.DataFrame:
     return frame.iloc[first:last]
 
 
-def make_chart(daily: pd.DataFrame, kind: str, window: str) -> bytes:
-    """PNG bytes of a chart kind over a window (rows without the chart's data are dropped)."""
+def make_chart(daily: pd.DataFrame, kind: str, window: str, language: str = "en") -> bytes:
+    """PNG bytes of a chart kind over a window (rows without the chart's data are dropped),
+    its text in ``language`` (``commands.handlers.chart_words``)."""
     from analytics.charts import figures as charts  # matplotlib loads only when a chart is drawn
 
     frame = chart_window(daily, kind, window)
-    title = f"{_TITLES[kind]}, {_LABELS[window]}"
+    said = words(language)
+    title = said.say(
+        "title.window", title=said.say(f"title.{kind}"), window=said.say(f"window.{window}")
+    )
     draw = {"gap": charts.gap_chart, "pressure": charts.pressure_chart}.get(
         kind, charts.markets_chart
     )
-    return draw(frame, title=title)
+    return draw(frame, title=title, words=said)
 
 
 def risk_lines(frame: pd.DataFrame) -> tuple[RiskLine, ...]:
@@ -155,7 +154,7 @@ def chart(inv: Invocation) -> Reply:
         if not any(line.status == "drawn" for line in lines):
             # Nothing but USD/JPY to draw: say what is missing rather than send an empty chart.
             return Reply("chart", context, ok=False, ephemeral=True, locale=inv.locale)
-    result = inv.services.snapshots.chart(kind, window)
+    result = inv.services.snapshots.chart(kind, window, language=inv.locale)
     return Reply(
         "chart",
         context,
