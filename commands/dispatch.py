@@ -23,6 +23,9 @@ from analytics.ingest.intraday_clock import WatchClock
 from analytics.ingest.intraday_store import IntradayStore
 from analytics.ingest.store import ObservationStore, observations_table
 from analytics.narrative.snapshot import build_snapshot
+from analytics.policy import decisions as policy_decisions
+from analytics.policy.records import DecisionStore
+from analytics.policy.status import policy_state
 from analytics.signal import pipeline
 from analytics.signal.coverage import require_day
 from analytics.signal.panel import last_market_day
@@ -93,26 +96,46 @@ def snapshot_builder(
             raise NoData("no USD/JPY observations stored")
         day = today()
         require_day(obs, day)
+        # Policy rates: the tables, the stored decisions and the live rates as known at the time
+        # of writing (a past day reads as it would have that evening).
+        stored = DecisionStore(store.engine).all()
+        now = _writing_time(day)
+        policy = policy_state(obs, day, stored, now)
         # Up to the last market close, not to ``day``: a row carried forward past it would
         # present yesterday's close as today's.
-        computation = pipeline.compute(obs, end=last_market_day(obs, pd.Timestamp(day)))
-        snapshot = build_snapshot(obs, day, computation=computation)
+        computation = pipeline.compute(
+            obs, end=last_market_day(obs, pd.Timestamp(day)), policy_rate=policy.rate
+        )
+        snapshot = build_snapshot(
+            obs, day, computation=computation, stored=stored, now=now, policy=policy
+        )
         return snapshot, chart_frame(computation, obs), computation
 
     return build
 
 
+def _writing_time(day: date) -> datetime | None:
+    """Now for today's snapshot; None (the evening of the day) for a past day's."""
+    now = datetime.now(UTC)
+    return now if day == now.date() else None
+
+
 def store_fingerprint(
     store: ObservationStore, today: Callable[[], date] = _utc_today
 ) -> Callable[[], Hashable]:
-    """A cheap check that changes when observations are added or revised (or the day turns)."""
+    """A cheap check that changes when observations are added or revised, a decision is stored or
+    corrected, a decision of the day comes out, or the day turns."""
     t = observations_table
     query = select(func.count(), func.max(t.c.fetched_at))
+    decisions = DecisionStore(store.engine)
 
     def fingerprint() -> Hashable:
         with store.engine.connect() as conn:
             count, last = conn.execute(query).one()
-        return (today(), int(count), str(last))
+        day = today()
+        moment = _writing_time(day)
+        out = policy_decisions.phase(day, moment) if moment is not None else ()
+        return (day, int(count), str(last), decisions.fingerprint(), out)
 
     return fingerprint
 

@@ -88,7 +88,7 @@ def test_levels_to_watch_solve_the_elevated_level_and_name_the_meetings() -> Non
     assert level.level is not None and level.level < 156.66
     change = (level.level / 156.66 - 1) * 100
     assert f"USD/JPY at {level.level:.2f} ({change:+.2f}%)".replace("-", "−") in text
-    assert "Next: BoJ 16 Jun 2026 (date unchecked) and FOMC 17 Jun 2026." in text
+    assert "Next: BoJ 16 Jun 2026 and FOMC 17 Jun 2026." in text  # the BoJ's date: k260616a
 
 
 def test_a_stale_day_has_no_news_claims_and_names_what_is_old() -> None:

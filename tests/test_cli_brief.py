@@ -172,26 +172,24 @@ def test_policy_rates_name_the_last_change_the_last_hold_and_what_the_table_miss
 ) -> None:
     assert main(["brief", "--date", "2026-12-01"]) == 0
     text = capsys.readouterr().out
-    assert "policy rates 288 bp (Fed 3.50–3.75% and BoJ 0.75%)" in text
+    # policy-rates.md 3.3: the Fed at 3.75-4.00% since 16 Sep 2026, the BoJ at 1.25% since its
+    # 18 Sep 2026 decision (effective 24 Sep): 262.5 bp.
+    assert "policy rates 262.5 bp (Fed 3.75–4.00% and BoJ 1.25%)" in text
     assert (
-        "Decision tables may be behind: Fed 5 meetings (to 28 Oct 2026) and "
-        "BoJ 6 meetings (to 30 Oct 2026)." in text
+        "Decision tables may be behind: Fed 1 meeting (28 Oct 2026) and "
+        "BoJ 1 meeting (30 Oct 2026)." in text
     )
     assert "Not checked against live rates: the Fed and BoJ decision tables." in text
     # The detail behind /carry explain: the last change, the last hold, why a check failed.
     text = explain_on(date(2026, 12, 1))
+    assert "The Fed's target range is 3.75–4.00%, set on 16 Sept 2026." in text
     assert (
-        "The Fed's target range is 3.50–3.75%, set on 10 Dec 2025 and unchanged at the "
-        "meeting of 18 Mar 2026." in text
+        "The BoJ's policy rate is 1.25%, set on 18 Sept 2026. Source: decision table, secondary "
+        "sources." in text
     )
-    assert (
-        "The BoJ's policy rate is 0.75%, set on 19 Dec 2025 and unchanged at the meeting of "
-        "23 Jan 2026." in text
-    )
-    assert "decision table of the Fed ends with its decision of 18 Mar 2026" in text
-    assert "5 meetings have been held since, the last on 28 Oct 2026" in text
-    assert "decision table of the BoJ ends with its decision of 23 Jan 2026" in text
-    assert "6 meetings have been held since, the last on 30 Oct 2026" in text
+    assert "decision table of the Fed ends with its decision of 16 Sept 2026" in text
+    assert "1 meeting has been held since, on 28 Oct 2026" in text
+    assert "decision table of the BoJ ends with its decision of 18 Sept 2026" in text
     assert (
         "could not be checked against FRED's Fed funds target range (DFEDTARU/DFEDTARL): "
         "its latest value is of 31 Jan 2024" in text
@@ -206,7 +204,8 @@ def test_a_past_briefing_names_the_meetings_and_the_single_fed_target_of_then(
     text = capsys.readouterr().out
     assert "policy rates 500 bp (Fed 5.25% and BoJ 0.25%)" in text
     assert "Next: FOMC 8 Aug 2006 and BoJ 11 Aug 2006." in text
-    assert "the BoJ decision table." in text  # one table could not be checked: the BoJ's
+    # The BoJ's call rate is read as its guideline only from March 2024: no check before.
+    assert "Not checked against live rates" not in text
     text = explain_on(date(2006, 8, 1))
     assert "The Fed's target is 5.25%, set on 29 Jun 2006." in text
     assert "target range" not in text

@@ -66,7 +66,7 @@ def test_brief_is_a_dated_market_commentary(services: Services, context: MakeCon
     assert text.startswith("Yen carry briefing, 12 Jun 2026")
     for expected in (
         "Rates and USD/JPY",
-        "US–Japan gaps on 12 Jun 2026: 2-year 243 bp, policy rates 288 bp",
+        "US–Japan gaps on 12 Jun 2026: 2-year 243 bp, policy rates 287.5 bp",
         "USD/JPY 143.88 on 12 Jun 2026 (ECB cross)",
         "Risk assets",
         # The lede has the day's moves; the section the closes, each with its date.

@@ -67,9 +67,9 @@ def test_a_year_is_a_calendar_year_not_252_weekdays() -> None:
     p = panel.build_panel(obs, start=pd.Timestamp("2024-01-01"), end=pd.Timestamp("2026-12-01"))
     block = differential.block(differential.GAPS[0], *_frames(p))
     year = next(c for c in block.changes if c.horizon == "12m")
-    # 1 Dec 2025: Fed 3.75-4.00%, BoJ 0.50% (337.5 bp); 1 Dec 2026: 3.50-3.75%, 0.75%.
+    # 1 Dec 2025: Fed 3.75-4.00%, BoJ 0.50% (337.5 bp); 1 Dec 2026: 3.75-4.00%, 1.25%.
     assert year.nominal == date(2025, 12, 1) and year.base == date(2025, 12, 1)
-    assert year.value == pytest.approx(-50.0)  # 252 weekdays back (15 Dec 2025) gave -25
+    assert year.value == pytest.approx(-75.0)  # 252 weekdays back (15 Dec 2025) gave -50
 
 
 def test_a_base_on_a_weekend_names_the_day_it_was_observed() -> None:

@@ -19,6 +19,7 @@ HIKE_DATES = [
     date(2024, 7, 31),
     date(2025, 1, 24),
     date(2025, 12, 19),
+    date(2026, 6, 16),  # secondary evidence (policy-rates.md 3.3), used
 ]
 
 
@@ -33,10 +34,9 @@ def test_hikes_are_derived_from_the_decision_table() -> None:
     assert [h.decision_date for h in found] == HIKE_DATES
     negative_exit = found[3]
     assert (negative_exit.from_pct, negative_exit.to_pct) == (-0.1, 0.05)
-    # The reported June 2026 hike is unconfirmed; once a live series confirms it, it appears.
-    confirmed = hikes.hikes(date(2026, 9, 17), confirmed_by={date(2026, 6, 16)})
-    assert confirmed[-1].decision_date == date(2026, 6, 16)
-    assert (confirmed[-1].from_pct, confirmed[-1].to_pct) == (0.75, 1.0)
+    # The June 2026 hike rests on secondary evidence citing the BoJ's document: it is used.
+    assert (found[-1].from_pct, found[-1].to_pct) == (0.75, 1.0)
+    assert hikes.hikes(date(2026, 9, 18))[-1].decision_date == date(2026, 9, 18)
 
 
 def test_july_2024_hike_into_the_august_unwind(study: hikes.HikeStudy) -> None:
@@ -58,10 +58,10 @@ def test_july_2024_hike_into_the_august_unwind(study: hikes.HikeStudy) -> None:
 
 def test_the_latest_hike_is_marked_and_medians_span_the_hikes(study: hikes.HikeStudy) -> None:
     assert [e.hike.decision_date for e in study.events] == HIKE_DATES
-    assert [e.latest for e in study.events] == [False] * 6 + [True]
+    assert [e.latest for e in study.events] == [False] * 7 + [True]
     moves = [r.change for e in study.events if (r := e.reaction("usdjpy", 5)) is not None]
     median = study.median("usdjpy", 5)
-    assert median is not None and median.count == len(moves) == 7
+    assert median is not None and median.count == len(moves) == 8
     assert median.median == pytest.approx(float(np.median(moves)))
 
 

@@ -288,12 +288,13 @@ def test_hikes_measure_each_decision_from_the_files(settings_url: str) -> None:
         "21 Feb 2007: 0.25% → 0.50%",
         "19 Mar 2024: −0.10% → 0.00–0.10%",
         "24 Jan 2025: 0.25% → 0.50%",
-        "19 Dec 2025: 0.50% → 0.75% (latest)",
+        "19 Dec 2025: 0.50% → 0.75%",
+        "16 Jun 2026: 0.75% → 1.00% (latest)",  # secondary evidence (policy-rates.md 3.3)
     ):
         assert heading in text
     first = text.split("11 Aug 2000")[1].split("\n\n")[0]
     assert "Bitcoin: — · — · —" in first  # no Bitcoin in 2000
-    assert "Median across hikes" in text and "(7 hikes)" in text
+    assert "Median across hikes" in text and "(8 hikes)" in text
 
 
 def test_the_latest_hike_shows_what_has_not_happened_yet(settings_url: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -123,19 +123,44 @@ def test_every_boj_step_moves_the_call_rate_the_same_way() -> None:
 
 
 def test_unconfirmed_rows_are_the_ones_policy_rates_md_tags() -> None:
-    unconfirmed = {
-        (bank, d.decision_date)
-        for bank in policy.BANKS
-        for d in policy.table(bank)
-        if d.status == "unconfirmed"
-    }
-    assert unconfirmed == {
+    def tagged(status: str) -> set[tuple[str, date]]:
+        return {
+            (bank, d.decision_date)
+            for bank in policy.BANKS
+            for d in policy.table(bank)
+            if d.status == status
+        }
+
+    assert tagged("unconfirmed") == {
         ("fed", date(2026, 4, 29)),
-        ("fed", date(2026, 6, 17)),
         ("boj", date(2026, 3, 19)),
         ("boj", date(2026, 4, 28)),
-        ("boj", date(2026, 6, 16)),
     }
+    # policy-rates.md 3.3: strong secondary evidence citing the banks' own documents.
+    assert tagged("secondary") == {
+        ("fed", date(2026, 6, 17)),
+        ("fed", date(2026, 7, 29)),
+        ("fed", date(2026, 9, 16)),
+        ("boj", date(2026, 6, 16)),
+        ("boj", date(2026, 7, 31)),
+        ("boj", date(2026, 9, 18)),
+    }
+
+
+def test_the_2026_decisions_of_policy_rates_md_are_in_the_tables() -> None:
+    fed = {d.decision_date: d for d in policy.table("fed")}
+    boj = {d.decision_date: d for d in policy.table("boj")}
+    assert (fed[date(2026, 9, 16)].lower, fed[date(2026, 9, 16)].upper) == (3.75, 4.0)
+    assert fed[date(2026, 9, 16)].effective == date(2026, 9, 17)
+    assert boj[date(2026, 6, 16)].mid == 1.0 and boj[date(2026, 6, 16)].effective == date(
+        2026, 6, 17
+    )
+    assert boj[date(2026, 9, 18)].mid == 1.25
+    assert boj[date(2026, 9, 18)].effective == date(2026, 9, 24)
+    # On 30 Oct 2026 the policy-rate gap was 3.875% - 1.25% = 262.5 bp.
+    day = pd.DatetimeIndex(["2026-10-30"])
+    gap = 100 * (policy.daily_rate("fed", day) - policy.daily_rate("boj", day)).iloc[0]
+    assert gap == pytest.approx(262.5)
 
 
 def test_tables_start_before_1990_and_single_rates_have_equal_bounds() -> None:
@@ -148,13 +173,23 @@ def test_tables_start_before_1990_and_single_rates_have_equal_bounds() -> None:
     ]
 
 
-def test_unconfirmed_hike_is_ignored_until_included_or_confirmed() -> None:
-    july = pd.DatetimeIndex([pd.Timestamp("2026-07-01")])
-    assert policy.daily_rate("boj", july).iloc[0] == 0.75
-    assert policy.daily_rate("boj", july, include_unconfirmed=True).iloc[0] == 1.0
-    confirmed = {date(2026, 6, 16)}
-    assert policy.daily_rate("boj", july, confirmed_by=confirmed).iloc[0] == 1.0
-    assert date(2026, 6, 16) not in {d.decision_date for d in policy.decisions("boj")}
+def test_a_rate_applies_from_its_effective_day() -> None:
+    index = pd.DatetimeIndex(["2026-06-16", "2026-06-17", "2026-09-18", "2026-09-23", "2026-09-24"])
+    assert policy.daily_rate("boj", index).tolist() == [0.75, 1.0, 1.0, 1.0, 1.25]
+    fed = policy.daily_rate("fed", pd.DatetimeIndex(["2026-09-16", "2026-09-17"]))
+    assert fed.tolist() == [3.625, 3.875]
+
+
+def test_unconfirmed_rows_are_ignored_until_included_or_confirmed() -> None:
+    may = date(2026, 5, 15)
+    assert policy.last_decision("boj", may).decision_date == date(2026, 1, 23)
+    assert policy.last_decision("boj", may, include_unconfirmed=True).decision_date == date(
+        2026, 4, 28
+    )
+    confirmed = {date(2026, 4, 28)}
+    assert policy.last_decision("boj", may, confirmed_by=confirmed).decision_date == date(
+        2026, 4, 28
+    )
 
 
 def test_daily_rate_is_a_step_function_of_midpoints_from_the_decision_day() -> None:
@@ -181,81 +216,6 @@ def test_unknown_bank_is_refused() -> None:
         policy.decisions("ecb")
 
 
-# --- confirmation and staleness against live rates ------------------------------------------
-
-
-def test_live_call_rate_confirms_the_reported_june_2026_hike() -> None:
-    call = live(
-        {
-            ("2026-03-02", "2026-06-16"): 0.727,
-            ("2026-06-17", "2026-07-10"): 0.977,
-        }
-    )
-    confirmed = policy.confirm_with_live("boj", call)
-    assert confirmed == {date(2026, 3, 19), date(2026, 4, 28), date(2026, 6, 16)}
-    rate = policy.daily_rate("boj", pd.DatetimeIndex(["2026-07-10"]), confirmed_by=confirmed)
-    assert rate.iloc[0] == 1.0
-
-
-def test_live_call_rate_left_at_the_old_rate_does_not_confirm_a_hike() -> None:
-    call = live({("2026-06-01", "2026-07-10"): 0.727})
-    assert date(2026, 6, 16) not in policy.confirm_with_live("boj", call)
-
-
-def test_too_few_observations_after_the_decision_confirm_nothing() -> None:
-    call = live({("2026-06-17", "2026-06-22"): 0.977})  # four business days
-    assert policy.confirm_with_live("boj", call) == set()
-    assert policy.confirm_with_live("boj", call, days=4) == {date(2026, 6, 16)}
-
-
-def test_a_smaller_move_must_sit_nearer_the_new_rate_than_the_old() -> None:
-    # 10 bp above the old rate is within a 15 bp tolerance of a 1.0% target, but nearer 0.75%.
-    call = live({("2026-06-17", "2026-07-10"): 0.85})
-    assert date(2026, 6, 16) not in policy.confirm_with_live("boj", call)
-
-
-def test_fed_target_range_midpoint_confirms_the_holds() -> None:
-    midpoint = live({("2026-04-01", "2026-07-10"): 3.625})
-    assert policy.confirm_with_live("fed", midpoint) == {date(2026, 4, 29), date(2026, 6, 17)}
-
-
-def test_table_disagrees_when_the_live_rate_moved_without_a_table_row() -> None:
-    call = live({("2026-06-17", "2026-09-18"): 0.977, ("2026-09-21", "2026-09-30"): 1.227})
-    note = policy.table_disagrees("boj", call)
-    assert note is not None and note.code == "policy_table_disagrees" and note.bank == "boj"
-    assert note.live_mean_pct == pytest.approx(1.227)
-    assert (note.lower, note.upper) == (1.0, 1.0)
-    assert note.decision_date == date(2026, 6, 16) and note.live_last == date(2026, 9, 30)
-
-
-def test_table_disagrees_names_the_fed_and_its_range() -> None:
-    midpoint = live({("2026-06-01", "2026-07-29"): 3.625, ("2026-07-30", "2026-08-14"): 3.375})
-    note = policy.table_disagrees("fed", midpoint)
-    assert note is not None and note.bank == "fed"
-    assert (note.lower, note.upper) == (3.5, 3.75)
-
-
-def test_table_stays_quiet_for_the_usual_call_rate_spread() -> None:
-    # The call rate trades slightly under a single target: 0.227% with 0.25% in Aug 2024.
-    call = live({("2024-08-01", "2024-09-30"): 0.227})
-    assert policy.table_disagrees("boj", call) is None
-
-
-def test_table_stays_quiet_for_a_short_spike() -> None:
-    call = live({("2026-03-02", "2026-03-25"): 0.727, ("2026-03-26", "2026-03-31"): 1.1})
-    assert len(call["2026-03-26":]) == 4
-    assert policy.table_disagrees("boj", call) is None
-
-
-def test_table_stays_quiet_once_live_data_confirm_an_unconfirmed_row() -> None:
-    call = live({("2026-06-17", "2026-07-31"): 0.977})
-    assert policy.table_disagrees("boj", call) is None
-
-
-def test_table_stays_quiet_with_too_little_live_data() -> None:
-    assert policy.table_disagrees("boj", live({("2026-09-28", "2026-09-30"): 2.0})) is None
-
-
 # --- meetings -------------------------------------------------------------------------------
 
 
@@ -265,9 +225,18 @@ def test_next_meetings_gives_each_banks_next_decision_day() -> None:
         ("fed", date(2026, 7, 29)),
         ("boj", date(2026, 7, 31)),
     ]
-    # A decision day counts as upcoming on the day itself.
-    assert policy.next_meetings(date(2026, 7, 29))[0].date == date(2026, 7, 29)
-    checked_only = policy.next_meetings(date(2026, 7, 1), include_unchecked=False)
+    # A decision day counts as upcoming on the day itself until the decision is out (the Fed's
+    # at 14:00 New York time, 18:00 UTC in July); a briefing of that evening names the next one.
+    morning = datetime(2026, 7, 29, 17, 59, tzinfo=UTC)
+    assert policy.next_meetings(date(2026, 7, 29), now=morning)[0].date == date(2026, 7, 29)
+    afternoon = datetime(2026, 7, 29, 18, 0, tzinfo=UTC)
+    assert policy.next_meetings(date(2026, 7, 29), now=afternoon)[0].bank == "boj"
+    evening = [(m.bank, m.date) for m in policy.next_meetings(date(2026, 7, 29))]
+    assert evening == [("boj", date(2026, 7, 31)), ("fed", date(2026, 9, 16))]
+    # A decision already known is not next, whatever the time.
+    known = frozenset({("fed", date(2026, 7, 29))})
+    assert policy.next_meetings(date(2026, 7, 29), now=morning, decided=known)[0].bank == "boj"
+    checked_only = policy.next_meetings(date(2026, 12, 1), include_unchecked=False)
     assert [m.bank for m in checked_only] == ["fed"]
     # BoJ 2027 dates are not in the file: only the Fed has a next meeting.
     assert [m.bank for m in policy.next_meetings(date(2027, 1, 1))] == ["fed"]
@@ -317,40 +286,9 @@ def test_a_past_briefing_names_the_next_meeting_as_it_was_then() -> None:
     assert [m.date for m in fed_after] == [date(2020, 4, 29)]
 
 
-def test_set_on_is_the_last_change_and_a_hold_is_the_last_meeting() -> None:
-    fed = policy.standing("fed", date(2026, 12, 1))
-    assert fed is not None
-    assert fed.changed.decision_date == date(2025, 12, 10)  # not the 18 Mar 2026 hold
-    assert fed.held_at == date(2026, 3, 18)
-    boj = policy.standing("boj", date(2026, 12, 1))
-    assert boj is not None
-    assert (boj.changed.decision_date, boj.held_at) == (date(2025, 12, 19), date(2026, 1, 23))
-    # A hold the table has no row for, but lies inside its known range: the July 2024 FOMC.
-    aug = policy.standing("fed", date(2024, 8, 5))
-    assert aug is not None
-    assert (aug.changed.decision_date, aug.held_at) == (date(2023, 7, 26), date(2024, 7, 31))
-    assert policy.standing("boj", date(2024, 8, 5)).held_at is None  # type: ignore[union-attr]
-
-
-def test_meetings_after_the_tables_last_row_are_counted() -> None:
-    fed = policy.standing("fed", date(2026, 12, 1))
-    boj = policy.standing("boj", date(2026, 12, 1))
-    assert fed is not None and boj is not None
-    assert fed.recorded.decision_date == date(2026, 3, 18)
-    assert [m.date for m in fed.unrecorded] == [
-        date(2026, 4, 29),
-        date(2026, 6, 17),
-        date(2026, 7, 29),
-        date(2026, 9, 16),
-        date(2026, 10, 28),
-    ]
-    assert boj.recorded.decision_date == date(2026, 1, 23) and len(boj.unrecorded) == 6
-    assert policy.standing("fed", date(2024, 8, 5)).unrecorded == ()  # type: ignore[union-attr]
-
-
 # --- table file validation ------------------------------------------------------------------
 
-HEADER = "decision_date,lower,upper,status,note\n"
+HEADER = "decision_date,lower,upper,status,note,effective\n"
 
 
 @pytest.mark.parametrize(
@@ -359,7 +297,8 @@ HEADER = "decision_date,lower,upper,status,note\n"
         ("2024-01-01,0.1,0.1,rumoured,x\n", "status 'rumoured'"),
         ("2024-01-01,0.5,0.1,confirmed,x\n", "lower 0.5 is above upper 0.1"),
         ("2024-02-01,0.1,0.1,confirmed,x\n2024-01-01,0.2,0.2,confirmed,x\n", "dates must increase"),
-        ("2024-01-01,0.1,0.1,confirmed,a,b\n", "does not have 5 fields"),
+        ("2024-01-01,0.1,0.1,confirmed,a,2024-01-02,b\n", "does not have 6 fields"),
+        ("2024-01-02,0.1,0.1,confirmed,a,2024-01-01\n", "effective 2024-01-01 is before"),
         ("2024-13-01,0.1,0.1,confirmed,x\n", "line 2"),
         ("", "has no decisions"),
     ],

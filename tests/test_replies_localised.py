@@ -12,14 +12,15 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from analytics.catalogue import notes
 from analytics.ingest.seed import open_seeded_store
-from analytics.narrative import lede
+from analytics.narrative import decision_day, lede
 from commands.context import CommandContext
 from commands.dispatch import dispatch
 from commands.dispatch import make_services as store_services
@@ -142,8 +143,30 @@ def test_every_alert(locale: str, alert: dict[str, str]) -> None:
 
 SAMPLE_NOTES: list[notes.Note] = [
     notes.Offline(),
-    notes.PolicyTableDisagrees("boj", 1.227, 5, date(2026, 9, 30), date(2026, 6, 16), 1.0, 1.0),
-    notes.PolicyTableDisagrees("fed", 3.38, 5, date(2026, 8, 14), date(2026, 3, 18), 3.5, 3.75),
+    notes.LiveRateUsed(
+        "boj",
+        "jp.call",
+        1.5,
+        1.5,
+        date(2026, 11, 2),
+        date(2026, 10, 30),
+        False,
+        1.25,
+        1.25,
+        date(2026, 9, 18),
+    ),
+    notes.LiveRateUsed(
+        "fed",
+        "us.fed.range",
+        3.25,
+        3.5,
+        date(2026, 11, 16),
+        date(2026, 11, 16),
+        True,
+        3.75,
+        4.0,
+        date(2026, 9, 16),
+    ),
     notes.PolicyTableBehind("fed", date(2026, 3, 18), 3.5, 3.75, 5, date(2026, 10, 28)),
     notes.PolicyTableBehind("boj", date(2026, 1, 23), 0.75, 0.75, 1, date(2026, 3, 19)),
     notes.LiveCheckUnavailable("fed", "us.fed.range", date(2024, 1, 31)),
@@ -200,7 +223,114 @@ def sample_claims() -> list[lede.Claim]:
             claims.append(lede.ThesisClaim(direction, 362.0, -89.0, now, then))
     claims.append(lede.ThesisUnavailable(date(2025, 11, 13), date(2026, 4, 30), True))
     claims.append(lede.ThesisUnavailable(date(2026, 4, 30), date(2026, 4, 30), False))
+    claims += decision_claims()
     return claims
+
+
+def decision_claims() -> list[lede.Claim]:
+    """A decision just taken (raised, cut, held; by each bank; announced, live, from the table;
+    between meetings) and a bank deciding later today."""
+    claims: list[lede.Claim] = []
+    september, effective = date(2026, 9, 18), date(2026, 9, 24)
+    for bank, (old, new) in (("boj", (1.0, 1.25)), ("fed", (3.75, 3.5))):
+        for action, rate in (("raised", new), ("cut", new), ("held", old)):
+            for status, origin, source in (
+                ("announced", f"{bank}-feed", "https://example.org/decision"),
+                ("live", "live", "jp.call" if bank == "boj" else "us.fed.range"),
+                ("table", "table", ""),
+            ):
+                for between in (False, True):
+                    claims.append(
+                        decision_day.DecisionClaim(
+                            bank,
+                            september,
+                            action,
+                            rate,
+                            rate + (0.25 if bank == "fed" else 0),
+                            old,
+                            old + (0.25 if bank == "fed" else 0),
+                            25.0,
+                            effective if not between else None,
+                            status,
+                            origin,
+                            source,
+                            between,
+                            287.5,
+                            262.5 if action != "held" else 287.5,
+                            64.0 if status == "table" else None,
+                            61.0 if status == "table" else None,
+                            september if status == "table" else None,
+                        )
+                    )
+    claims.append(
+        decision_day.DecisionClaim(
+            "boj",
+            september,
+            "raised",
+            1.25,
+            1.25,
+            None,
+            None,
+            25.0,
+            None,
+            "table",
+            "table",
+            "",
+            False,
+            None,
+            None,
+            None,
+            None,
+            None,
+        )
+    )
+    at = datetime(2026, 7, 29, 14, 0, tzinfo=ZoneInfo("America/New_York"))
+    claims.append(decision_day.DecidesToday("fed", date(2026, 7, 29), at, at, 3.5, 3.75))
+    claims.append(
+        decision_day.DecidesToday("fed", date(2026, 7, 29), at, at, 3.5, 3.75).in_zone("Asia/Tokyo")
+    )
+    noon = datetime(2026, 10, 30, 12, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+    claims.append(decision_day.DecidesToday("boj", date(2026, 10, 30), None, noon, 1.25, 1.25))
+    return claims
+
+
+DECISION_POSTS = [
+    {
+        "bank": bank,
+        "decided": date(2026, 9, 18),
+        "effective": date(2026, 9, 24),
+        "lower": 1.25,
+        "upper": 1.25,
+        "previous_lower": 1.0,
+        "previous_upper": 1.0,
+        "action": action,
+        "change_bp": 25.0,
+        "status": "announced",
+        "origin": origin,
+        "source": source,
+        "between_meetings": between,
+        "other_lower": 3.75,
+        "other_upper": 4.0,
+        "gap_before_bp": 287.5,
+        "gap_after_bp": 262.5,
+        "carry": carry,
+    }
+    for bank in ("fed", "boj")
+    for action, carry in (("raised", "narrower"), ("cut", "wider"), ("held", "unchanged"))
+    for origin, source, between in (
+        (f"{bank}-feed", "https://example.org/d", False),
+        ("live", "jp.call", True),
+        ("operator", "https://example.org/e", False),
+    )
+]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize(
+    "post", DECISION_POSTS, ids=lambda p: f"{p['bank']}-{p['action']}-{p['origin']}"
+)
+def test_every_decision_post(locale: str, post: dict[str, object]) -> None:
+    assert_no_english(Reply("decision", post, locale=locale), locale, f"decision post {post}")
 
 
 def subclasses(base: type) -> set[type]:

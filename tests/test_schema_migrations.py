@@ -35,6 +35,7 @@ PREVIOUS_RELEASE = "f4463634d363ffde27d064f06ad34be30fc0e5b6"
 LATER_TABLES = frozenset(
     {
         "send_budgets",
+        "policy_decisions",
         "intraday_bars",
         "intraday_requests",
         "intraday_sources",

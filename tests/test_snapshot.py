@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine
 
 from analytics.catalogue import observations
-from analytics.catalogue.notes import PolicyTableDisagrees
+from analytics.catalogue.notes import LiveRateUsed
 from analytics.ingest.store import ObservationStore
 from analytics.narrative import snapshot
 from analytics.signal import pipeline
@@ -95,16 +95,29 @@ def test_version_changes_only_with_the_inputs(obs: pd.DataFrame) -> None:
     assert snapshot.inputs_version(obs, date(2019, 3, 25)) != first
 
 
-def test_notes_say_offline_and_a_policy_table_that_disagrees(obs: pd.DataFrame) -> None:
-    days = pd.bdate_range("2019-03-04", TODAY)
-    call = observations.frame(["jp.call"] * len(days), days, np.full(len(days), 1.5))
-    with_live = pd.concat([obs, call.assign(source="boj")], ignore_index=True)
+def test_a_live_fed_range_the_table_lacks_is_shown_and_named_once(obs: pd.DataFrame) -> None:
+    days = pd.date_range("2019-03-04", TODAY, freq="D")  # FRED's 7-day series
+    frames = [
+        observations.frame([series] * len(days), days, np.full(len(days), value))
+        for series, value in (("us.fed.upper", 2.0), ("us.fed.lower", 1.75))
+    ]
+    with_live = pd.concat([obs, *(f.assign(source="fred") for f in frames)], ignore_index=True)
     snap = snapshot.build_snapshot(with_live, TODAY, offline=True)
     codes = {n.code: n for n in snap.notes}
-    assert set(codes) == {"policy_table_disagrees", "offline", "live_check_unavailable"}
-    assert codes["live_check_unavailable"].bank == "fed"  # no FRED target range stored
-    assert isinstance(codes["policy_table_disagrees"], PolicyTableDisagrees)
-    assert codes["policy_table_disagrees"].bank == "boj"
+    # The BoJ's call rate is read as its guideline only from March 2024: no check in 2019.
+    assert set(codes) == {"live_rate_used", "offline"}
+    note = codes["live_rate_used"]
+    assert isinstance(note, LiveRateUsed)
+    assert (note.bank, note.lower, note.upper, note.table_lower, note.table_upper) == (
+        "fed",
+        1.75,
+        2.0,
+        2.25,
+        2.5,
+    )
+    fed = next(p for p in snap.policy if p.bank == "fed")
+    assert (fed.lower, fed.origin, fed.source) == (1.75, "live", "us.fed.range")
+    assert snap.gap("policy").us.value_pct == 1.875  # the live midpoint, not the table's 2.375
     b1 = next(c for c in snap.pillar("B").components if c.key == "B1")
     assert b1.status == "missing" and b1.missing_inputs == ("cftc_net_pct_oi",)
 

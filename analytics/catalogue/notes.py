@@ -35,22 +35,29 @@ class Offline(Note):
 
 
 @dataclass(frozen=True)
-class PolicyTableDisagrees(Note):
-    """The live rate sat away from the decision table's rate on every recent observation."""
+class LiveRateUsed(Note):
+    """The live series (``series``: ``us.fed.range`` or ``jp.call``) shows a rate the decision
+    tables do not give: the live rate (``lower``–``upper`` since ``since``, decided on ``decided``
+    or between meetings) is the one shown; the tables' own latest decision (of
+    ``table_decided``) sets ``table_lower``–``table_upper``."""
 
-    code: ClassVar[str] = "policy_table_disagrees"
+    code: ClassVar[str] = "live_rate_used"
     bank: str
-    live_mean_pct: float
-    observations: int
-    live_last: date
-    decision_date: date
+    series: str
     lower: float
     upper: float
+    since: date
+    decided: date
+    between_meetings: bool
+    table_lower: float
+    table_upper: float
+    table_decided: date
 
 
 @dataclass(frozen=True)
 class PolicyTableBehind(Note):
-    """Meetings were held after the decision table's last row: their decisions may be missing."""
+    """Meetings were held after the last decision known (tables, stored decisions and live
+    rates; ``recorded``): their decisions may be missing."""
 
     code: ClassVar[str] = "policy_table_behind"
     bank: str

@@ -20,6 +20,8 @@ from datetime import date
 from typing import ClassVar
 
 from analytics.catalogue import horizons
+from analytics.narrative.claim import Claim
+from analytics.narrative.decision_day import claims as decision_claims
 from analytics.narrative.snapshot import Snapshot
 from analytics.picture import markets
 from analytics.picture.daymoves import largest
@@ -32,13 +34,6 @@ NOTABLE_Z = 2.0  # a move of the day this many standard deviations or more is no
 FALL, PRESSURE = "usdjpy_fall", "pressure"  # what made a day a stress day
 # The day's moves are news only while the last close is recent (a weekend, a holiday).
 DAY_NEWS_DAYS = 4
-
-
-@dataclass(frozen=True)
-class Claim:
-    """Base of every claim: ``code`` says which sentence the templates write."""
-
-    code: ClassVar[str] = ""
 
 
 @dataclass(frozen=True)
@@ -163,7 +158,7 @@ class ThesisUnavailable(Claim):
 
 def lede(s: Snapshot) -> tuple[Claim, ...]:
     """The claims a reply opens with, in order."""
-    claims: list[Claim] = []
+    claims: list[Claim] = [*decision_claims(s.decisions)]
     if s.as_of < s.today:
         claims.append(NoCloseToday(s.today, s.as_of))
     claims.append(_regime(s))

@@ -23,8 +23,9 @@ A source that has not published D yet leaves its leg on its last date, and the r
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, fields
-from datetime import date
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -36,9 +37,11 @@ from analytics.catalogue.horizons import Change, column_changes
 from analytics.catalogue.notes import InputAge, Note, Offline
 from analytics.catalogue.series import CATALOGUE
 from analytics.catalogue.values import day_or_none, number_or_none
+from analytics.narrative import decision_day
 from analytics.narrative.thesis import Thesis, thesis
 from analytics.picture import carry_size, daymoves, differential, hikes, levels, longend, markets
 from analytics.policy import status as policy_status
+from analytics.policy.records import DecisionStore, StoredDecision
 from analytics.policy.status import PolicyReading
 from analytics.signal import anchors, pipeline, regime, usdjpy
 from analytics.signal import scores as signal
@@ -202,6 +205,7 @@ class Snapshot:
     level: levels.LevelToWatch
     carry_size: carry_size.MeasuredSize | None
     hikes: hikes.HikeStudy
+    decisions: decision_day.DecisionNews = field(default_factory=decision_day.DecisionNews)
 
     def gap(self, key: str) -> differential.GapBlock:
         """The gap block ``policy``, ``2y`` or ``10y``."""
@@ -232,23 +236,36 @@ def build_snapshot(
     computation: pipeline.Computation | None = None,
     thresholds: regime.Thresholds | None = None,
     offline: bool = False,
+    stored: Iterable[StoredDecision] = (),
+    now: datetime | None = None,
+    policy: policy_status.PolicyState | None = None,
 ) -> Snapshot:
     """The snapshot for ``today`` from a long observation frame (e.g. ``store.load()``).
 
     It is computed up to the last business day with a market close (``panel.last_market_day``),
     so ``as_of`` may be before ``today``; freshness is measured against ``today``.
-    ``computation`` reuses an up-to-date run (e.g. from ``pipeline.advance``); ``offline`` adds
-    a note that live sources could not be reached.
+    ``computation`` reuses an up-to-date run (e.g. from ``pipeline.advance``; its policy rates
+    should be ``analytics.policy.status.policy_state(...).rate``); ``offline`` adds a note that live sources could not be
+    reached. Policy rates merge the decision tables, the ``stored`` decisions and the live rates
+    (``analytics.policy.status``) as known at ``now`` (default: the evening of ``today``);
+    ``policy`` reuses that merge when the caller made it for the computation.
     """
+    state = policy or policy_status.policy_state(obs, today, stored, now)
     end = last_market_day(obs, pd.Timestamp(today))
-    result = computation or pipeline.compute(obs, end=end, thresholds=thresholds)
+    result = computation or pipeline.compute(
+        obs, end=end, thresholds=thresholds, policy_rate=state.rate
+    )
     p, s = result.panel, result.signal
     values, asof, stale = p.values, p.asof, p.stale
     day = s.index[-1]
     row = s.iloc[-1]
-    gaps = tuple(differential.block(g, values, asof, stale) for g in differential.GAPS)
+    gaps = tuple(
+        _policy_gap(g, state, p.index, today) if g.key == "policy" else
+        differential.block(g, values, asof, stale)
+        for g in differential.GAPS
+    )  # fmt: skip
     pillars = _pillars(row, asof.iloc[-1], stale.iloc[-1], day)
-    notes: list[Note] = [*policy_status.notes(obs, today), *([Offline()] if offline else [])]
+    notes: list[Note] = [*state.notes, *([Offline()] if offline else [])]
     fx_seen = markets.observed_usdjpy(p)
     return Snapshot(
         as_of=day.date(),
@@ -265,7 +282,7 @@ def build_snapshot(
         a1_policy_gap=bool(row["a1_policy_gap"]),
         regime=_regime(result, pillars),
         freshness=freshness(obs, today),
-        policy=policy_status.readings(today),
+        policy=state.readings,
         notes=tuple(notes),
         markets=markets.block(obs, today, fx_seen),
         long_end=longend.block(obs, today),
@@ -274,12 +291,14 @@ def build_snapshot(
         level=levels.elevated_level(result),
         carry_size=carry_size.measured(obs, today, fx_seen),
         hikes=hikes.study(obs, today, fx_seen),
+        decisions=decision_day.news(state, s, today, now),
     )
 
 
 def snapshot_from_store(store: ObservationStore, today: date, offline: bool = False) -> Snapshot:
-    """``build_snapshot`` on everything an ``ObservationStore`` holds."""
-    return build_snapshot(store.load(), today, offline=offline)
+    """``build_snapshot`` on everything an ``ObservationStore`` holds (its stored decisions too)."""
+    stored = DecisionStore(store.engine).all()
+    return build_snapshot(store.load(), today, offline=offline, stored=stored)
 
 
 def freshness(obs: pd.DataFrame, today: date) -> tuple[SeriesFreshness, ...]:
@@ -310,6 +329,31 @@ def freshness(obs: pd.DataFrame, today: date) -> tuple[SeriesFreshness, ...]:
 
 
 # --- blocks ---------------------------------------------------------------------------------
+
+
+def _policy_gap(
+    spec: differential.GapSpec,
+    state: policy_status.PolicyState,
+    index: pd.DatetimeIndex,
+    today: date,
+) -> differential.GapBlock:
+    """The policy-rate gap, to ``today`` when a rate changed after the last close: policy rates
+    need no market close, so a decision in force since is in the gap shown beside the rates in
+    force (the other gaps stop at that close)."""
+    days = index
+    end = pd.DatetimeIndex([pd.Timestamp(today)])
+    if end[0] > index[-1] and any(
+        state.rate(b, index[-1:]).iloc[0] != state.rate(b, end).iloc[0] for b in ("fed", "boj")
+    ):
+        days = index.append(end)
+    columns = {"fed": spec.us, "boj": spec.jp}
+    values = pd.DataFrame({columns[b]: state.rate(b, days).to_numpy() for b in columns}, index=days)
+    asof = pd.DataFrame(
+        {c: np.where(values[c].isna(), np.datetime64("NaT"), days.to_numpy()) for c in values},
+        index=days,
+    )
+    stale = pd.DataFrame(False, index=days, columns=values.columns)
+    return differential.block(spec, values, asof, stale)
 
 
 def _fx(result: pipeline.Computation, obs: pd.DataFrame) -> FxBlock:

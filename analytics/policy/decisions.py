@@ -1,34 +1,34 @@
 """Fed and BoJ policy-rate decisions, kept as data in ``analytics/data``, and checks against live rates.
 
-Tables (``policy_fed.csv``, ``policy_boj.csv``): ``decision_date,lower,upper,status,note``, one row
-per decision (holds included, so the last decision date is known); a single rate has
+Tables (``policy_fed.csv``, ``policy_boj.csv``): ``decision_date,lower,upper,status,note[,effective]``,
+one row per decision (holds included, so the last decision date is known); a single rate has
 lower == upper. ``status`` is ``confirmed`` (primary or wire source, or checked against real
-data), ``unchecked`` (from public history or memory, not yet checked; used) or ``unconfirmed``
-(secondary reports only; not used until a live series confirms it). A rate applies from its
-decision date on.
+data), ``unchecked`` (from public history or memory, not yet checked; used), ``secondary``
+(strong secondary evidence: several sources citing the bank's own document; used, and labelled
+so) or ``unconfirmed`` (secondary reports only; not used until a live series confirms it). A
+rate applies from its ``effective`` day when the row gives one (the BoJ's 18 Sep 2026 hike took
+effect on 24 Sep), else from its decision date.
 
-Live cross-checks use the midpoint of FRED's target range for the Fed (exact) and the BoJ's
-overnight call rate (``jp.call``), which trades near but not on the target: 0–3 bp below a single
-target (0.227% under 0.25%), 2–3 bp above the midpoint of a 0–0.1% range, and up to about 9 bp
-above −0.1% in 2016–2024, with occasional quarter-end spikes. A 15 bp tolerance over 5
-consecutive observations absorbs all of that and still catches a 25 bp move.
+The tables are the history and the fallback: ``analytics.policy.history`` merges them with the
+decisions stored in the database and the live rates (``analytics.policy.live``), which win.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 
-from analytics.catalogue.notes import PolicyTableDisagrees
 from analytics.catalogue.tables import csv_rows, package_text
 
 BANKS = ("fed", "boj")
-STATUSES = frozenset({"confirmed", "unconfirmed", "unchecked"})
-TABLE_COLUMNS = ["decision_date", "lower", "upper", "status", "note"]
+STATUSES = frozenset({"confirmed", "unconfirmed", "unchecked", "secondary"})
+TABLE_COLUMNS = ["decision_date", "lower", "upper", "status", "note", "effective"]
 MEETING_COLUMNS = ["bank", "date", "kind", "status", "note"]
 # scheduled: on the calendar published in advance; unscheduled: an intermeeting or extraordinary
 # decision, known only when it happened; cancelled: on the calendar, then moved or shortened.
@@ -45,6 +45,12 @@ class Decision:
     upper: float
     status: str
     note: str
+    effective: date | None = None
+
+    @property
+    def in_force_from(self) -> date:
+        """The first day the new rate applies: the stated effective day, else the decision day."""
+        return self.effective or self.decision_date
 
     @property
     def mid(self) -> float:
@@ -74,39 +80,23 @@ class Meeting:
         return self.kind != "cancelled"
 
 
-@dataclass(frozen=True)
-class Standing:
-    """A bank's policy rate on a day as its decision table knows it.
-
-    ``decision`` is the latest decision in use on or before the day and ``changed`` the one that
-    set that rate (the last change); ``held_at`` the latest meeting after the change that left the
-    rate unchanged, where the table is known to be complete; ``recorded`` the table's last row in
-    use; ``unrecorded`` the meetings held after that row, on or before the day (the table may miss
-    their decisions).
-    """
-
-    decision: Decision
-    changed: Decision
-    held_at: date | None
-    recorded: Decision
-    unrecorded: tuple[Meeting, ...]
-
-
 # --- loading --------------------------------------------------------------------------------
 
 
 def parse_table(text: str, name: str = "policy table") -> tuple[Decision, ...]:
     """Decisions from a table's CSV text, oldest first; ValueError names the bad line."""
     decisions_: list[Decision] = []
-    for line, row in csv_rows(text, TABLE_COLUMNS, name, required=TABLE_COLUMNS[:-1]):
+    for line, row in csv_rows(text, TABLE_COLUMNS, name, required=TABLE_COLUMNS[:-2]):
         where = f"{name} line {line}"
         try:
+            effective = (row["effective"] or "").strip()
             decision = Decision(
                 decision_date=date.fromisoformat(row["decision_date"].strip()),
                 lower=float(row["lower"]),
                 upper=float(row["upper"]),
                 status=row["status"].strip(),
                 note=(row["note"] or "").strip(),
+                effective=date.fromisoformat(effective) if effective else None,
             )
         except (ValueError, TypeError) as exc:
             raise ValueError(f"{where}: {exc}") from None
@@ -114,6 +104,8 @@ def parse_table(text: str, name: str = "policy table") -> tuple[Decision, ...]:
             raise ValueError(f"{where}: status {decision.status!r} is not one of {_statuses()}")
         if decision.lower > decision.upper:
             raise ValueError(f"{where}: lower {decision.lower} is above upper {decision.upper}")
+        if decision.effective is not None and decision.effective < decision.decision_date:
+            raise ValueError(f"{where}: effective {decision.effective} is before the decision")
         if decisions_ and decision.decision_date <= decisions_[-1].decision_date:
             raise ValueError(f"{where}: dates must increase ({decision.decision_date})")
         decisions_.append(decision)
@@ -172,7 +164,8 @@ def decisions(
 ) -> list[Decision]:
     """The decisions in use: all but ``unconfirmed`` ones, unless included or confirmed.
 
-    ``confirmed_by`` holds decision dates a live series confirmed (see :func:`confirm_with_live`).
+    ``confirmed_by`` holds decision dates a live series confirmed (``analytics.policy.history``
+    reconciles the tables with the live rates).
     """
     confirmed = confirmed_by or set()
     return [
@@ -190,14 +183,23 @@ def daily_rate(
     include_unconfirmed: bool = False,
     confirmed_by: set[date] | None = None,
 ) -> pd.Series:
-    """The policy rate (midpoint, %) on each day of ``index``; NaN before the first decision."""
+    """The policy rate (midpoint, %) on each day of ``index`` from each decision's first day in
+    force; NaN before the first decision."""
     rows = decisions(bank, include_unconfirmed, confirmed_by)
-    starts = pd.DatetimeIndex([pd.Timestamp(row.decision_date) for row in rows])
+    return rate_on_days(rows, index, name=f"{bank}.policy")
+
+
+def rate_on_days(
+    rows: Sequence[Decision], index: pd.DatetimeIndex, name: str | None = None
+) -> pd.Series:
+    """The midpoint of the decision in force on each day of ``index`` (``rows`` ordered by
+    their first day in force); NaN before the first."""
+    starts = pd.DatetimeIndex([pd.Timestamp(row.in_force_from) for row in rows])
     mids = np.array([row.mid for row in rows], dtype="float64")
     days = pd.DatetimeIndex(index).normalize()
     position = starts.searchsorted(days, side="right") - 1
     values = np.where(position >= 0, mids[np.clip(position, 0, None)], np.nan)
-    return pd.Series(values, index=index, name=f"{bank}.policy", dtype="float64")
+    return pd.Series(values, index=index, name=name, dtype="float64")
 
 
 def last_decision(
@@ -213,107 +215,62 @@ def last_decision(
     return earlier[-1] if earlier else None
 
 
-def standing(bank: str, on: date, confirmed_by: set[date] | None = None) -> Standing | None:
-    """The rate in force on ``on``, when it was set, the last known hold, and the meetings the
-    table has no row for yet (None before the table starts)."""
-    rows = decisions(bank, confirmed_by=confirmed_by)
-    earlier = [row for row in rows if row.decision_date <= on]
-    if not earlier:
-        return None
-    decision = earlier[-1]
-    changed = decision
-    for row in reversed(earlier[:-1]):
-        if (row.lower, row.upper) != (decision.lower, decision.upper):
-            break
-        changed = row
-    recorded = rows[-1]
-    complete_to = min(on, recorded.decision_date)
-    held = [
-        m.date
-        for m in meetings()
-        if m.bank == bank and m.held and changed.decision_date < m.date <= complete_to
-    ]
-    held += [row.decision_date for row in earlier if row.decision_date > changed.decision_date]
-    unrecorded = tuple(
-        m for m in meetings() if m.bank == bank and m.held and recorded.decision_date < m.date <= on
-    )
-    return Standing(decision, changed, max(held) if held else None, recorded, unrecorded)
-
-
-def confirm_with_live(
-    bank: str, live: pd.Series, tolerance_bp: float = 15, days: int = 5
-) -> set[date]:
-    """Dates of unconfirmed decisions that ``live`` (% per day) confirms.
-
-    A decision is confirmed when the first ``days`` live observations after its decision date
-    (and before the next decision) all lie within ``tolerance_bp`` of the new rate and, when
-    the rate changed, nearer the new rate than the old one.
-    """
-    series = _clean(live)
-    tolerance = tolerance_bp / 100
-    rows = table(bank)
-    confirmed: set[date] = set()
-    for at, decision in enumerate(rows):
-        if decision.status != "unconfirmed":
-            continue
-        after = series[series.index > pd.Timestamp(decision.decision_date)]
-        if at + 1 < len(rows):
-            after = after[after.index < pd.Timestamp(rows[at + 1].decision_date)]
-        window = after.iloc[:days]
-        if len(window) < days or not ((window - decision.mid).abs() <= tolerance).all():
-            continue
-        if at > 0 and rows[at - 1].mid != decision.mid:
-            nearer_new = (window - decision.mid).abs() < (window - rows[at - 1].mid).abs()
-            if not nearer_new.all():
-                continue
-        confirmed.add(decision.decision_date)
-    return confirmed
-
-
-def table_disagrees(
-    bank: str, live: pd.Series, tolerance_bp: float = 15, days: int = 5
-) -> PolicyTableDisagrees | None:
-    """A note when the last ``days`` live observations all sit more than ``tolerance_bp`` away
-    from the table's rate (the table probably misses a decision), else None.
-    """
-    series = _clean(live)
-    if len(series) < days:
-        return None
-    recent = series.iloc[-days:]
-    confirmed = confirm_with_live(bank, live, tolerance_bp, days)
-    expected = daily_rate(bank, pd.DatetimeIndex(recent.index), confirmed_by=confirmed)
-    if expected.isna().any():
-        return None
-    if not ((recent - expected).abs() > tolerance_bp / 100).all():
-        return None
-    last_day = recent.index[-1].date()
-    latest = last_decision(bank, last_day, confirmed_by=confirmed)
-    assert latest is not None  # expected has no NaN, so a decision exists
-    return PolicyTableDisagrees(
-        bank=bank,
-        live_mean_pct=float(recent.mean()),
-        observations=days,
-        live_last=last_day,
-        decision_date=latest.decision_date,
-        lower=latest.lower,
-        upper=latest.upper,
-    )
-
-
 # Both banks meet at least every three months; a later listed date is not the next meeting.
 NEXT_MEETING_HORIZON = timedelta(days=100)
 
 
-def next_meetings(on: date, include_unchecked: bool = True) -> list[Meeting]:
-    """Each bank's next decision day on or after ``on`` as the calendar stood then, soonest first.
+# When a decision is announced: the Fed at 14:00 New York time (fixed); the BoJ around noon Tokyo
+# time with no fixed time, always out by mid-afternoon.
+ANNOUNCED_AT = {"fed": (time(14, 0), "America/New_York"), "boj": (time(12, 0), "Asia/Tokyo")}
+FIXED_TIME = frozenset({"fed"})
+OUT_BY = {"fed": time(14, 0), "boj": time(15, 0)}
 
+
+def announcement(bank: str, day: date) -> datetime:
+    """The (UTC) moment a decision of ``day`` is announced: fixed for the Fed, the usual time
+    for the BoJ."""
+    at, zone = ANNOUNCED_AT[bank]
+    return datetime.combine(day, at, ZoneInfo(zone)).astimezone(UTC)
+
+
+def out_by(bank: str, day: date) -> datetime:
+    """The (UTC) moment a decision of ``day`` has been public in practice."""
+    return datetime.combine(day, OUT_BY[bank], ZoneInfo(ANNOUNCED_AT[bank][1])).astimezone(UTC)
+
+
+def evening(day: date) -> datetime:
+    """The end of ``day`` (UTC): a briefing of a past day reads as it would have that evening."""
+    return datetime.combine(day, time(23, 59), UTC)
+
+
+def phase(day: date, now: datetime) -> tuple[tuple[str, bool], ...]:
+    """For each meeting of ``day``, whether its decision is out at ``now`` (a snapshot of the day
+    reads differently before and after)."""
+    return tuple(
+        (m.bank, out_by(m.bank, m.date) <= now) for m in meetings() if m.date == day and m.held
+    )
+
+
+def next_meetings(
+    on: date,
+    include_unchecked: bool = True,
+    now: datetime | None = None,
+    decided: frozenset[tuple[str, date]] = frozenset(),
+) -> list[Meeting]:
+    """Each bank's next decision day from ``on`` as the calendar stood then, soonest first.
+
+    A meeting of ``on`` itself counts until its decision is out at ``now`` (default: the evening
+    of ``on``) or known (``decided``: (bank, day) pairs): a meeting already held is never next.
     Unscheduled decisions are left out (nobody knew them in advance); a cancelled calendar entry
     counts until the meeting that replaced it. A bank is missing when the file holds no date within
     ``NEXT_MEETING_HORIZON`` (its schedule for that period is not entered).
     """
+    moment = now or evening(on)
     upcoming: dict[str, Meeting] = {}
     for meeting in meetings():
         if meeting.date < on or meeting.date > on + NEXT_MEETING_HORIZON:
+            continue
+        if (meeting.bank, meeting.date) in decided or out_by(meeting.bank, meeting.date) <= moment:
             continue
         if meeting.bank in upcoming or meeting.kind == "unscheduled":
             continue
@@ -335,11 +292,3 @@ def _replaced_on(cancelled: Meeting) -> date:
         and cancelled.date - REPLACEMENT_WINDOW <= m.date < cancelled.date
     ]
     return max(held) if held else cancelled.date
-
-
-def _clean(live: pd.Series) -> pd.Series:
-    """``live`` as floats on a sorted, day-normalised DatetimeIndex without NaN."""
-    series = pd.Series(live, dtype="float64").dropna()
-    series.index = pd.DatetimeIndex(pd.to_datetime(series.index)).normalize()
-    series = series[~series.index.duplicated(keep="last")]
-    return series.sort_index()

@@ -95,6 +95,10 @@ SOURCES: tuple[Source, ...] = (
             RawFamily("CFTC_TFF_FO_*_JPY_rows.txt", "parse_tff_text"),
         ),
     ),
+    # The banks' own announcements, watched on meeting days (analytics.policy.watch, which
+    # reads them with analytics.policy.feeds), never by the daily refresh.
+    Source("fedfeed", "the Fed's monetary press releases", "https://www.federalreserve.gov", False),
+    Source("bojfeed", "the BoJ's what's new", "https://www.boj.or.jp", False),
     Source(
         "cboe",
         "Cboe",

@@ -14,6 +14,9 @@ A change here needs a migration beside it: a test compares a migrated database w
   (``bot.delivery.scheduler``)
 - ``send_budgets``: one row per bot token, the send-slot schedule every process on PostgreSQL
   shares (``bot.sending.budget``)
+- ``policy_decisions``: Fed and BoJ decisions learnt after the packaged tables: read from the
+  banks' feeds (announced), detected in the live rates, or added by the operator
+  (``analytics.policy.records``)
 - ``intraday_bars``, ``intraday_requests``, ``intraday_sources``: the intraday watch's price bars
   (kept about ten days), the requests spent per provider and UTC day, and each provider's
   polling state (``analytics.ingest.intraday``)
@@ -179,6 +182,25 @@ send_budgets_table = Table(
     Column("paused_until", Float, nullable=False),
     Column("replies_until", Float, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+policy_decisions_table = Table(
+    "policy_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("bank", String(8), nullable=False),
+    Column("decided", Date, nullable=False),  # the meeting day (the effective day between meetings)
+    Column("effective", Date, nullable=False),  # the first day the rate applies
+    Column("lower", Float, nullable=False),
+    Column("upper", Float, nullable=False),
+    Column("status", String(16), nullable=False),  # announced, live or confirmed
+    Column("source", String(512), nullable=False),  # the document's URL or the live series
+    Column("added_by", String(32), nullable=False),  # fed-feed, boj-feed, live or operator
+    Column("between_meetings", Boolean, nullable=False),
+    Column("note", String(256), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("bank", "decided", name="uq_policy_decision"),
 )
 
 intraday_bars_table = Table(

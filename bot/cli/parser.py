@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from analytics.sources import REFRESHED
-from bot.cli import backtest, brief, data, serve
+from bot.cli import backtest, brief, data, decisions, serve
 from bot.cli.args import (
     Parser,
     add_refresh_arguments,
@@ -50,6 +50,7 @@ def parser() -> argparse.ArgumentParser:
         add_run,
         add_worker,
         add_deliveries,
+        add_decisions,
         add_status,
         add_refresh,
         add_backtest,
@@ -167,6 +168,62 @@ def add_deliveries(sub: Commands) -> None:
         help="only deliveries for this local date (YYYY-MM-DD); default every day",
     )
     deliveries.set_defaults(handler=serve.cmd_deliveries)
+
+
+def add_decisions(sub: Commands) -> None:
+    cmd = sub.add_parser(
+        "decisions",
+        help="the Fed and BoJ decisions known (tables, feeds, live rates); add or remove one",
+    )
+    _decision_filters(cmd)
+    cmd.set_defaults(handler=decisions.cmd_list)
+    actions = cmd.add_subparsers(dest="decisions_command", metavar="ACTION")
+    listing = actions.add_parser(
+        "list", help="each decision with its rate, effective day, status and source"
+    )
+    _decision_filters(listing)
+    listing.set_defaults(handler=decisions.cmd_list)
+    add = actions.add_parser(
+        "add", help="record a decision by hand (a correction replaces the one of that day)"
+    )
+    add.add_argument("bank", type=decisions.bank, metavar="BANK", help="fed or boj")
+    add.add_argument(
+        "date",
+        type=decisions.decision_day,
+        metavar="YYYY-MM-DD",
+        help="the day the decision was announced (the meeting's last day)",
+    )
+    add.add_argument(
+        "rate", metavar="RATE", help="the new rate: 1.25 for the BoJ, a range 3.75-4.00 for the Fed"
+    )
+    add.add_argument(
+        "--effective",
+        type=iso_date,
+        metavar="YYYY-MM-DD",
+        help="the day the rate takes effect (default: the next day for the Fed, the day itself "
+        "for the BoJ)",
+    )
+    add.add_argument("--source", metavar="URL", help="the bank's statement or document (required)")
+    add.add_argument(
+        "--between-meetings",
+        action="store_true",
+        help="an unscheduled decision, taken between meetings",
+    )
+    add.set_defaults(handler=decisions.cmd_add)
+    remove = actions.add_parser("remove", help="delete a decision stored by hand or from a feed")
+    remove.add_argument("bank", type=decisions.bank, metavar="BANK", help="fed or boj")
+    remove.add_argument("date", type=iso_date, metavar="YYYY-MM-DD", help="its decision day")
+    remove.set_defaults(handler=decisions.cmd_remove)
+
+
+def _decision_filters(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--bank", type=decisions.bank, help="only this bank: fed or boj")
+    command.add_argument(
+        "--since",
+        type=iso_date,
+        metavar="YYYY-MM-DD",
+        help="decisions taken on or after this day (default: the last twelve months)",
+    )
 
 
 def add_status(sub: Commands) -> None:

@@ -40,7 +40,7 @@ QUEUED, CLAIMED, SENDING = "queued", "claimed", "sending"
 SENT, FAILED, SKIPPED, AMBIGUOUS = "sent", "failed", "skipped", "ambiguous"
 STATES = (QUEUED, CLAIMED, SENDING, SENT, FAILED, SKIPPED, AMBIGUOUS)
 OPEN_STATES = (QUEUED, CLAIMED, SENDING)
-KINDS = ("briefing", "alert")
+KINDS = ("briefing", "alert", "decision")
 # Platforms where resending with the same nonce cannot post twice (for a few minutes).
 IDEMPOTENT_PLATFORMS = frozenset({"discord"})
 DEFAULT_LEASE = timedelta(seconds=90)

@@ -84,6 +84,12 @@ class DeliveryRenderer:
         if kind == "alert" and payload.get("kind") == intraday_alerts.PAYLOAD_KIND:
             reply = Reply("intraday_alert", intraday_alerts.alert_context(payload), locale=locale)
             return Rendered(tuple(render(reply, fmt)), "alert")
+        if kind == "decision":
+            context = dict(payload)
+            for field in ("decided", "effective"):
+                context[field] = date.fromisoformat(str(payload[field]))
+            reply = Reply("decision", context, locale=locale)
+            return Rendered(tuple(render(reply, fmt)), "decision")
         if kind == "alert" or current is None:
             context = dict(payload)
             context["as_of"] = date.fromisoformat(str(payload["as_of"]))

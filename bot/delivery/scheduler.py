@@ -31,6 +31,7 @@ from analytics.storage.engine import insert
 from analytics.storage.schema import alert_state_table, scheduler_state_table
 from bot.chat_registry import ChatRegistry
 from bot.delivery.alerts import AlertBudget, SentAlert
+from bot.delivery.decision_posts import enqueue_decision_posts
 from bot.delivery.queue import Delivery, DeliveryQueue, NewDelivery, utc
 from commands.services import Current
 from commands.settings.model import ChatKey, ChatSettings
@@ -262,6 +263,7 @@ class TickResult:
     briefings: int = 0
     skipped: int = 0
     alerts: int = 0
+    decisions: int = 0
 
 
 class SubscribedChats(Protocol):
@@ -347,11 +349,23 @@ class Scheduler:
                 alerts += step(now)
             except Exception:
                 log.exception("an alert step failed")
+        decisions = self._decision_posts(now, blocked)
         self._set_last_tick(now)
-        if due or alerts:
-            log.info("tick %s: %d briefing(s) due, %d skipped, %d alert(s)",
-                     now.isoformat(timespec="seconds"), len(due) - skipped, skipped, alerts)  # fmt: skip
-        return TickResult(True, len(due) - skipped, skipped, alerts)
+        if due or alerts or decisions:
+            log.info("tick %s: %d briefing(s) due, %d skipped, %d alert(s), %d decision post(s)",
+                     now.isoformat(timespec="seconds"), len(due) - skipped, skipped, alerts,
+                     decisions)  # fmt: skip
+        return TickResult(True, len(due) - skipped, skipped, alerts, decisions)
+
+    def _decision_posts(self, now: datetime, blocked: set[tuple[str, str]]) -> int:
+        try:
+            chats = [(s.key, s.settings) for s in self.subscriptions.alerts()]
+            return enqueue_decision_posts(
+                self.engine, self.queue, chats, now, lambda key: _is_disabled(key, blocked)
+            )
+        except Exception:
+            log.exception("enqueueing decision posts failed")
+            return 0
 
     def _alerts(self, now: datetime, blocked: set[tuple[str, str]]) -> int:
         try:

@@ -48,12 +48,14 @@ async def refresh_loop(
     halt: threading.Event,
     fetch: Callable[..., Any] = refresh,
     budget: float | None = None,
+    after_new_data: Callable[[Any], Any] | None = None,
 ) -> None:
     """Refresh the sources now and then every ``interval`` seconds until ``stop``, each refresh
     within ``budget`` seconds (default: the interval, at most ``REFRESH_BUDGET``), the sources
     side by side. A failing source is named at WARNING once an hour (``SourceWarnings``); each
     source's last good fetch is kept in the store's meta table, where ``/metrics`` of every
-    process reads it."""
+    process reads it. ``after_new_data(store)`` runs (in a thread) after a refresh that stored
+    something new, before the snapshot is recomputed."""
     allowed = budget if budget is not None else min(interval, REFRESH_BUDGET)
 
     def progress(source: str, message: str) -> None:
@@ -86,10 +88,20 @@ async def refresh_loop(
             if isinstance(store, ObservationStore):
                 await asyncio.to_thread(record_good_fetches, store, results)
             if changed:
+                if after_new_data is not None:
+                    await _quietly(functools.partial(after_new_data, store))
                 services.snapshots.invalidate()
                 await warm(services)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), interval)
+
+
+async def _quietly(fn: Callable[[], Any]) -> None:
+    """Run ``fn`` in a daemon thread; a failure is logged, never fatal to the loop."""
+    try:
+        await in_daemon_thread(fn)
+    except Exception:
+        log.exception("%s failed", getattr(fn, "func", fn).__name__)
 
 
 class SourceWarnings:

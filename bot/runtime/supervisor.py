@@ -41,6 +41,7 @@ from bot.runtime.assembly import (
     missing_token_message,
     tokens,
 )
+from bot.runtime.decision_watch import decision_loop, record_live_moves
 from bot.runtime.defaults import DEFAULT_REFRESH_MINUTES
 from bot.runtime.health import HealthServer
 from bot.runtime.keeper import Keeper
@@ -207,9 +208,9 @@ async def _start_all(
         stack.push_async_callback(_stop_deliveries, deliveries)
     if options.refresh_minutes is not None and store is not None:
         interval = options.refresh_minutes * 60.0
-        tasks.append(
-            asyncio.create_task(refresh_loop(store, services, interval, stop, halt), name="refresh")
-        )
+        loop = refresh_loop(store, services, interval, stop, halt, after_new_data=record_live_moves)
+        tasks.append(asyncio.create_task(loop, name="refresh"))
+        tasks.append(asyncio.create_task(decision_loop(store, services, stop), name="decisions"))
     watching = _start_intraday(services, options, deliveries, stop, tasks)
     health: HealthServer | None = None
     if options.health_port is not None:

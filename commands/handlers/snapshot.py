@@ -20,7 +20,7 @@ def _with_view(inv: Invocation, template: str, **extra: Any) -> Reply:
         current = inv.services.snapshots.current()
     except NoData:
         return inv.error("no_data")
-    return inv.reply(template, v=view(current.snapshot), **extra)
+    return inv.reply(template, v=view(current.snapshot, inv.settings.timezone), **extra)
 
 
 def _intraday(inv: Invocation) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from datetime import date
 
 from analytics.catalogue.notes import Note
 from analytics.ingest.seed import is_seed_source
+from analytics.narrative.decision_day import DecidesToday
 from analytics.narrative.lede import Claim, lede
 from analytics.narrative.snapshot import ComponentReading, SeriesFreshness, Snapshot
 from analytics.picture.differential import GapBlock
@@ -68,8 +69,8 @@ def _stale_inputs(s: Snapshot) -> tuple[StaleInput, ...]:
     return tuple(found)
 
 
-def view(s: Snapshot) -> SnapshotView:
-    """The view of a snapshot."""
+def view(s: Snapshot, zone: str | None = None) -> SnapshotView:
+    """The view of a snapshot (``zone``: the chat's, for the time a bank decides today)."""
     gaps = {g.key: g for g in s.differentials}
     banks = {p.bank: p for p in s.policy}
     components = [c for p in s.pillars for c in p.components]
@@ -87,5 +88,5 @@ def view(s: Snapshot) -> SnapshotView:
         seed=seed_share(s.freshness),
         notes=s.notes,
         meetings=meetings,
-        lede=lede(s),
+        lede=tuple(c.in_zone(zone) if isinstance(c, DecidesToday) else c for c in lede(s)),
     )

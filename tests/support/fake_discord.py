@@ -538,6 +538,7 @@ class FakeDiscord:
             ("GET", r"^/webhooks/(\d+)/([^/]+)/messages/@original$", self._get_original),
             ("DELETE", r"^/webhooks/(\d+)/([^/]+)/messages/@original$", self._delete_original),
             ("GET", r"^/channels/(\d+)$", self._get_channel),
+            ("POST", r"^/channels/(\d+)/messages$", self._post_message),
             ("GET", r"^/guilds/(\d+)$", self._get_guild),
             ("GET", r"^/guilds/(\d+)/members/(\d+)$", self._get_member),
         )
@@ -709,6 +710,20 @@ class FakeDiscord:
         if channel is None:
             return _json({"message": "Unknown Channel", "code": 10003}, 404)
         return _json(channel.payload(self.guild.id))
+
+    def _post_message(self, call: Call, channel_id: str) -> web.Response:
+        """A bot message posted to a channel over REST (deliveries): accepted, given an id."""
+        if not any(c.id == channel_id for c in self.guild.channels):
+            return _json({"message": "Unknown Channel", "code": 10003}, 404)
+        return _json({"id": snowflake(), "channel_id": channel_id, "type": 0})
+
+    def channel_messages(self, channel_id: str) -> list[Call]:
+        """The messages the bot posted to ``channel_id`` over REST, in order."""
+        return [
+            c
+            for c in self.calls
+            if c.method == "POST" and c.path == f"/channels/{channel_id}/messages"
+        ]
 
     def _get_guild(self, call: Call, guild_id: str) -> web.Response:
         if guild_id != self.guild.id:
