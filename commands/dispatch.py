@@ -18,6 +18,9 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from analytics.charts.frames import chart_frame
+from analytics.ingest.intraday import watch_status
+from analytics.ingest.intraday_clock import WatchClock
+from analytics.ingest.intraday_store import IntradayStore
 from analytics.ingest.store import ObservationStore, observations_table
 from analytics.narrative.snapshot import build_snapshot
 from analytics.policy import decisions as policy_decisions
@@ -32,10 +35,12 @@ from commands.grammar import dispatch as dispatch_in
 from commands.handlers import charts as chart_cmds
 from commands.handlers import help as help_cmds
 from commands.handlers import history as history_cmds
+from commands.handlers import intraday as intraday_cmds
 from commands.handlers import picture as picture_cmds
 from commands.handlers import settings as settings_cmds
 from commands.handlers import snapshot as snapshot_cmds
 from commands.handlers import whatif as whatif_cmds
+from commands.intraday import IntradayProvider
 from commands.reply import Reply
 from commands.services import NoData, Services, SnapshotProvider
 from commands.settings.store import SettingsStore
@@ -53,6 +58,7 @@ def registry() -> Registry:
             *snapshot_cmds.COMMANDS[1:2],
             *history_cmds.COMMANDS,
             *snapshot_cmds.COMMANDS[2:],
+            *intraday_cmds.COMMANDS,
             *picture_cmds.COMMANDS[:2],
             *whatif_cmds.COMMANDS,
             *picture_cmds.COMMANDS[2:],
@@ -139,12 +145,20 @@ def make_services(
     engine: Engine | None = None,
     today: Callable[[], date] = _utc_today,
     check_seconds: float = 60.0,
+    intraday_on: bool | None = None,
 ) -> Services:
-    """Services on an observation store; chat settings go to ``engine`` (default: the store's)."""
+    """Services on an observation store; chat settings go to ``engine`` (default: the store's).
+    The intraday watch reads the bars stored beside the observations; it is on when
+    ``intraday_on`` says so (default: when ``TWELVEDATA_API_KEY`` is set)."""
+    clock = WatchClock.from_env()
+    if clock.replaying and today is _utc_today:  # a replay's day is the day being replayed
+        today = lambda: clock.now().date()  # noqa: E731
     provider = SnapshotProvider(
         snapshot_builder(store, today),
         chart_cmds.make_chart,
         fingerprint=store_fingerprint(store, today),
         check_seconds=check_seconds,
     )
-    return Services(SettingsStore(engine or store.engine), provider)
+    on = watch_status().on if intraday_on is None else intraday_on
+    watch = IntradayProvider(IntradayStore(store.engine), provider, on=on, clock=clock)
+    return Services(SettingsStore(engine or store.engine), provider, watch)

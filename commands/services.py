@@ -15,7 +15,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
@@ -150,10 +151,25 @@ class SnapshotProvider:
         return Chart(png, current.version, seconds, False)
 
 
+class IntradayWatch(Protocol):
+    """The intraday watch as commands read it (``commands.intraday.IntradayProvider``)."""
+
+    @property
+    def on(self) -> bool: ...
+
+    def now(self) -> datetime: ...
+
+    def reading(self, now: datetime | None = None) -> Any: ...
+
+    def day_bars(self, now: datetime | None = None) -> tuple[pd.DataFrame, pd.DataFrame]: ...
+
+
 @dataclass(frozen=True)
 class Services:
-    """What commands run on: chat settings and the snapshot; adapters build one per process
-    (``commands.dispatch.make_services``). The command table itself is ``commands.dispatch.registry``."""
+    """What commands run on: chat settings, the snapshot and (where the deployment has one)
+    the intraday watch; adapters build one per process (``commands.dispatch.make_services``).
+    The command table itself is ``commands.dispatch.registry``."""
 
     settings: SettingsStore
     snapshots: SnapshotProvider
+    intraday: IntradayWatch | None = None

@@ -157,8 +157,8 @@ def test_threshold_out_of_range(services: Services, context: MakeContext, value:
 def test_threshold_of_an_unknown_kind(services: Services, context: MakeContext) -> None:
     text = render_text(dispatch("/carry threshold vix 30", context(), services))
     assert text == (
-        "“vix” is not one of pressure|fuel.\n"
-        "Use /carry threshold pressure|fuel N, for example /carry threshold pressure 55."
+        "“vix” is not one of pressure|fuel|move.\n"
+        "Use /carry threshold pressure|fuel|move N, for example /carry threshold pressure 55."
     )
 
 

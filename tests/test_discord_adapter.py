@@ -117,6 +117,7 @@ def test_connects_and_syncs_the_carry_group_to_the_dev_guild(
         "brief",
         "markets",
         "size",
+        "intraday",
         "whatif",
         "hikes",
         "settings",
@@ -138,9 +139,15 @@ def test_connects_and_syncs_the_carry_group_to_the_dev_guild(
     assert list(whatif) == ["bank", "bp", "bank2", "bp2"]
     assert [o["required"] for o in whatif.values()] == [True, True, False, False]
     threshold = {o["name"]: o for o in subcommands["threshold"]["options"]}
-    assert [c["value"] for c in threshold["kind"]["choices"]] == ["pressure", "fuel"]
-    assert threshold["value"]["type"] == 4
+    assert [c["value"] for c in threshold["kind"]["choices"]] == ["pressure", "fuel", "move"]
+    assert threshold["value"]["type"] == 10  # a number: the intraday move takes 1.5
     assert (threshold["value"]["min_value"], threshold["value"]["max_value"]) == (0, 100)
+    alerts = {o["name"]: o for o in subcommands["alerts"]["options"]}
+    assert [(name, o["required"]) for name, o in alerts.items()] == [
+        ("state", True),
+        ("scope", False),
+    ]
+    assert [c["value"] for c in alerts["scope"]["choices"]] == ["intraday"]
     zone = next(o for o in subcommands["subscribe"]["options"] if o["name"] == "zone")
     assert zone["autocomplete"] is True
     lang = subcommands["lang"]["options"][0]

@@ -208,6 +208,7 @@ ROOMS = {
         "reply",
         "permissions",
         "services",
+        "intraday",
         "presentation",
         "grammar",
         "handlers",

@@ -32,9 +32,21 @@ WRITER = ROOT / "tests" / "support" / "legacy" / "write_previous_release.py"
 # The last commit before migrations: its code created the tables itself, with no version table.
 PREVIOUS_RELEASE = "f4463634d363ffde27d064f06ad34be30fc0e5b6"
 # Tables later revisions added: that release never wrote them.
-LATER_TABLES = frozenset({"send_budgets", "policy_decisions"})
+LATER_TABLES = frozenset(
+    {
+        "send_budgets",
+        "policy_decisions",
+        "intraday_bars",
+        "intraday_requests",
+        "intraday_sources",
+        "intraday_alert_state",
+    }
+)
 # Columns later revisions added to that release's tables, with the value its rows get.
-LATER_COLUMNS = {"deliveries": {"reason": ""}}
+LATER_COLUMNS = {
+    "deliveries": {"reason": ""},
+    "chat_settings": {"move_threshold": 2.0, "intraday_alerts": True},
+}
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +86,19 @@ def _dump(
             order = list(table.primary_key.columns) or kept
             rows[name] = [tuple(r) for r in conn.execute(select(*kept).order_by(*order))]
     return rows
+
+
+def _later_values(engine: Engine) -> dict[str, set[tuple[Any, ...]]]:
+    """The distinct values of the columns later revisions added, per table."""
+    reflected = MetaData()
+    reflected.reflect(engine)
+    found = {}
+    with engine.connect() as conn:
+        for name, columns in LATER_COLUMNS.items():
+            table = reflected.tables[name]
+            picked = [table.c[column] for column in columns]
+            found[name] = {tuple(r) for r in conn.execute(select(*picked))}
+    return found
 
 
 def _differences(engine: Engine) -> list[Any]:
@@ -129,6 +154,10 @@ def test_a_database_of_the_previous_release_is_upgraded_in_place_with_every_row(
         later = {name: after.pop(name) for name in LATER_TABLES}
         assert later == {name: [] for name in LATER_TABLES}
         assert after == before
+        # Old rows get the new columns' defaults.
+        assert _later_values(engine) == {
+            name: {tuple(values.values())} for name, values in LATER_COLUMNS.items()
+        }
         with engine.connect() as conn:
             assert migrate.schema_state(conn).revision == migrate.HEAD
         assert _differences(engine) == []

@@ -317,3 +317,29 @@ def _stale(asof: pd.DataFrame, fx_source: pd.Series) -> pd.DataFrame:
 def _series(obs: pd.DataFrame, series: str) -> pd.Series:
     rows = obs[obs["series"] == series]
     return pd.Series(rows["value"].to_numpy(), index=pd.DatetimeIndex(rows["date"]), name=series)
+
+
+def with_provisional_fx(panel: Panel, day: pd.Timestamp, level: float) -> Panel:
+    """The panel with USD/JPY at ``level`` on ``day`` (an intraday reading), every other input
+    carried forward as it stands: the business days after the panel's last one up to ``day``
+    are appended (USD/JPY carried forward on the days before ``day``), or, when ``day`` is the
+    panel's last day, that day's USD/JPY is replaced. Staleness is judged as for any day."""
+    day = pd.Timestamp(day).normalize()
+    last_day = panel.index[-1]
+    if day < last_day:
+        raise ValueError(f"{day:%Y-%m-%d} is before the panel's last day {last_day:%Y-%m-%d}")
+    values, asof = panel.values.copy(), panel.asof.copy()
+    source = panel.fx_source.copy()
+    new_days = pd.bdate_range(last_day + pd.Timedelta(days=1), day)
+    if len(new_days):
+        values = pd.concat(
+            [values, pd.DataFrame([values.iloc[-1]] * len(new_days), index=new_days)]
+        )
+        asof = pd.concat([asof, pd.DataFrame([asof.iloc[-1]] * len(new_days), index=new_days)])
+        source = pd.concat([source, pd.Series(source.iloc[-1], index=new_days, dtype=object)])
+    at = values.index[-1]
+    values.loc[at, "usdjpy"] = float(level)
+    asof.loc[at, "usdjpy"] = at
+    source.loc[at] = "intraday"
+    source = source.rename("usdjpy_source")
+    return Panel(values, asof, _stale(asof, source), source, panel.reports, panel.splice)

@@ -106,6 +106,11 @@ SOURCES: tuple[Source, ...] = (
         refreshed=False,  # the VIX is fetched from FRED; Cboe's own file is read from raw files
         raw_files=(RawFamily("VIX_cboe*.csv", "parse_history"),),
     ),
+    # Intraday prices for the intraday watch (analytics.ingest.intraday), not the daily refresh.
+    Source("twelvedata", "Twelve Data", "https://api.twelvedata.com", refreshed=False),
+    Source("kraken", "Kraken", "https://api.kraken.com", refreshed=False),
+    Source("coinbase", "Coinbase Exchange", "https://api.exchange.coinbase.com", refreshed=False),
+    Source("binance", "Binance", "https://api.binance.com", refreshed=False),
 )
 BY_NAME: dict[str, Source] = {source.name: source for source in SOURCES}
 REFRESHED: tuple[str, ...] = tuple(source.name for source in SOURCES if source.refreshed)

@@ -53,8 +53,13 @@ def fetch(
     sleep: Callable[[float], None] = time.sleep,
     deadline: float | None = None,
     clock: Callable[[], float] = time.monotonic,
+    headers: Mapping[str, str] | None = None,
 ) -> Response:
     """GET ``url``; retry 5xx, 429 and timeouts with exponential backoff; raise FetchError.
+
+    ``headers`` are sent besides the User-Agent (a key in a header stays out of every URL, so
+    out of logs and error messages). The FetchError of a request that ends refused carries its
+    HTTP ``status``, and the ``retry_after`` a rate-limited server asked for.
 
     ``deadline`` (a ``clock`` reading) bounds the whole call, retries and download included: each
     attempt's timeouts shrink to the time left and no retry starts that could not finish, so a
@@ -63,6 +68,9 @@ def fetch(
     http = session or requests.Session()
     host = _host(url)
     last_problem = "no attempt made"
+    last_status: int | None = None
+    last_retry_after: float | None = None
+    sent_headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate", **(headers or {})}
     for attempt in range(1, policy.attempts + 1):
         left = _left(deadline, clock)
         if left <= 0:
@@ -72,7 +80,7 @@ def fetch(
             reply = http.get(
                 url,
                 params=params,
-                headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
+                headers=sent_headers,
                 timeout=(connect, read),
                 stream=True,
             )
@@ -103,6 +111,7 @@ def fetch(
             if reply.status_code in RETRY_STATUSES:
                 last_problem = f"HTTP {reply.status_code} from {host}"
                 retry_after = _retry_after(reply)
+                last_status, last_retry_after = reply.status_code, retry_after
                 if retry_after is not None and attempt < policy.attempts:
                     wait = min(retry_after, 60.0)
                     if wait >= _left(deadline, clock):
@@ -110,7 +119,9 @@ def fetch(
                     sleep(wait)
                     continue
             elif reply.status_code >= 400:
-                raise FetchError(source, f"HTTP {reply.status_code} for {reply.url}")
+                raise FetchError(
+                    source, f"HTTP {reply.status_code} for {reply.url}", status=reply.status_code
+                )
             else:
                 return Response(
                     url=reply.url,
@@ -124,7 +135,12 @@ def fetch(
                 raise _out_of_time(source, host, last_problem)
             log.info("%s: %s; retrying in %.1fs", source, last_problem, delay)
             sleep(delay)
-    raise FetchError(source, f"gave up after {policy.attempts} attempts: {last_problem}")
+    raise FetchError(
+        source,
+        f"gave up after {policy.attempts} attempts: {last_problem}",
+        status=last_status,
+        retry_after=last_retry_after,
+    )
 
 
 def _read_body(

@@ -17,6 +17,11 @@ A change here needs a migration beside it: a test compares a migrated database w
 - ``policy_decisions``: Fed and BoJ decisions learnt after the packaged tables: read from the
   banks' feeds (announced), detected in the live rates, or added by the operator
   (``analytics.policy.records``)
+- ``intraday_bars``, ``intraday_requests``, ``intraday_sources``: the intraday watch's price bars
+  (kept about ten days), the requests spent per provider and UTC day, and each provider's
+  polling state (``analytics.ingest.intraday``)
+- ``intraday_alert_state``: each chat's intraday-alert memory, armed or in an episode
+  (``bot.delivery.intraday_alerts``)
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
+    true,
 )
 
 metadata = MetaData()
@@ -70,6 +77,9 @@ chat_settings_table = Table(
     Column("pressure_threshold", Integer, nullable=False),
     Column("fuel_threshold", Integer, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # The intraday watch (revision 0004): a chat's move threshold (%) and intraday alerts on/off.
+    Column("move_threshold", Float, nullable=False, server_default=text("2.0")),
+    Column("intraday_alerts", Boolean, nullable=False, server_default=true()),
 )
 
 settings_changes_table = Table(
@@ -193,4 +203,55 @@ policy_decisions_table = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("bank", "decided", name="uq_policy_decision"),
+)
+
+intraday_bars_table = Table(
+    "intraday_bars",
+    metadata,
+    Column("instrument", String(16), primary_key=True),  # usdjpy, btcusd
+    Column("start", DateTime(timezone=True), primary_key=True),  # UTC opening instant
+    Column("source", String(16), nullable=False),
+    Column("interval_s", Integer, nullable=False),
+    Column("open", Float, nullable=False),
+    Column("high", Float, nullable=False),
+    Column("low", Float, nullable=False),
+    Column("close", Float, nullable=False),
+    Column("complete", Boolean, nullable=False),
+    Column("fetched_at", DateTime(timezone=True), nullable=False),
+    Index("ix_intraday_bars_start", "start"),
+)
+
+intraday_requests_table = Table(
+    "intraday_requests",
+    metadata,
+    Column("provider", String(16), primary_key=True),
+    Column("day", Date, primary_key=True),  # the UTC day a provider's daily allowance counts
+    Column("requests", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+intraday_sources_table = Table(
+    "intraday_sources",
+    metadata,
+    Column("provider", String(16), primary_key=True),
+    Column("next_at", DateTime(timezone=True), nullable=True),  # the next poll due
+    Column("retry_at", DateTime(timezone=True), nullable=True),  # backing off until then
+    Column("failures", Integer, nullable=False),  # in a row
+    Column("last_ok_at", DateTime(timezone=True), nullable=True),
+    Column("last_error", String(256), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+intraday_alert_state_table = Table(
+    "intraday_alert_state",
+    metadata,
+    Column("platform", String(16), primary_key=True),
+    Column("chat_id", String(64), primary_key=True),
+    Column("channel_id", String(64), primary_key=True),
+    Column("armed", Boolean, nullable=False),
+    Column("day", Date, nullable=False),  # the chat-local day of the last alert
+    Column("episode", String(64), nullable=False),  # the key of the last alert's episode
+    Column("high", Float, nullable=True),  # the level the episode's fall started from
+    Column("low", Float, nullable=True),  # the episode's lowest level so far
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )

@@ -9,7 +9,7 @@ import argparse
 import sys
 import time
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from analytics.sources import REFRESHED
 
@@ -46,7 +46,31 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"(no series has data on or before {today})")
     elif not rows:
         print("(no data yet: run `carrybot refresh`)")
+    _print_intraday(store.engine)
     return 0
+
+
+def _print_intraday(engine: Any) -> None:
+    """The intraday watch: on or off (and how to turn it on), its last bars and its quota."""
+    from datetime import UTC, datetime
+
+    from analytics.ingest.intraday import FX_PROVIDER, WatchConfig, watch_status
+    from analytics.ingest.intraday_store import IntradayStore
+
+    print(watch_status().line())
+    store = IntradayStore(engine)
+    today = datetime.now(UTC).date()
+    for instrument in ("usdjpy", "btcusd"):
+        last = store.last_start(instrument)
+        if last is not None:
+            print(f"  last {instrument} bar: {last:%Y-%m-%d %H:%M} UTC")
+    config = WatchConfig.from_env()
+    if config is not None:
+        used = store.requests_on(FX_PROVIDER, today)
+        print(f"  Twelve Data requests today (UTC): {used} of {config.pace.daily_cap} allowed")
+        state = store.state(FX_PROVIDER)
+        if state.failures:
+            print(f"  last problem: {state.last_error}")
 
 
 def _value(series_id: str, value: float) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from bot.delivery import intraday_alerts
 from commands.handlers.charts import chart_filename
 from commands.handlers.snapshot import briefing_of
 from commands.presentation.layout import Message
@@ -56,6 +57,8 @@ class DeliveryRenderer:
             except NoData:
                 return Rendered((), "", "no data to brief from yet")
             key: tuple[str, ...] = (kind, fmt, locale, str(current.version))
+            if payload:  # a chat's own addition (the verdict on its intraday alert)
+                key = (*key, json.dumps(dict(payload), sort_keys=True, default=str))
         else:
             key = (kind, fmt, locale, json.dumps(dict(payload), sort_keys=True, default=str))
         with self._lock:
@@ -78,6 +81,9 @@ class DeliveryRenderer:
         payload: Mapping[str, Any],
         current: Current | None,
     ) -> Rendered:
+        if kind == "alert" and payload.get("kind") == intraday_alerts.PAYLOAD_KIND:
+            reply = Reply("intraday_alert", intraday_alerts.alert_context(payload), locale=locale)
+            return Rendered(tuple(render(reply, fmt)), "alert")
         if kind == "decision":
             context = dict(payload)
             for field in ("decided", "effective"):
@@ -91,6 +97,9 @@ class DeliveryRenderer:
         # The briefing, its chart and the cache key all come from the one ``current`` read in
         # ``rendered``: a refresh landing meanwhile cannot put one version's text under another's.
         reply = briefing_of(current.snapshot, locale)
+        if payload.get("intraday"):  # the verdict on the chat's intraday alert
+            context = {**reply.context, **intraday_alerts.briefing_context(payload["intraday"])}
+            reply = replace(reply, context=context)
         if self.chart is not None:
             kind_, window = self.chart
             png = self.services.snapshots.chart(kind_, window, current, language=locale).png

@@ -18,7 +18,7 @@ tests drive with a controllable clock; ``Scheduler.tick`` adds the database arou
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -323,8 +323,14 @@ class Scheduler:
         budget: AlertBudget | None = None,
         hysteresis: float = HYSTERESIS,
         running_since: datetime | None = None,
+        briefing_notes: Callable[[list[NewDelivery], datetime], list[NewDelivery]] | None = None,
+        steps: Sequence[Callable[[datetime], int]] = (),
     ) -> None:
         self.engine = engine
+        # Additions to briefing rows (the verdict on a chat's intraday alert), and further
+        # alert steps run in the tick (the intraday alert); each returns the alerts it enqueued.
+        self.briefing_notes = briefing_notes
+        self.steps = tuple(steps)
         self.subscriptions = subscriptions
         self.queue = queue
         self.reading = reading
@@ -351,12 +357,22 @@ class Scheduler:
     def _tick(self, now: datetime) -> TickResult:
         last = self.last_tick()
         blocked = self.disabled()
-        subs = [s for s in self.subscriptions.briefings() if not _is_disabled(s.key, blocked)]
+        subs = [s for s in self.subscriptions.briefings() if not is_disabled(s.key, blocked)]
         due = due_briefings(subs, now, last, self.late_window)
         rows = [briefing_delivery(d, now, self._late_cause(d)) for d in due]
+        if rows and self.briefing_notes is not None:
+            try:
+                rows = self.briefing_notes(rows, now)
+            except Exception:
+                log.exception("adding notes to the briefings failed; they go without")
         self.queue.enqueue(rows, now)
         skipped = sum(1 for d in due if d.late)
         alerts = self._alerts(now, blocked)
+        for step in self.steps:
+            try:
+                alerts += step(now)
+            except Exception:
+                log.exception("an alert step failed")
         decisions = self._decision_posts(now, blocked)
         self._set_last_tick(now)
         if due or alerts or decisions:
@@ -369,7 +385,7 @@ class Scheduler:
         try:
             chats = [(s.key, s.settings) for s in self.subscriptions.alerts()]
             return enqueue_decision_posts(
-                self.engine, self.queue, chats, now, lambda key: _is_disabled(key, blocked)
+                self.engine, self.queue, chats, now, lambda key: is_disabled(key, blocked)
             )
         except Exception:
             log.exception("enqueueing decision posts failed")
@@ -412,7 +428,7 @@ class Scheduler:
                 local_now,
                 self.budget,
                 self.hysteresis,
-                stale=stale or _is_disabled(key, blocked),
+                stale=stale or is_disabled(key, blocked),
             )
             new_states.append((key, state))
             if alert is None:
@@ -504,7 +520,8 @@ def reading_from(current: Current) -> Reading:
     )
 
 
-def _is_disabled(key: ChatKey, blocked: Mapping[tuple[str, str], str]) -> bool:
+def is_disabled(key: ChatKey, blocked: Collection[tuple[str, str]]) -> bool:
+    """Whether a chat (or its Discord channel) is among the disabled ones."""
     return (key.platform, key.chat_id) in blocked or (
         bool(key.channel_id) and (key.platform, key.channel_id) in blocked
     )

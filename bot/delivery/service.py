@@ -32,6 +32,8 @@ from sqlalchemy import Engine
 from analytics.storage.health import classify
 from analytics.storage.retry import retrying
 from bot.chat_registry import ChatRegistry
+from bot.delivery.intraday_alerts import IntradayAlerts
+from bot.delivery.intraday_briefing import BriefingNotes
 from bot.delivery.queue import DeliveryQueue
 from bot.delivery.rendering import DeliveryRenderer
 from bot.delivery.scheduler import (
@@ -78,6 +80,20 @@ class DeliveryService:
         self.queue = DeliveryQueue(self.engine)
         platforms = sorted(senders) or sorted(DEFAULT_LIMITS)
         blocked = disabled_chats(self.registry, platforms)
+        # The intraday alert runs in the tick (and right after the poller stores new bars:
+        # ``intraday_alerts.run``); briefings then say whether the close confirmed it.
+        self.intraday_alerts = (
+            IntradayAlerts(
+                self.engine,
+                services.settings,
+                self.queue,
+                services.intraday.reading,
+                disabled=blocked,
+                clock=services.intraday.now,
+            )
+            if services.intraday is not None and services.intraday.on
+            else None
+        )
         self.scheduler = Scheduler(
             self.engine,
             Subscriptions(services.settings),
@@ -85,6 +101,8 @@ class DeliveryService:
             self._reading,
             disabled=blocked,
             late_window=late_window,
+            briefing_notes=BriefingNotes(self.engine, self._computation),
+            steps=[self.intraday_alerts.run] if self.intraday_alerts is not None else [],
         )
         self.worker = (
             DeliveryWorker(
@@ -140,6 +158,12 @@ class DeliveryService:
         """One tick, again over a lost connection (a tick can be repeated: enqueueing is
         idempotent)."""
         retrying(self.engine, "the scheduler tick", lambda _attempt: self.scheduler.tick(now))
+
+    def _computation(self) -> Any:
+        try:
+            return self.services.snapshots.current().computation
+        except NoData:
+            return None
 
     def _reading(self) -> Reading | None:
         try:

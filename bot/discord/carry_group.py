@@ -32,6 +32,7 @@ HELP_TOPICS = (
     "brief",
     "markets",
     "size",
+    "intraday",
     "whatif",
     "hikes",
     "settings",
@@ -138,6 +139,12 @@ class CarryGroup(app_commands.Group):
     async def size(self, interaction: discord.Interaction) -> None:
         await self.adapter.answer(interaction, ["size"])
 
+    @app_commands.command(
+        description="USD/JPY between two closes: recent moves, provisional pressure, a chart"
+    )
+    async def intraday(self, interaction: discord.Interaction) -> None:
+        await self.adapter.answer(interaction, ["intraday"])
+
     @app_commands.command(description="Gaps and scores after a hypothetical BoJ or Fed move")
     @app_commands.describe(
         bank="Which central bank moves",
@@ -202,25 +209,33 @@ class CarryGroup(app_commands.Group):
         await self.adapter.answer(interaction, ["unsubscribe"])
 
     @app_commands.command(description="Alert when unwind pressure or carry fuel reaches a level")
-    @app_commands.describe(kind="Which score", value="Level from 0 to 100")
+    @app_commands.describe(
+        kind="Which score", value="Level from 0 to 100 (intraday move: 0.5 to 10 percent)"
+    )
     @app_commands.choices(
         kind=[
             Choice(name="Unwind pressure", value="pressure"),
             Choice(name="Carry fuel", value="fuel"),
+            Choice(name="Intraday USD/JPY fall, percent", value="move"),
         ],
     )
     @manage_server
     async def threshold(
-        self, interaction: discord.Interaction, kind: str, value: Range[int, 0, 100]
+        self, interaction: discord.Interaction, kind: str, value: Range[float, 0, 100]
     ) -> None:
-        await self.adapter.answer(interaction, ["threshold", kind, str(value)])
+        await self.adapter.answer(interaction, ["threshold", kind, f"{value:g}"])
 
     @app_commands.command(description="Turn threshold and regime alerts on or off")
-    @app_commands.describe(state="On or off")
-    @app_commands.choices(state=[Choice(name="on", value="on"), Choice(name="off", value="off")])
+    @app_commands.describe(state="On or off", scope="Only the intraday alert")
+    @app_commands.choices(
+        state=[Choice(name="on", value="on"), Choice(name="off", value="off")],
+        scope=[Choice(name="intraday", value="intraday")],
+    )
     @manage_server
-    async def alerts(self, interaction: discord.Interaction, state: str) -> None:
-        await self.adapter.answer(interaction, ["alerts", state])
+    async def alerts(
+        self, interaction: discord.Interaction, state: str, scope: str | None = None
+    ) -> None:
+        await self.adapter.answer(interaction, ["alerts", *([scope] if scope else []), state])
 
     @app_commands.command(description="The language of this channel's replies and briefings")
     @app_commands.describe(language="English, Japanese or Simplified Chinese")

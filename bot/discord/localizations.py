@@ -113,7 +113,19 @@ TEXTS: dict[str, dict[str, str]] = {
     "Which score": {"ja": "対象のスコア", "zh": "哪个得分"},
     "Unwind pressure": {"ja": "巻き戻し圧力", "zh": "平仓压力"},
     "Carry fuel": {"ja": "キャリー燃料", "zh": "套息燃料"},
-    "Level from 0 to 100": {"ja": "0〜100の水準", "zh": "0到100之间的水平"},
+    "Level from 0 to 100 (intraday move: 0.5 to 10 percent)": {
+        "ja": "0〜100の水準（日中の下落率は0.5〜10%）",
+        "zh": "0到100之间的水平（日内跌幅为0.5至10%）",
+    },
+    "Intraday USD/JPY fall, percent": {
+        "ja": "日中のドル円下落率（%）",
+        "zh": "日内美元/日元跌幅（%）",
+    },
+    "Only the intraday alert": {"ja": "日中アラートのみ", "zh": "仅日内警报"},
+    "USD/JPY between two closes: recent moves, provisional pressure, a chart": {
+        "ja": "終値と終値の間のドル円：直近の動き、暫定の圧力、チャート",
+        "zh": "两次收盘之间的美元/日元：近期变动、暂定压力与图表",
+    },
     "Turn threshold and regime alerts on or off": {
         "ja": "しきい値と局面変化の通知をオン／オフ",
         "zh": "开启或关闭阈值与状态变化提醒",

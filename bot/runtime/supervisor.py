@@ -252,6 +252,7 @@ async def _start_all(
         loop = refresh_loop(store, services, interval, stop, halt, after_new_data=record_live_moves)
         tasks.append(asyncio.create_task(loop, name="refresh"))
         tasks.append(asyncio.create_task(decision_loop(store, services, stop), name="decisions"))
+    watching = _start_intraday(services, options, deliveries, stop, tasks)
     health: HealthServer | None = None
     if options.health_port is not None:
         health = HealthServer(keepers, deliveries, pacer, services.settings.engine,
@@ -262,7 +263,38 @@ async def _start_all(
         stack.push_async_callback(_give_grace, jobs)
         tasks.append(asyncio.create_task(_after_up(keepers, stop, background, adapters, jobs)))
     stack.callback(_begin_stop, stopping, halt, tasks)
-    log.info("%s", start_line(adapters, deliveries, options.refresh_minutes, health))
+    log.info("%s", start_line(adapters, deliveries, options.refresh_minutes, health, watching))
+
+
+def _start_intraday(
+    services: Services,
+    options: RunOptions,
+    deliveries: DeliveryService | None,
+    stop: asyncio.Event,
+    tasks: list[asyncio.Task[Any]],
+) -> str:
+    """Start the intraday poller where this process refreshes data and a key is set; returns
+    the start line's words on the watch (off: how to turn it on)."""
+    from analytics.ingest.intraday import IntradayPoller, WatchConfig, watch_status
+    from analytics.ingest.intraday_clock import WatchClock
+    from bot.runtime.intraday_loop import intraday_loop
+
+    config = WatchConfig.from_env()
+    if config is None:
+        return watch_status().line()
+    if options.refresh_minutes is None:
+        return "intraday watch: on, polled by the process that refreshes data"
+    found = getattr(services.intraday, "clock", None)  # the replies' clock, when it has one
+    clock = found if isinstance(found, WatchClock) else WatchClock.from_env()
+    alerts = deliveries.intraday_alerts if deliveries is not None else None
+    poller = IntradayPoller(services.settings.engine, config)
+    tasks.append(
+        asyncio.create_task(
+            intraday_loop(poller, clock, stop, alerts.run if alerts else None), name="intraday"
+        )
+    )
+    replay = f", replaying from {clock.start:%Y-%m-%d %H:%M} UTC" if clock.replaying else ""
+    return watch_status().line() + replay
 
 
 def _begin_stop(
@@ -308,6 +340,7 @@ def start_line(
     deliveries: DeliveryService | None,
     refresh_minutes: float | None,
     health: Any,
+    intraday: str = "",
 ) -> str:
     """``carrybot running: Telegram (long polling), Discord (all shards); deliveries …``."""
     names = ", ".join(adapter_name(adapter) for adapter in adapters)
@@ -318,6 +351,8 @@ def start_line(
         "no data refresh here" if refresh_minutes is None else
         f"data refresh every {refresh_minutes:g} min"
     )  # fmt: skip
+    if intraday:
+        parts.append(intraday)
     if health is not None:
         parts.append(f"health on http://{health.listen}:{health.port}/healthz")
     return "; ".join(parts) + "; Ctrl-C to stop"

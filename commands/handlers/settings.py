@@ -14,6 +14,7 @@ from commands.settings.model import (
     THRESHOLD_KINDS,
     ChatSettings,
     parse_language,
+    parse_move_threshold,
     parse_threshold,
     parse_time,
     parse_timezone,
@@ -86,15 +87,20 @@ def unsubscribe(inv: Invocation) -> Reply:
 
 
 def threshold(inv: Invocation) -> Reply:
-    """Set the alert threshold of unwind pressure or carry fuel."""
+    """Set the alert threshold of unwind pressure or carry fuel (points), or the intraday
+    alert's USD/JPY move (percent)."""
     kind = inv.args["kind"] or "pressure"
-    value = parse_threshold(inv.args["value"] or "")
+    text = inv.args["value"] or ""
+    value = parse_move_threshold(text) if kind == "move" else parse_threshold(text)
     return _change(inv, f"threshold_{kind}", {f"{kind}_threshold": value})
 
 
 def alerts(inv: Invocation) -> Reply:
-    """Turn alerts on or off."""
-    return _change(inv, "alerts", {"alerts": inv.args["state"] == "on"})
+    """Turn alerts on or off, or only the intraday alert (``alerts intraday off``)."""
+    on = inv.args["state"] == "on"
+    if inv.args["scope"] == "intraday":
+        return _change(inv, "alerts_intraday", {"intraday_alerts": on})
+    return _change(inv, "alerts", {"alerts": on})
 
 
 def lang(inv: Invocation) -> Reply:
@@ -134,7 +140,7 @@ COMMANDS = (
     Command(
         "alerts",
         alerts,
-        (Arg("state", ("on", "off")),),
+        (Arg("scope", ("intraday",), optional=True), Arg("state", ("on", "off"))),
         moderator_only=True,
         example="/carry alerts on",
     ),

@@ -14,7 +14,8 @@ from typing import Any
 from commands.settings import timezones
 
 LANGUAGES = ("en", "ja", "zh")
-THRESHOLD_KINDS = ("pressure", "fuel")
+THRESHOLD_KINDS = ("pressure", "fuel", "move")
+MOVE_RANGE = (0.5, 10.0)  # percent: the intraday alert's USD/JPY fall within six hours
 TIME_PATTERN = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
@@ -29,6 +30,8 @@ class ChatSettings:
     alerts: bool = False
     pressure_threshold: int = 65
     fuel_threshold: int = 70
+    move_threshold: float = 2.0
+    intraday_alerts: bool = True
 
 
 DEFAULTS = ChatSettings()
@@ -149,6 +152,23 @@ def parse_threshold(text: str) -> int:
     return int(value)
 
 
+def parse_move_threshold(text: str) -> float:
+    """A USD/JPY fall in percent, 0.5 to 10 (``1.5``, ``2%``), to one decimal."""
+    low, high = MOVE_RANGE
+    cleaned = text.strip().rstrip("%").strip().replace(",", ".")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise SettingError(
+            "bad_move", f"{text!r} is not a percentage from {low:g} to {high:g}", value=text
+        ) from None
+    if not low <= value <= high:
+        raise SettingError(
+            "bad_move", f"{text!r} is outside {low:g} to {high:g} percent", value=text
+        )
+    return round(value, 1)
+
+
 def parse_language(text: str) -> str:
     """``en``, ``ja`` or ``zh`` (``zh-Hans`` and similar spellings accepted)."""
     key = text.strip().lower().replace("_", "-")
@@ -168,4 +188,5 @@ def validate(settings: ChatSettings) -> ChatSettings:
     parse_language(settings.language)
     for value in (settings.pressure_threshold, settings.fuel_threshold):
         parse_threshold(str(value))
+    parse_move_threshold(str(settings.move_threshold))
     return settings
