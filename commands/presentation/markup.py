@@ -91,7 +91,7 @@ def markup_class(fmt: Format) -> type[Markup]:
     return {"telegram_html": TelegramMarkup, "discord": DiscordMarkup}.get(fmt, PlainMarkup)
 
 
-class Markup_:
+class InlineMarkup:
     """Format-specific inline markup; every method returns safe markup with its input escaped."""
 
     def __init__(self, fmt: Format) -> None:

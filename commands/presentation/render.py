@@ -29,7 +29,7 @@ from commands.presentation.layout import Message, discord_messages, telegram_mes
 from commands.presentation.markup import (
     FORMATS,
     Format,
-    Markup_,
+    InlineMarkup,
     finalize,
     markup_class,
     parse_document,
@@ -105,7 +105,7 @@ def environment(fmt: Format, language: str) -> Environment:
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(gettext=gettext, ngettext=ngettext)  # already newstyle: no re-wrapping
     fmtr = formatter(language)
-    env.globals.update(m=Markup_(fmt), fmt=fmt, lang=language, f=fmtr)
+    env.globals.update(m=InlineMarkup(fmt), fmt=fmt, lang=language, f=fmtr)
     env.filters.update(
         num=fmtr.number,
         signed=fmtr.signed,
