@@ -18,7 +18,7 @@ import pandas as pd
 from sqlalchemy import Engine, delete, func, select, update
 
 from analytics.sources import bars as bar_frames
-from analytics.storage.engine import insert, storable
+from analytics.storage.engine import insert, storable, upsert
 from analytics.storage.schema import (
     intraday_bars_table,
     intraday_requests_table,
@@ -95,12 +95,7 @@ class IntradayStore:
         if not rows:
             return 0
         with self.engine.begin() as conn:
-            stmt = insert(conn, t)
-            changing = {c: stmt.excluded[c] for c in rows[0] if c not in ("instrument", "start")}
-            conn.execute(
-                stmt.on_conflict_do_update(index_elements=["instrument", "start"], set_=changing),
-                rows,
-            )
+            upsert(conn, t, rows)
         return len(rows)
 
     def bars(

@@ -7,10 +7,11 @@ engine made here directly has no such checks.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import URL, Engine, Table, create_engine, event
+from sqlalchemy import URL, Connection, Engine, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -100,3 +101,13 @@ def insert(bind: Engine | Any, table: Table) -> Any:
     if name == "sqlite":
         return sqlite.insert(table)
     raise NotImplementedError(f"unsupported database {name}")
+
+
+def upsert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert ``rows`` into ``table``; a row whose primary key exists replaces its other columns."""
+    if not rows:
+        return
+    keys = [c.name for c in table.primary_key.columns]
+    stmt = insert(conn, table)
+    changing = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
+    conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changing), list(rows))

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, select, text
 
 from analytics.picture.intraday import Held, IntradayReading, Verdict
-from analytics.storage.engine import insert
+from analytics.storage.engine import upsert
 from analytics.storage.schema import intraday_alert_state_table
 from bot.delivery.alerts import AlertBudget, SentAlert
 from bot.delivery.queue import DeliveryQueue, NewDelivery, utc
@@ -289,10 +289,7 @@ class IntradayAlerts:
             for k, s in states
         ]
         with self.engine.begin() as conn:
-            stmt = insert(conn, t)
-            keys = ("platform", "chat_id", "channel_id")
-            changing = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
-            conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=changing), rows)
+            upsert(conn, t, rows)
 
 
 def zone_of(payload: Mapping[str, Any]) -> ZoneInfo:

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, select, text, update
 
-from analytics.storage.engine import insert
+from analytics.storage.engine import insert, upsert
 from analytics.storage.schema import alert_state_table, scheduler_state_table
 from bot.chat_registry import ChatRegistry
 from bot.delivery.alerts import AlertBudget, SentAlert
@@ -498,14 +498,7 @@ class Scheduler:
             for k, s in states
         ]
         with self.engine.begin() as conn:
-            stmt = insert(conn, t)
-            changing = {c: stmt.excluded[c] for c in rows[0] if c not in t.primary_key.columns}
-            conn.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=[c.name for c in t.primary_key.columns], set_=changing
-                ),
-                rows,
-            )
+            upsert(conn, t, rows)
 
 
 def reading_from(current: Current) -> Reading:
