@@ -166,6 +166,27 @@ def number(source: str, value: Any, where: str) -> float:
         raise ValidationError(source, f"non-numeric value {value!r} at {where}") from None
 
 
+def array_columns(
+    source: str, rows: list[Any], layout: Sequence[str], label: str, unit: str = "s"
+) -> dict[str, list[Any]]:
+    """The columns of an answer made of arrays, one a bar: ``layout`` names a row's leading
+    positions in the provider's order (``start`` is the epoch time in ``unit``, the others
+    numbers); a short row or a value that is not a number is rejected with its position."""
+    columns: dict[str, list[Any]] = {name: [] for name in layout}
+    shape = ", ".join("time" if name == "start" else name for name in layout)
+    for i, row in enumerate(rows):
+        if not isinstance(row, list) or len(row) < len(layout):
+            raise ValidationError(source, f"{label} {i} is not [{shape}, …]")
+        for name, value in zip(layout, row, strict=False):
+            where = f"{label} {i} {'time' if name == 'start' else name}"
+            figure = number(source, value, where)
+            if name == "start":
+                columns[name].append(pd.Timestamp(int(figure), unit=unit, tz="UTC"))
+            else:
+                columns[name].append(figure)
+    return columns
+
+
 def next_minute(now: datetime) -> datetime:
     """The start of the next minute (a per-minute allowance renews then), a second past it."""
     return now.replace(second=0, microsecond=0) + timedelta(minutes=1, seconds=1)

@@ -44,21 +44,10 @@ def parse(body: bytes, now: datetime) -> pd.DataFrame:
         raise ValidationError(NAME, f"error {doc.get('code')}: {message}")
     if not isinstance(doc, list):
         raise ValidationError(NAME, "the answer is not a list of klines")
-    starts, o, h, lo, c, complete = [], [], [], [], [], []
+    layout = ("start", "open", "high", "low", "close", "volume", "close_time")
+    col = bars.array_columns(NAME, doc, layout, "kline", unit="ms")
     now_ms = now.timestamp() * 1000
-    for i, row in enumerate(doc):
-        if not isinstance(row, list) or len(row) < 7:
-            raise ValidationError(NAME, f"kline {i} does not have the 12 kline fields")
-        starts.append(
-            pd.Timestamp(
-                int(bars.number(NAME, row[0], f"kline {i} open time")), unit="ms", tz="UTC"
-            )
-        )
-        o.append(bars.number(NAME, row[1], f"kline {i} open"))
-        h.append(bars.number(NAME, row[2], f"kline {i} high"))
-        lo.append(bars.number(NAME, row[3], f"kline {i} low"))
-        c.append(bars.number(NAME, row[4], f"kline {i} close"))
-        complete.append(bars.number(NAME, row[6], f"kline {i} close time") < now_ms)
-    found = bars.frame(starts, o, h, lo, c, complete)
+    complete = [closing < now_ms for closing in col["close_time"]]
+    found = bars.frame(col["start"], col["open"], col["high"], col["low"], col["close"], complete)
     bars.check(NAME, found, bars.BTCUSD, now)
     return found

@@ -54,19 +54,11 @@ def parse(body: bytes, now: datetime, granularity: int = 300) -> pd.DataFrame:
         raise ValidationError(NAME, f"error: {message}")
     if not isinstance(doc, list):
         raise ValidationError(NAME, "the answer is not a list of candles")
-    starts, o, h, lo, c = [], [], [], [], []
-    for i, row in enumerate(doc):
-        if not isinstance(row, list) or len(row) < 5:
-            raise ValidationError(NAME, f"candle {i} is not [time, low, high, open, close, …]")
-        starts.append(
-            pd.Timestamp(int(bars.number(NAME, row[0], f"candle {i} time")), unit="s", tz="UTC")
-        )
-        lo.append(bars.number(NAME, row[1], f"candle {i} low"))
-        h.append(bars.number(NAME, row[2], f"candle {i} high"))
-        o.append(bars.number(NAME, row[3], f"candle {i} open"))
-        c.append(bars.number(NAME, row[4], f"candle {i} close"))
+    col = bars.array_columns(NAME, doc, ("start", "low", "high", "open", "close"), "candle")
+    starts = col["start"]
     step = pd.Timedelta(seconds=granularity)
     now_ts = pd.Timestamp(now)
-    found = bars.frame(starts, o, h, lo, c, [s + step <= now_ts for s in starts])
+    complete = [s + step <= now_ts for s in starts]
+    found = bars.frame(starts, col["open"], col["high"], col["low"], col["close"], complete)
     bars.check(NAME, found, bars.BTCUSD, now)
     return found

@@ -61,20 +61,11 @@ def parse(body: bytes, now: datetime, interval_minutes: int = 5) -> pd.DataFrame
     rows = result[key]
     if not isinstance(rows, list):
         raise ValidationError(NAME, f"'{key}' is not a list of rows")
-    starts, o, h, lo, c = [], [], [], [], []
-    for i, row in enumerate(rows):
-        if not isinstance(row, list) or len(row) < 5:
-            raise ValidationError(NAME, f"row {i} is not [time, open, high, low, close, …]")
-        starts.append(
-            pd.Timestamp(int(bars.number(NAME, row[0], f"row {i} time")), unit="s", tz="UTC")
-        )
-        o.append(bars.number(NAME, row[1], f"row {i} open"))
-        h.append(bars.number(NAME, row[2], f"row {i} high"))
-        lo.append(bars.number(NAME, row[3], f"row {i} low"))
-        c.append(bars.number(NAME, row[4], f"row {i} close"))
+    col = bars.array_columns(NAME, rows, ("start", "open", "high", "low", "close"), "row")
+    starts = col["start"]
     step = pd.Timedelta(minutes=interval_minutes)
     now_ts = pd.Timestamp(now)
     complete = [i < len(starts) - 1 and s + step <= now_ts for i, s in enumerate(starts)]
-    found = bars.frame(starts, o, h, lo, c, complete)
+    found = bars.frame(starts, col["open"], col["high"], col["low"], col["close"], complete)
     bars.check(NAME, found, bars.BTCUSD, now)
     return found
