@@ -197,3 +197,28 @@ def test_twelvedata_key_travels_in_a_header_never_in_the_url(
     assert hit.header("Authorization") == "apikey secret-key-123"
     assert "secret-key-123" not in json.dumps(hit.query)
     assert "secret-key-123" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("parse", "wrap", "problem"),
+    [
+        (coinbase.parse, lambda rows: rows, r"candle 1 is not \[time, low, high, open, close"),
+        (
+            kraken.parse,
+            lambda rows: {"error": [], "result": {"XXBTZUSD": rows}},
+            r"row 1 is not \[time, open, high, low, close",
+        ),
+        (binance.parse, lambda rows: rows, r"kline 1 is not \[time, open, .*close_time"),
+    ],
+)
+def test_array_answers_refuse_a_short_row_by_its_position(parse, wrap, problem) -> None:  # type: ignore[no-untyped-def]
+    good = [1722837600, "53000", "53100", "52800", "52900", "1", 1722837899999]
+    body = json.dumps(wrap([good, good[:4]])).encode()
+    with pytest.raises(ValidationError, match=problem):
+        parse(body, datetime(2024, 8, 5, 6, 6, tzinfo=UTC))
+
+
+def test_array_answers_name_the_value_that_is_not_a_number() -> None:
+    rows = [[1722837600, 52400, "n/a", 52900, 52500, 20.1]]
+    with pytest.raises(ValidationError, match="'n/a' at candle 0 high"):
+        coinbase.parse(json.dumps(rows).encode(), datetime(2024, 8, 5, 6, 6, tzinfo=UTC))
