@@ -19,6 +19,7 @@ import pandas as pd
 
 from analytics.narrative.claim import Claim
 from analytics.policy import decisions as policy
+from analytics.policy.effect import HELD, effect
 from analytics.policy.history import KnownDecision
 from analytics.policy.status import PolicyState
 
@@ -26,7 +27,6 @@ from analytics.policy.status import PolicyState
 # decision is still news on Monday morning; the Fed's, announced in the Tokyo night, too).
 NEWS_BUSINESS_DAYS = 1
 INCENTIVE_MOVE = 1.0  # carry incentive points: a smaller change is "the scores did not move"
-RAISED, CUT, HELD = "raised", "cut", "held"
 
 
 @dataclass(frozen=True)
@@ -217,16 +217,11 @@ def _recent(
 ) -> RecentDecision:
     history = state.histories[d.bank]
     before = history.previous(d)
-    change = 0.0 if before is None else round(100 * (d.mid - before.mid), 6)
-    action = HELD if abs(change) < 1e-9 else RAISED if change > 0 else CUT
     other = "boj" if d.bank == "fed" else "fed"
     other_rate = state.histories[other].in_force(max(today, d.effective))
-    gap_before = gap_after = None
-    if other_rate is not None and before is not None:
-        fed_before, fed_after = (before.mid, d.mid) if d.bank == "fed" else (other_rate.mid,) * 2
-        boj_before, boj_after = (before.mid, d.mid) if d.bank == "boj" else (other_rate.mid,) * 2
-        gap_before = round(100 * (fed_before - boj_before), 6)
-        gap_after = round(100 * (fed_after - boj_after), 6)
+    done = effect(
+        d.bank, d.mid, before.mid if before else None, other_rate.mid if other_rate else None
+    )
     incentive = signal["A"] if "A" in signal else pd.Series(dtype="float64")
     before_day, before_value = _value_before(incentive, d.decided)
     after_day, after_value = _last_value(incentive, d.decided)
@@ -238,14 +233,14 @@ def _recent(
         upper=d.upper,
         previous_lower=before.lower if before else None,
         previous_upper=before.upper if before else None,
-        action=action,
-        change_bp=change,
+        action=done.action,
+        change_bp=done.change_bp,
         status=d.status,
         origin=d.origin,
         source=d.source,
         between_meetings=d.between_meetings,
-        gap_before_bp=gap_before,
-        gap_after_bp=gap_after,
+        gap_before_bp=done.gap_before_bp,
+        gap_after_bp=done.gap_after_bp,
         incentive_before=before_value,
         incentive_before_day=before_day,
         incentive_after=after_value,

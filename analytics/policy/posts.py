@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
+from analytics.policy.effect import effect
 from analytics.policy.history import known
 from analytics.policy.records import StoredDecision
 
@@ -59,12 +60,10 @@ def post_facts(
     before = mine.previous(this) if this is not None else None
     other_bank = "boj" if decision.bank == "fed" else "fed"
     other = known(other_bank, max(today, decision.effective), stored).in_force()
-    change = 0.0 if before is None else round(100 * (decision.mid - before.mid), 6)
-    gap_before = gap_after = None
-    if other is not None and before is not None:
-        sign = 1.0 if decision.bank == "fed" else -1.0
-        gap_before = round(sign * 100 * (before.mid - other.mid), 6)
-        gap_after = round(sign * 100 * (decision.mid - other.mid), 6)
+    done = effect(
+        decision.bank, decision.mid, before.mid if before else None, other.mid if other else None
+    )
+    gap_before, gap_after = done.gap_before_bp, done.gap_after_bp
     carry = "unchanged"
     if gap_before is not None and gap_after is not None and abs(gap_after - gap_before) > 1e-9:
         carry = "narrower" if gap_after < gap_before else "wider"
@@ -76,8 +75,8 @@ def post_facts(
         upper=decision.upper,
         previous_lower=before.lower if before else None,
         previous_upper=before.upper if before else None,
-        action="held" if abs(change) < 1e-9 else "raised" if change > 0 else "cut",
-        change_bp=change,
+        action=done.action,
+        change_bp=done.change_bp,
         status=decision.status,
         origin=decision.added_by,
         source=decision.source,
