@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 LANGUAGE_LITERAL = re.compile(r"""["'](ja|zh|zh_Hans|zh-Hans)["']|日本語|简体中文""")
 # A template deciding by the language's code instead of reading its row.
 LANGUAGE_BRANCH = re.compile(r"""\blang\s*(==|!=|\bin\b|\bnot in\b)|["'](ja|zh|en)["']\s*(==|!=)""")
+# English punctuation written between two pieces of a template ("{{ a }}: {{ b }}", "{{ x }}.").
+LITERAL_PUNCTUATION = re.compile(r"\}\}(: |, |\.$)")
 
 
 def test_the_pot_holds_every_message_of_the_templates_and_menus() -> None:
@@ -49,12 +51,12 @@ def test_no_code_outside_the_table_names_a_language() -> None:
     assert found == []
 
 
-def test_no_template_branches_on_a_language_code() -> None:
+def test_no_template_branches_on_a_language_code_or_writes_its_punctuation() -> None:
     found = []
     for path in sorted((ROOT / "templates").rglob("*.j2")):
         for number, line in enumerate(path.read_text().splitlines(), 1):
             code = re.sub(r"\{#.*?#\}", "", line)  # comments may name languages
-            if LANGUAGE_BRANCH.search(code):
+            if LANGUAGE_BRANCH.search(code) or LITERAL_PUNCTUATION.search(code):
                 found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()[:80]}")
     assert found == []
 
