@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from commands.context import CommandContext
+from commands.languages import normalise_language
 from commands.permissions import may_change_settings, moderator_rule
-from commands.presentation.formatting import normalise_language
 from commands.reply import Reply
 from commands.services import Services
 from commands.settings.model import DEFAULTS, ChatSettings, SettingError
@@ -44,12 +44,13 @@ class Arg:
     optional: bool = False
     default: str | None = None
     rest: bool = False
-    label: str = ""
+    label: str | Callable[[], str] = ""  # a callable when it is read from a table at use
 
     @property
     def usage(self) -> str:
         """How the argument reads in a usage line (``HH:MM``, ``[gap|pressure]``)."""
-        text = self.label or ("|".join(self.choices) if self.choices else self.name)
+        label = self.label() if callable(self.label) else self.label
+        text = label or ("|".join(self.choices) if self.choices else self.name)
         return f"[{text}]" if self.optional else text
 
 

@@ -13,12 +13,13 @@ from discord.http import Route
 from analytics.errors import CarrybotError
 from bot.discord.adapter import CarryClient, DiscordAdapter, shard_options, use_api_base
 from bot.discord.carry_group import HELP_TOPICS, LAYER_NAMES, CarryGroup, zone_choices
-from bot.discord.localizations import MAX_LENGTH, TEXTS, CarryTranslator
+from bot.discord.localizations import MAX_LENGTH, CarryTranslator
 from bot.discord.messages import pack
 from bot.discord.permissions import missing, notice
 from commands.dispatch import registry
+from commands.languages import codes, translated
 from commands.presentation.layout import Message
-from commands.settings.model import LANGUAGES, parse_timezone
+from commands.settings.model import parse_timezone
 
 
 def carry_tree() -> tuple[app_commands.CommandTree[discord.Client], CarryGroup]:
@@ -64,7 +65,7 @@ def test_language_choices_are_the_languages_carrybot_speaks() -> None:
     _tree, group = carry_tree()
     lang = group.get_command("lang")
     assert isinstance(lang, app_commands.Command)
-    assert [c.value for c in lang.parameters[0].choices] == list(LANGUAGES)
+    assert [c.value for c in lang.parameters[0].choices] == list(codes())
 
 
 def test_zone_choices_match_cities_and_areas() -> None:
@@ -189,19 +190,44 @@ def test_missing_permissions_are_named_and_administrators_lack_none() -> None:
 
 # Choice names that are the words users type, the same in every language.
 COMMAND_WORDS = {"on", "off", "English", "日本語", "简体中文", *HELP_TOPICS}
+Location = app_commands.TranslationContextLocation
 
 
-def test_every_description_and_choice_name_has_japanese_and_chinese() -> None:
+def translate(text: str, locale: str, location: Location, data: object = None) -> str | None:
+    context = app_commands.TranslationContext(location, data)  # type: ignore[call-overload]
+    translator = CarryTranslator()
+    return asyncio.run(
+        translator.translate(app_commands.locale_str(text), discord.Locale(locale), context)
+    )
+
+
+def test_every_description_and_choice_name_is_translated_in_every_language() -> None:
     _tree, group = carry_tree()
-    texts = [group.description]
+    texts = [(group.description, Location.group_description, None)]
     for command in group.commands:
-        texts.append(command.description)
+        texts.append((command.description, Location.command_description, command))
         for param in command.parameters:
-            texts.append(param.description)
-            texts.extend(c.name for c in param.choices if c.name not in COMMAND_WORDS)
-    for text in texts:
-        assert set(TEXTS.get(text, {})) == {"ja", "zh"}, f"untranslated: {text!r}"
-        assert all(len(t) <= MAX_LENGTH for t in TEXTS[text].values()), text
+            texts.append((param.description, Location.parameter_description, param))
+            texts.extend(
+                (c.name, Location.choice_name, c)
+                for c in param.choices
+                if c.name not in COMMAND_WORDS
+            )
+    assert len(texts) > 40
+    for row in translated():
+        for text, location, data in texts:
+            for locale in row.discord_locales:
+                found = translate(text, locale, location, data)
+                assert found and found != text, f"untranslated in {locale}: {text!r}"
+                assert len(found) <= MAX_LENGTH, text
+
+
+def test_command_words_are_never_translated() -> None:
+    on = app_commands.Choice(name="on", value="on")
+    assert translate("on", "ja", Location.choice_name, on) is None  # "on" is a msgid too
+    assert translate("Carry fuel", "ja", Location.command_name) is None  # a name: typed as is
+    choice = app_commands.Choice(name="Carry fuel", value="fuel")
+    assert translate("Carry fuel", "ja", Location.choice_name, choice) == "キャリー燃料"
 
 
 def test_the_translator_answers_discord_locales_and_leaves_others_in_english() -> None:

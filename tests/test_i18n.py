@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from commands.presentation.catalogues import CATALOGUES, extract, read_catalogue, translations
+from commands.languages import translated
+from commands.presentation.catalogues import extract, read_catalogue, translations
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%%")
 
@@ -23,7 +24,7 @@ def test_the_templates_have_messages() -> None:
     assert len(messages()) > 200
 
 
-@pytest.mark.parametrize("directory", [d for d in CATALOGUES.values() if d])
+@pytest.mark.parametrize("directory", [row.catalogue for row in translated()])
 def test_every_message_is_translated_with_the_same_placeholders(directory: str) -> None:
     catalogue = read_catalogue(directory)
     problems = []

@@ -23,6 +23,7 @@ from bot.cli.args import (
     seconds,
 )
 from bot.runtime.defaults import DEFAULT_REFRESH_MINUTES, REFRESH_BUDGET
+from commands import languages
 
 DEFAULT_SEED_DIR = Path(__file__).resolve().parents[2] / "analytics" / "data"
 DESCRIPTION = (
@@ -75,11 +76,12 @@ def add_brief(sub: Commands) -> None:
         metavar="YYYY-MM-DD",
         help="the briefing as it read on this day, from stored data only (default: today)",
     )
+    spoken = ", ".join(f"{row.code} ({row.english_name})" for row in languages.LANGUAGES)
     brief_cmd.add_argument(
         "--lang",
-        choices=("en", "ja", "zh"),
-        default="en",
-        help="language: English, Japanese or Simplified Chinese (default en)",
+        choices=languages.codes(),
+        default=languages.ENGLISH.code,
+        help=f"language: {spoken}; default {languages.ENGLISH.code}",
     )
     brief_cmd.add_argument(
         "--chart", type=output_file, metavar="PATH", help="also write the gap chart (PNG) here"

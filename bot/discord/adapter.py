@@ -51,8 +51,8 @@ from bot.discord.permissions import bot_permissions, missing, notice
 from bot.discord.send import DiscordSender
 from commands.context import CommandContext
 from commands.dispatch import dispatch
+from commands.languages import normalise_language
 from commands.permissions import moderator_rule
-from commands.presentation.formatting import normalise_language
 from commands.presentation.render import Format, Message, render, warm_up
 from commands.reply import Reply
 from commands.services import Services

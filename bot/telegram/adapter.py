@@ -46,8 +46,10 @@ from bot.telegram.moderators import ModeratorCache
 from bot.telegram.order import PerChatUpdateProcessor
 from bot.telegram.send import PLATFORM, TelegramSend, TelegramSender
 from bot.telegram.webhook import WebhookServer, derived_secret, webhook_path
+from commands import languages
 from commands.context import CommandContext
 from commands.dispatch import dispatch, needs_moderator
+from commands.presentation.catalogues import N_, translations
 from commands.presentation.layout import Message as OutMessage
 from commands.presentation.render import render, warm_up
 from commands.services import Services
@@ -59,12 +61,17 @@ COMMAND = "carry"
 ALLOWED_UPDATES = ("message", "channel_post", "my_chat_member", "chat_member")
 CONCURRENT_UPDATES = 64  # handlers running at once (one per chat at a time)
 REPLY_MAX_AGE = 60.0  # seconds a reply keeps waiting out flood control, then it is reported
-# The command menu (setMyCommands) per language; English is the default for other languages.
-MENU = {
-    "en": "Yen carry trade: rate gaps, unwind signal, charts, settings",
-    "ja": "円キャリートレード：金利差、巻き戻しシグナル、チャート、設定",
-    "zh": "日元套息交易：利差、平仓信号、图表、设置",
-}
+# The command menu's description (setMyCommands), published in every language of
+# commands.languages from the catalogues; the source language's is the default menu.
+MENU = N_("Yen carry trade: rate gaps, unwind signal, charts, settings")
+
+
+def menus() -> list[tuple[str | None, str]]:
+    """(language_code, description) of the command menu in each language: the code of its row
+    in ``commands.languages`` (None: the default menu), the text from its catalogue."""
+    return [
+        (row.telegram_code, translations(row.code).gettext(MENU)) for row in languages.LANGUAGES
+    ]
 
 
 @dataclass(frozen=True)
@@ -255,14 +262,12 @@ class TelegramAdapter:
         await app.shutdown()
 
     async def _publish_menu(self) -> None:
-        for language, description in MENU.items():
+        for language_code, description in menus():
             commands = [BotCommand(COMMAND, description)]
             try:
-                await self.application.bot.set_my_commands(
-                    commands, language_code=None if language == "en" else language
-                )
+                await self.application.bot.set_my_commands(commands, language_code=language_code)
             except TelegramError as exc:  # the menu is a nicety; never fail start-up over it
-                log.warning("setMyCommands (%s) failed: %s", language, exc)
+                log.warning("setMyCommands (%s) failed: %s", language_code or "default", exc)
 
     # -- handlers ----------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from analytics.charts.intraday import ChartText, cjk_font, intraday_chart
+from commands import languages
 from commands.grammar import Command, Invocation
 from commands.presentation.render import environment
 from commands.reply import Reply
@@ -30,7 +31,8 @@ def intraday(inv: Invocation) -> Reply:
     if found is None:
         return inv.reply("intraday", r=None, on=True, zone=zone, english_chart=False)
     fx, btc = watch.day_bars(now)
-    language = inv.locale if inv.locale == "en" or cjk_font() else "en"
+    row = languages.language(inv.locale)
+    language = row.code if not row.cjk or cjk_font() else languages.ENGLISH.code
     text = chart_text(language, fx, zone, found)
     png = intraday_chart(fx, btc, text, zone)
     reply = inv.reply("intraday", r=found, on=True, zone=zone, english_chart=language != inv.locale)

@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from commands import languages
 from commands.grammar import Arg, Command, Invocation
 from commands.reply import Reply
 from commands.settings.model import (
     DEFAULTS,
-    LANGUAGES,
     THRESHOLD_KINDS,
     ChatSettings,
     parse_language,
@@ -147,7 +147,7 @@ COMMANDS = (
     Command(
         "lang",
         lang,
-        (Arg("language", label="|".join(LANGUAGES)),),
+        (Arg("language", label=lambda: "|".join(languages.codes())),),
         moderator_only=True,
         example="/carry lang ja",
         aliases=("language",),

@@ -1,4 +1,7 @@
-"""Numbers and dates written the way each locale writes them (Babel), for the templates.
+"""Numbers, dates and lists written the way each language writes them, for the templates.
+
+The separators, patterns and words come from the language's row (``commands.languages``);
+Babel supplies the month names of its locale.
 
 Missing values (None or NaN) are never printed as ``nan``: templates test them with
 ``is available`` and say in a sentence that the input is unavailable; as a last resort these
@@ -13,47 +16,12 @@ from functools import cache
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_skeleton
-from babel.lists import format_list
-from babel.numbers import NumberPattern, parse_pattern
+from babel.dates import format_date, parse_pattern
 
-# Chat language → Babel locale. British English writes dates day-first ("17 Jun 2026").
-BABEL_LOCALES = {"en": "en_GB", "ja": "ja", "zh": "zh_Hans"}
+from commands.languages import language as language_row
+
 MINUS = "\u2212"
 DASH = "\u2014"
-# Large-number words per language, largest first (Japanese and Chinese count in 10^4 steps).
-_BIG_UNITS: dict[str, tuple[tuple[float, str], ...]] = {
-    "en": ((1e12, "tn"), (1e9, "bn"), (1e6, "m")),
-    "ja": ((1e12, "兆"), (1e8, "億"), (1e4, "万")),
-    "zh": ((1e12, "万亿"), (1e8, "亿"), (1e4, "万")),
-}
-# Currency → language → (prefix in English, suffix in Japanese and Chinese).
-_CURRENCIES = {
-    "JPY": {"en": ("¥", ""), "ja": ("", "円"), "zh": ("", "日元")},
-    "USD": {"en": ("$", ""), "ja": ("", "ドル"), "zh": ("", "美元")},
-}
-
-
-def normalise_language(value: str | None) -> str | None:
-    """``en``/``ja``/``zh`` from a platform or Babel locale code (``ja-JP``, ``zh_Hans``), or None."""
-    if not value:
-        return None
-    key = value.strip().lower().replace("_", "-")
-    if key.startswith("zh"):
-        return "zh"
-    head = key.split("-", 1)[0]
-    return head if head in BABEL_LOCALES else None
-
-
-@cache
-def babel_locale(language: str) -> Locale:
-    """The Babel locale of a chat language (English when unknown)."""
-    return Locale.parse(BABEL_LOCALES.get(normalise_language(language) or "en", "en_GB"))
-
-
-@cache
-def _pattern(digits: int) -> NumberPattern:
-    return parse_pattern("#,##0" + ("." + "0" * digits if digits > 0 else ""))
 
 
 def available(value: Any) -> bool:
@@ -66,29 +34,24 @@ def available(value: Any) -> bool:
 
 
 class Formatter:
-    """Locale-bound number and date formatting; one per language, reused."""
+    """Number and date formatting of one language (its row of ``commands.languages``), reused."""
 
     def __init__(self, language: str) -> None:
-        self.language = normalise_language(language) or "en"
-        self.locale = babel_locale(self.language)
-        symbols = self.locale.number_symbols.get("latn", {})
-        self._group = str(symbols.get("group", ","))
-        self._decimal = str(symbols.get("decimal", "."))
-        # Locales that group by threes (en, ja, zh all do) take a fast path through format().
-        self._fast = _pattern(0).grouping == (3, 3)
+        self.row = language_row(language)
+        self.language = self.row.code
+        self.locale = Locale.parse(self.row.babel_locale)
+        self._group = self.row.numbers.group
+        self._decimal = self.row.numbers.decimal
 
     def number(self, value: Any, digits: int = 0) -> str:
         """``1,234.5`` with ``digits`` decimals, a true minus sign for negatives."""
         if not available(value):
             return DASH
         number = float(value)
-        if self._fast:
-            text = f"{abs(number):,.{digits}f}"
-            if (self._group, self._decimal) != (",", "."):
-                text = text.replace(",", "\0").replace(".", self._decimal)
-                text = text.replace("\0", self._group)
-        else:
-            text = _pattern(digits).apply(abs(number), self.locale)
+        text = f"{abs(number):,.{digits}f}"
+        if (self._group, self._decimal) != (",", "."):
+            text = text.replace(",", "\0").replace(".", self._decimal)
+            text = text.replace("\0", self._group)
         negative = round(number, digits) < 0
         return (MINUS + text) if negative else text
 
@@ -111,10 +74,12 @@ class Formatter:
         """A large amount of ``JPY`` or ``USD`` the locale's way, to at most three significant
         figures: ``¥40 tn``/``$250 bn`` in English, ``40兆円``/``2,500億ドル`` in Japanese,
         ``40万亿日元``/``2,500亿美元`` in Chinese. Negative amounts carry a true minus sign."""
-        if not available(value) or currency not in _CURRENCIES:
+        numbers = self.row.numbers
+        affixes = numbers.currency(currency)
+        if not available(value) or affixes is None:
             return DASH
         number = float(value)
-        units = _BIG_UNITS[self.language]
+        units = numbers.big_units
         scale, word = next(((s, w) for s, w in units if abs(number) >= s), (1.0, ""))
         scaled = abs(number) / scale
         digits = 0 if scaled >= 100 else 1 if scaled >= 10 else 2
@@ -122,27 +87,25 @@ class Formatter:
         if "." in text or self._decimal in text:
             text = text.rstrip("0").rstrip(self._decimal)
         sign = MINUS if number < 0 else ""
-        prefix, suffix = _CURRENCIES[currency][self.language]
-        if self.language == "en":
-            return f"{sign}{prefix}{text}{' ' + word if word else ''}"
-        return f"{sign}{text}{word}{suffix}"
+        prefix, suffix = affixes
+        return f"{sign}{prefix}{text}{numbers.unit_space + word if word else ''}{suffix}"
 
     def listing(self, items: list[str]) -> str:
         """Items joined the locale's way (``a, b and c``; ``a、b、c``)."""
-        return format_list(items, style="standard", locale=self.locale) if items else ""
+        return self.row.listing.join(items)
 
     def alternatives(self, items: list[str]) -> str:
         """Items as choices, the locale's way (``a, b, or c``; ``a、b、またはc``)."""
-        return format_list(items, style="or", locale=self.locale) if items else ""
+        return self.row.listing.join(items, choice=True)
 
-    def date(self, value: Any, width: str = "medium") -> str:
+    def date(self, value: Any) -> str:
         """A calendar date (``17 Jun 2026``, ``2026/06/17``, ``2026年6月17日``)."""
         if not available(value):
             return DASH
         day = value.date() if isinstance(value, datetime) else value
         if not isinstance(day, date):
             return DASH
-        return str(self.locale.date_formats[width].apply(day, self.locale))
+        return format_date(day, self.row.dates.date, locale=self.locale)
 
     def month(self, value: Any) -> str:
         """A month of a year (``Aug 2024``, ``2024年8月``), for dates known only to the month."""
@@ -151,7 +114,7 @@ class Formatter:
         day = value.date() if isinstance(value, datetime) else value
         if not isinstance(day, date):
             return DASH
-        return str(format_skeleton("yMMM", day, locale=self.locale))
+        return format_date(day, self.row.dates.month, locale=self.locale)
 
     def datetime(self, value: Any, zone: tzinfo | None = None) -> str:
         """A moment in the chat's time zone, to the minute, with the zone it is read in
@@ -159,10 +122,10 @@ class Formatter:
         if not isinstance(value, datetime):
             return DASH
         local = value.astimezone(zone) if zone is not None and value.tzinfo else value
-        day = self.locale.date_formats["medium"].apply(local, self.locale)
-        clock = self.locale.time_formats["short"].apply(local, self.locale)
-        glue = str(self.locale.datetime_formats["medium"])
-        text = glue.replace("{1}", str(day)).replace("{0}", str(clock))
+        dates = self.row.dates
+        day = format_date(local.date(), dates.date, locale=self.locale)
+        clock = parse_pattern(dates.time).apply(local, self.locale)
+        text = dates.datetime.format(date=day, time=clock)
         label = zone_label(local)
         return f"{text} {label}" if label else text
 

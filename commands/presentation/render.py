@@ -7,7 +7,9 @@ format through the ``m`` markup helper (``commands.presentation.markup``), and e
 
 from __future__ import annotations
 
+import gettext
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from functools import cache
 from typing import Any
@@ -23,8 +25,10 @@ from jinja2.bccache import Bucket
 from markupsafe import Markup
 
 from analytics.storage.location import cache_dir
+from commands import languages
+from commands.languages import normalise_language
 from commands.presentation.catalogues import translations
-from commands.presentation.formatting import available, formatter, normalise_language
+from commands.presentation.formatting import available, formatter
 from commands.presentation.layout import Message, discord_messages, telegram_messages, text_messages
 from commands.presentation.markup import (
     FORMATS,
@@ -105,7 +109,9 @@ def environment(fmt: Format, language: str) -> Environment:
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(gettext=gettext, ngettext=ngettext)  # already newstyle: no re-wrapping
     fmtr = formatter(language)
-    env.globals.update(m=InlineMarkup(fmt), fmt=fmt, lang=language, f=fmtr)
+    # ``language``: the chat language's row (its punctuation, list words); ``lang``: its code.
+    env.globals.update(m=InlineMarkup(fmt), fmt=fmt, lang=fmtr.language, f=fmtr)
+    env.globals.update(language=fmtr.row, languages=languages, N_=safe_name(catalogue))
     env.filters.update(
         num=fmtr.number,
         signed=fmtr.signed,
@@ -124,15 +130,24 @@ def environment(fmt: Format, language: str) -> Environment:
     return env
 
 
+def safe_name(catalogue: gettext.NullTranslations) -> Callable[[str], str]:
+    """``N_("S&P 500")`` in a template: a name translated through the catalogue but kept plain
+    text, so the format escapes it (a translated sentence is trusted markup: an "&" in it would
+    reach Telegram's HTML unescaped)."""
+
+    def name(message: str) -> str:
+        return str(catalogue.gettext(message))
+
+    return name
+
+
 def warm_up(fmt: Format) -> int:
     """Build the format's environment in every language and load each template once (returns
     how many). An adapter calls it before it takes updates: otherwise the first replies of a
     burst compile the same templates side by side, one worker thread each, and the event loop
     starved meanwhile sends the paced requests late and bunched."""
-    from commands.settings.model import LANGUAGES
-
     loaded = 0
-    for language in LANGUAGES:
+    for language in languages.codes():
         env = environment(fmt, language)
         for name in env.list_templates(filter_func=lambda name: name.endswith(".j2")):
             env.get_template(name)

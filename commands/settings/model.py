@@ -11,9 +11,9 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
+from commands import languages
 from commands.settings import timezones
 
-LANGUAGES = ("en", "ja", "zh")
 THRESHOLD_KINDS = ("pressure", "fuel", "move")
 MOVE_RANGE = (0.5, 10.0)  # percent: the intraday alert's USD/JPY fall within six hours
 TIME_PATTERN = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -170,15 +170,12 @@ def parse_move_threshold(text: str) -> float:
 
 
 def parse_language(text: str) -> str:
-    """``en``, ``ja`` or ``zh`` (``zh-Hans`` and similar spellings accepted)."""
-    key = text.strip().lower().replace("_", "-")
-    if key in {"zh-hans", "zh-cn", "zh-sg", "cn"}:
-        key = "zh"
-    if key in {"jp", "jpn"}:
-        key = "ja"
-    if key not in LANGUAGES:
+    """A language's code from a code or a spelling of its row in ``commands.languages``
+    (``ja``, ``JA``, ``zh-Hans``)."""
+    code = languages.parse_language(text)
+    if code is None:
         raise SettingError("bad_language", f"unknown language {text!r}", value=text)
-    return key
+    return code
 
 
 def validate(settings: ChatSettings) -> ChatSettings:
