@@ -79,7 +79,9 @@ def test_the_long_end_is_shown_with_its_record_and_the_fiscal_line() -> None:
     assert "4 bp below its series high of 3.765% on 20 Jan 2026" in text
     slope = round((thirty - mof_yield("2026/4/30", "10Y")) * 100)
     assert f"10s30s slope {slope} bp." in text
-    assert "A rising long end prices Japan's fiscal strain" in text
+    assert (
+        "A long end rising over the year, and not falling back this month, prices Japan's" in text
+    )
 
 
 def test_levels_to_watch_solve_the_elevated_level_and_name_the_meetings() -> None:

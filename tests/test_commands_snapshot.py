@@ -75,7 +75,7 @@ def test_brief_is_a_dated_market_commentary(services: Services, context: MakeCon
         "Japan's long end",
         "30-year JGB 3.409% on 12 Jun 2026: +7 bp 1m, +52 bp 12m",
         "the highest since the series began on 13 Jun 2022",
-        "A rising long end prices Japan's fiscal strain",
+        "A long end rising over the year, and not falling back this month, prices Japan's",
         "Signal",
         "Regime: UNWINDING (disorderly) since 4 Jun 2026",
         "Levels to watch",
