@@ -225,7 +225,11 @@ def sample_claims() -> list[lede.Claim]:
         for now, then in ((58.0, 91.0), (70.0, 50.0), (60.0, 60.2), (58.0, None)):
             claims.append(lede.ThesisClaim(direction, 362.0, -89.0, now, then))
     for claim in list(claims):
-        if isinstance(claim, lede.RegimeClaim) and claim.regime in ("STABLE", "BUILDING"):
+        if isinstance(claim, lede.RegimeClaim) and claim.regime in (
+            "STABLE",
+            "BUILDING",
+            "UNWINDING_GRADUAL",
+        ):
             claims.append(replace(claim, no_sign=True, crowding_measured=False))
         if isinstance(claim, lede.LargestMove) and not claim.notable:
             claims.append(replace(claim, quiet=True))

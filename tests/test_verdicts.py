@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from analytics.narrative import lede, verdicts
+from commands.handlers.views import view
+from commands.presentation.render import render_text
+from commands.reply import Reply
 from tests.support.seedbriefs import brief, snapshot
 
 
@@ -123,3 +128,12 @@ def test_a_long_end_that_fell_over_the_month_is_not_called_rising() -> None:
     assert "−24 bp 1m" in text and "+40 bp 12m" in text
     assert "rising" not in text and "fiscal" not in text
     assert "The long end fell 24 bp over the month, though it is still 40 bp higher" in text
+
+
+def test_a_gradual_unwind_says_crowding_is_measured_without_positioning() -> None:
+    claim = lede.RegimeClaim(
+        "UNWINDING_GRADUAL", 30.0, -4.0, 20.0, -18.0, -40.0, -3.1, crowding_measured=False
+    )
+    v = replace(view(snapshot("2026-04-30")), lede=(claim,))
+    text = render_text(Reply("brief", {"v": v}))
+    assert "crowding, measured without current positioning data, −18 points over 8 weeks" in text
