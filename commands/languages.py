@@ -14,7 +14,7 @@ register a row with ``monkeypatch``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class Punctuation:
     full_stop: str = "."
     comma: str = ", "  # between clauses or items joined by a template
     colon: str = ": "
+    semicolon: str = "; "  # between the clauses of one sentence (a footnote's items)
     parentheses: tuple[str, str] = (" (", ")")
     sentence_space: str = " "  # between two sentences
 
@@ -60,6 +61,11 @@ class Numbers:
     unit_space: str = " "  # between the number and its large-number word
     # Currency code → (prefix, suffix): ``¥40 tn``, ``40兆円``.
     currencies: tuple[tuple[str, str, str], ...] = (("JPY", "¥", ""), ("USD", "$", ""))
+    # Small counts written as words in running text ("five weeks ago"); beyond them, digits.
+    words: tuple[str, ...] = (
+        "zero", "one", "two", "three", "four", "five", "six",
+        "seven", "eight", "nine", "ten", "eleven", "twelve",
+    )  # fmt: skip
 
     def currency(self, code: str) -> tuple[str, str] | None:
         """(prefix, suffix) of a currency, None when the language writes no such amount."""
@@ -127,12 +133,13 @@ LANGUAGES: tuple[Language, ...] = (
             big_units=((1e12, "兆"), (1e8, "億"), (1e4, "万")),
             unit_space="",
             currencies=(("JPY", "", "円"), ("USD", "", "ドル")),
+            words=(),
         ),
         dates=Dates(date="y/MM/dd", month="y年M月", time="H:mm", datetime="{date} {time}"),
         listing=Listing(
             separator="、", and_last="、", and_pair="、", or_last="、または", or_pair="または"
         ),
-        punctuation=_CJK_PUNCTUATION,
+        punctuation=replace(_CJK_PUNCTUATION, semicolon="。"),
     ),
     Language(
         code="zh",
@@ -148,10 +155,11 @@ LANGUAGES: tuple[Language, ...] = (
             big_units=((1e12, "万亿"), (1e8, "亿"), (1e4, "万")),
             unit_space="",
             currencies=(("JPY", "", "日元"), ("USD", "", "美元")),
+            words=(),
         ),
         dates=Dates(date="y年M月d日", month="y年M月", time="HH:mm", datetime="{date} {time}"),
         listing=Listing(separator="、", and_last="和", and_pair="和", or_last="或", or_pair="或"),
-        punctuation=_CJK_PUNCTUATION,
+        punctuation=replace(_CJK_PUNCTUATION, semicolon="；"),
     ),
 )
 

@@ -79,7 +79,10 @@ def test_the_long_end_is_shown_with_its_record_and_the_fiscal_line() -> None:
     assert "4 bp below its series high of 3.765% on 20 Jan 2026" in text
     slope = round((thirty - mof_yield("2026/4/30", "10Y")) * 100)
     assert f"10s30s slope {slope} bp." in text
-    assert "A rising long end prices Japan's fiscal strain" in text
+    assert (
+        "Up over the year and not falling back this month, the long end prices Japan's fiscal"
+        in text
+    )
 
 
 def test_levels_to_watch_solve_the_elevated_level_and_name_the_meetings() -> None:
@@ -94,7 +97,7 @@ def test_levels_to_watch_solve_the_elevated_level_and_name_the_meetings() -> Non
 def test_a_stale_day_has_no_news_claims_and_names_what_is_old() -> None:
     text = brief("2026-12-01")
     first = lede_of(text)
-    assert first.startswith("No market close yet for 1 Dec 2026")
+    assert first.startswith("The latest close stored is 30 Oct 2026, five weeks ago: no newer")
     assert "largest move" not in first and "Risk assets" not in first
     assert "Nikkei 225 64,136.25 (17 Sept 2026, not current)" in text
     assert "The 30-year JGB yield was 3.721% on 30 Apr 2026 (Japan MoF); no new close" in text

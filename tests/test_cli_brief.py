@@ -34,11 +34,10 @@ def test_brief_on_a_past_day_reads_like_a_dated_commentary(
     assert text.startswith("Yen carry briefing, 2 Aug 2024")
     assert "UNWINDING" in text
     assert "USD/JPY 146.98 on 2 Aug 2024 (Fed H.10), −2.05% 1d" in text
-    assert "Offline: these figures come from the bundled seed" in text
-    # Risk assets are never in the seed: a stress day says so instead of leaving them out.
-    assert "Risk assets cannot be described: no current close for Nikkei 225, S&P 500" in text
+    # Risk assets are never in the seed: the one footnote says so instead of leaving them out.
     assert (
-        "No close is stored for Nikkei 225, S&P 500 and Bitcoin: they come live from FRED" in text
+        "Offline: figures from the bundled history to 2 Aug 2024; no close stored for Nikkei 225,"
+        " S&P 500, Bitcoin and the VIX; positioning data last reported 28 Dec 2021." in text
     )
     assert "30-year JGB 2.098% on 2 Aug 2024: −8 bp 1m, +60 bp 12m" in text  # MoF is in the seed
     assert not re.search(r"\bnan\b", text, re.IGNORECASE)
@@ -51,7 +50,7 @@ def test_brief_today_names_its_stale_inputs(capsys: pytest.CaptureFixture[str]) 
     text = capsys.readouterr().out
     # The gap is that of the last day both legs closed (DGS2 3.58%, JGB 0.932% on 13 Nov 2025).
     assert "2-year 265 bp (not current: last day both legs closed 13 Nov 2025)" in text
-    assert "Stale inputs: CFTC speculators' positions (18 Mar 2025)" in text
+    assert "positioning data last reported 29 Apr 2025" in text
     assert "The 30-year JGB yield was 3.721% on 30 Apr 2026 (Japan MoF); no new close" in text
 
 
@@ -61,9 +60,12 @@ def test_a_stale_input_is_never_shown_as_current(capsys: pytest.CaptureFixture[s
     lines = capsys.readouterr().out.splitlines()
     text = "\n".join(lines)
     assert lines[0] == "Yen carry briefing, 1 Dec 2026"
+    # Five weeks behind is no same-day lag: the first sentence says how old and why.
     assert lines[2].startswith(
-        "No market close yet for 1 Dec 2026: every figure is as of 30 Oct 2026 or earlier."
+        "The latest close stored is 30 Oct 2026, five weeks ago: offline, this briefing reads"
+        " the bundled history, which ends there."
     )
+    assert "No market close yet" not in text
     assert "Scores as of 30 Oct 2026" in text
     gaps = next(line for line in lines if line.startswith("US–Japan gaps"))
     # Same-day pairs: not the US close of 13 Nov 2025 (30 Jul 2026) against the JGB of 30 Apr.
@@ -75,7 +77,7 @@ def test_a_stale_input_is_never_shown_as_current(capsys: pytest.CaptureFixture[s
     assert "largest move" not in text and "The 2-year gap has" not in text
     # Positioning is described only from a current report; the stale report is named.
     assert "were net long the yen" not in text and "shorter the yen than in" not in text
-    assert "Stale inputs: CFTC speculators' positions (18 Mar 2025)" in text
+    assert "positioning data last reported 29 Apr 2025" in text
     assert "positioning is not building up fast" not in text.lower()
     assert len(text.split()) < 300
 
@@ -157,14 +159,14 @@ def test_brief_offline_or_for_a_past_day_asks_no_source(
     assert "Not refreshed" not in out and "refreshing" not in err
 
 
-def explain_on(day: date) -> str:
-    """``/carry explain`` on the seeded store as it read on ``day``."""
+def explain_on(day: date, command: str = "/carry explain") -> str:
+    """``/carry explain`` (or ``command``) on the seeded store as it read on ``day``."""
     from commands.context import CommandContext
     from commands.dispatch import dispatch, make_services
     from commands.presentation.render import render_text
 
     services = make_services(open_seeded_store(), today=lambda: day)
-    return render_text(dispatch("/carry explain", CommandContext("console", "c", "u"), services))
+    return render_text(dispatch(command, CommandContext("console", "c", "u"), services))
 
 
 def test_policy_rates_name_the_last_change_the_last_hold_and_what_the_table_misses(
@@ -175,11 +177,12 @@ def test_policy_rates_name_the_last_change_the_last_hold_and_what_the_table_miss
     # policy-rates.md 3.3: the Fed at 3.75-4.00% since 16 Sep 2026, the BoJ at 1.25% since its
     # 18 Sep 2026 decision (effective 24 Sep): 262.5 bp.
     assert "policy rates 262.5 bp (Fed 3.75–4.00% and BoJ 1.25%)" in text
-    assert (
-        "Decision tables may be behind: Fed 1 meeting (28 Oct 2026) and "
-        "BoJ 1 meeting (30 Oct 2026)." in text
-    )
-    assert "Not checked against live rates: the Fed and BoJ decision tables." in text
+    # The briefing reads as commentary: what the tables miss is in /carry sources and explain.
+    assert "decision table" not in text and "Not checked against live rates" not in text
+    sources = explain_on(date(2026, 12, 1), "/carry sources")
+    assert "1 meeting has been held since, on 28 Oct 2026" in sources
+    assert "1 meeting has been held since, on 30 Oct 2026" in sources
+    assert "could not be checked against the BoJ's overnight call rate" in sources
     # The detail behind /carry explain: the last change, the last hold, why a check failed.
     text = explain_on(date(2026, 12, 1))
     assert "The Fed's target range is 3.75–4.00%, set on 16 Sept 2026." in text
@@ -223,7 +226,7 @@ def test_usd_jpy_names_its_source_and_the_ecb_cross_is_shown_as_published(
     text = capsys.readouterr().out
     # ECB, 30 Oct 2026: 175.68 JPY and 1.1172 USD per euro, so 157.25 (not a rescaled 157.18).
     assert "USD/JPY 157.25 on 30 Oct 2026 (ECB cross)" in text
-    assert "No VIX close is stored." in text  # the seed carries no VIX
+    assert "no close stored for Nikkei 225, S&P 500, Bitcoin and the VIX" in text  # not in the seed
 
 
 # -- issue 11's "done when": a refresh from the real files, then the story of a day ---------------

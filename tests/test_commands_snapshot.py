@@ -75,7 +75,7 @@ def test_brief_is_a_dated_market_commentary(services: Services, context: MakeCon
         "Japan's long end",
         "30-year JGB 3.409% on 12 Jun 2026: +7 bp 1m, +52 bp 12m",
         "the highest since the series began on 13 Jun 2022",
-        "A rising long end prices Japan's fiscal strain",
+        "Up over the year and not falling back this month, the long end prices Japan's fiscal",
         "Signal",
         "Regime: UNWINDING (disorderly) since 4 Jun 2026",
         "Levels to watch",
@@ -104,8 +104,8 @@ def test_sparse_data_is_named_never_nan(tmp_path, context: MakeContext) -> None:
         assert "None" not in text
     brief = render_text(dispatch("/carry brief", context(), services))
     assert "and 10-year unavailable." in brief
-    assert "No close is stored for Nikkei 225, S&P 500 and Bitcoin" in brief
-    assert "No VIX close is stored." in brief and "No 30-year JGB yield is stored." in brief
+    assert "no close stored for Nikkei 225, S&P 500, Bitcoin and the VIX" in brief
+    assert "No 30-year JGB yield is stored." in brief
 
 
 def test_no_data_says_what_to_run(tmp_path, context: MakeContext) -> None:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterator
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,6 +22,8 @@ import pytest
 from analytics.catalogue import notes
 from analytics.ingest.seed import open_seeded_store
 from analytics.narrative import decision_day, lede
+from analytics.narrative.age import Age
+from analytics.narrative.provisional import Reach
 from commands.context import CommandContext
 from commands.dispatch import dispatch
 from commands.dispatch import make_services as store_services
@@ -221,6 +224,30 @@ def sample_claims() -> list[lede.Claim]:
     for direction in ("narrowing", "widening", "flat"):
         for now, then in ((58.0, 91.0), (70.0, 50.0), (60.0, 60.2), (58.0, None)):
             claims.append(lede.ThesisClaim(direction, 362.0, -89.0, now, then))
+    for claim in list(claims):
+        if isinstance(claim, lede.RegimeClaim) and claim.regime in (
+            "STABLE",
+            "BUILDING",
+            "UNWINDING_GRADUAL",
+        ):
+            claims.append(replace(claim, no_sign=True, crowding_measured=False))
+        if isinstance(claim, lede.LargestMove) and not claim.notable:
+            claims.append(replace(claim, quiet=True))
+    for days, count, unit in ((1, 1, "day"), (3, 3, "day"), (14, 2, "week"), (38, 5, "week")):
+        for reason, sources in (("seed", ()), ("offline", ()), ("sources", ("fred", "ecb"))):
+            old = date(2026, 12, 7) - timedelta(days=days)
+            claims.append(
+                lede.StoreAge(old, date(2026, 12, 7), Age(days, count, unit), reason, sources)
+            )
+    claims.append(
+        lede.StoreAge(date(2026, 8, 7), date(2026, 12, 7), Age(122, 4, "month"), "sources", ())
+    )
+    claims.append(
+        lede.StoreAge(date(2023, 8, 7), date(2026, 12, 7), Age(1218, 3, "year"), "seed", ())
+    )
+    for groups in (("vix",), ("cftc", "vix"), ("gap_2y", "cftc"), ("usdjpy",)):
+        claims.append(lede.ProvisionalClaim(groups, Reach(48.0, 78.0, (65.0,)), None))
+        claims.append(lede.ProvisionalClaim(groups, None, Reach(31.0, 67.0, (55.0,))))
     claims.append(lede.ThesisUnavailable(date(2025, 11, 13), date(2026, 4, 30), True))
     claims.append(lede.ThesisUnavailable(date(2026, 4, 30), date(2026, 4, 30), False))
     claims += decision_claims()

@@ -5,12 +5,17 @@ dataclass whose ``code`` picks the template sentence (``templates/macros.j2``, m
 and whose fields are the numbers and dates that sentence states. A claim is made only when
 its numbers exist: no "no sign of an unwind" without an unwind-pressure score on the as-of day,
 no word on positioning without a current CFTC report, no risk-asset move without a current close.
+Every verdict a claim carries (a quiet day, a notable move, no sign of an unwind, crowding
+building or reducing, risk assets up or down) comes from the rule table of
+``analytics.narrative.verdicts``.
 
-The commentary, in order: the regime; on a stress day (USD/JPY down ``STRESS_FALL_PCT`` or more,
-or unwind pressure at ``STRESS_PRESSURE`` or more) the risk assets' moves of the day; the day's
-largest move against its own volatility (``analytics.picture.daymoves``); the thesis line (the 2-year
-gap's 3-month change and carry incentive, ``analytics.narrative.thesis``); positioning. A new kind of claim
-is one more dataclass here and one more branch in that macro.
+The commentary, in order: how old the latest close is when it is older than the normal lag
+(``analytics.narrative.age``); the regime, and whether it hangs on a left-out input
+(``analytics.narrative.provisional``); on a stress day (USD/JPY down 2% or more, or unwind
+pressure at 65 or more) the risk assets' moves of the day; the day's largest move against its own
+volatility (``analytics.picture.daymoves``); the thesis line (the 2-year gap's 3-month change and
+carry incentive, ``analytics.narrative.thesis``); positioning. A new kind of claim is one more
+dataclass here and one more branch in that macro.
 """
 
 from __future__ import annotations
@@ -20,18 +25,20 @@ from datetime import date
 from typing import ClassVar
 
 from analytics.catalogue import horizons
+from analytics.ingest.seed import is_seed_source
+from analytics.narrative import verdicts
+from analytics.narrative.age import Age, age_of, behind
 from analytics.narrative.claim import Claim
 from analytics.narrative.decision_day import claims as decision_claims
+from analytics.narrative.provisional import Reach, provisional
 from analytics.narrative.snapshot import Snapshot
 from analytics.picture import markets
 from analytics.picture.daymoves import largest
+from analytics.signal.panel import CLOSE_SERIES
 
 POSITIONING = ("B1", "B2")  # the CFTC components of crowding
-FAST = 10.0  # crowding points over eight weeks (the regime table's building rise)
-STRESS_FALL_PCT = 2.0  # USD/JPY down this much on the day, in percent
-STRESS_PRESSURE = 65.0  # unwind pressure at which the lede names the risk assets' moves
-NOTABLE_Z = 2.0  # a move of the day this many standard deviations or more is not a quiet day
-FALL, PRESSURE = "usdjpy_fall", "pressure"  # what made a day a stress day
+FALL, PRESSURE = verdicts.FALL, verdicts.PRESSURE  # what made a day a stress day
+SEED, OFFLINE, SOURCES = "seed", "offline", "sources"  # why the latest close is old
 # The day's moves are news only while the last close is recent (a weekend, a holiday).
 DAY_NEWS_DAYS = 4
 
@@ -46,8 +53,24 @@ class NoCloseToday(Claim):
 
 
 @dataclass(frozen=True)
+class StoreAge(Claim):
+    """The latest close stored (``latest``) is older than the normal lag before ``today``: how
+    old (``age``) and why (``reason``: ``seed``, the bundled history; ``offline``, live sources
+    unreachable; ``sources``, no newer close from ``sources``)."""
+
+    code: ClassVar[str] = "store_age"
+    latest: date
+    today: date
+    age: Age
+    reason: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class RegimeClaim(Claim):
-    """The regime in plain words, with the numbers its rule reads on the as-of day."""
+    """The regime in plain words, with the numbers its rule reads on the as-of day;
+    ``no_sign`` whether "no sign of an unwind" holds (``verdicts.no_sign_of_unwind``) and
+    ``crowding_measured`` whether crowding rests on a current CFTC report (B1 or B2)."""
 
     code: ClassVar[str] = "regime"
     regime: str
@@ -57,6 +80,20 @@ class RegimeClaim(Claim):
     crowding_change_8w: float | None
     gap_2y_change_3m_bp: float | None
     fx_change_63d_pct: float | None
+    no_sign: bool = False
+    crowding_measured: bool = True
+
+
+@dataclass(frozen=True)
+class ProvisionalClaim(Claim):
+    """The regime hangs on left-out inputs (``groups``: ``vix``, ``cftc``, ``gap_2y``,
+    ``usdjpy``): with them anywhere in their range, unwind pressure (``pressure``) or carry fuel
+    (``fuel``) could lie on either side of a regime threshold."""
+
+    code: ClassVar[str] = "provisional"
+    groups: tuple[str, ...]
+    pressure: Reach | None
+    fuel: Reach | None
 
 
 @dataclass(frozen=True)
@@ -72,7 +109,7 @@ class PressureUnavailable(Claim):
 @dataclass(frozen=True)
 class PositioningClaim(Claim):
     """Crowding with a current CFTC report behind it, and its eight-week ``trend``:
-    ``building`` or ``reducing`` (by ``FAST`` points or more), else ``steady``."""
+    ``building`` or ``reducing`` (``verdicts.crowding_trend``), else ``steady``."""
 
     code: ClassVar[str] = "positioning"
     crowding: float
@@ -119,7 +156,7 @@ class RiskAssetMoves(Claim):
 @dataclass(frozen=True)
 class LargestMove(Claim):
     """The day's largest move against its own volatility: ``z`` standard deviations of the
-    series' past daily moves (``notable`` from ``NOTABLE_Z``; a quiet day says so)."""
+    series' past daily moves (``notable`` and ``quiet`` from ``verdicts.largest_move``)."""
 
     code: ClassVar[str] = "largest_move"
     key: str
@@ -130,6 +167,7 @@ class LargestMove(Claim):
     day: date
     notable: bool
     named: bool  # the move is already named by the lede's risk-asset moves
+    quiet: bool = False
 
 
 @dataclass(frozen=True)
@@ -159,9 +197,14 @@ class ThesisUnavailable(Claim):
 def lede(s: Snapshot) -> tuple[Claim, ...]:
     """The claims a reply opens with, in order."""
     claims: list[Claim] = [*decision_claims(s.decisions)]
-    if s.as_of < s.today:
+    if behind(s.as_of, s.today):
+        claims.append(_store_age(s))
+    elif s.as_of < s.today:
         claims.append(NoCloseToday(s.today, s.as_of))
     claims.append(_regime(s))
+    hanging = _provisional(s)
+    if hanging is not None:
+        claims.append(hanging)
     moves = _risk_assets(s)
     named: set[str] = set()
     if moves is not None:
@@ -175,12 +218,8 @@ def lede(s: Snapshot) -> tuple[Claim, ...]:
 
 def stress_trigger(s: Snapshot) -> str | None:
     """``usdjpy_fall`` or ``pressure`` when the day calls for the risk assets' moves, else None."""
-    day = next((c for c in s.fx.changes if c.horizon == "1d"), None)
-    if day is not None and day.value is not None and day.value <= -STRESS_FALL_PCT:
-        return FALL
-    if s.unwind_pressure is not None and s.unwind_pressure >= STRESS_PRESSURE:
-        return PRESSURE
-    return None
+    day = next((c.value for c in s.fx.changes if c.horizon == "1d"), None)
+    return verdicts.stress(day, s.unwind_pressure)
 
 
 def _risk_assets(s: Snapshot) -> RiskAssetMoves | None:
@@ -194,8 +233,7 @@ def _risk_assets(s: Snapshot) -> RiskAssetMoves | None:
             moves.append(AssetMove(asset.series, day.change_pct, asset.as_of))
         elif asset.absence != markets.BEFORE_INCEPTION:  # one that did not exist is not missing
             missing.append(asset.series)
-    signs = {m.change_pct > 0 for m in moves}
-    direction = "mixed" if len(signs) != 1 else "up" if signs == {True} else "down"
+    direction = verdicts.risk_assets(m.change_pct for m in moves) or verdicts.MIXED
     fx_day = next((c.value for c in s.fx.changes if c.horizon == "1d"), None)
     vix_day = next((c.value for c in s.vix.changes if c.horizon == "1d"), None)
     current_vix = s.vix.level is not None and not s.vix.stale
@@ -222,9 +260,18 @@ def _largest(s: Snapshot, named: set[str]) -> Claim | None:
     move = largest(s.day_moves)
     if move is None or move.z is None or not _day_is_news(s):
         return None
-    notable = abs(move.z) >= NOTABLE_Z
+    verdict = verdicts.largest_move(move.z, s.regime.regime, stress_trigger(s))
+    notable, quiet = verdict == verdicts.NOTABLE, verdict == verdicts.QUIET
     return LargestMove(
-        move.key, move.unit, move.move, move.level, move.z, move.day, notable, move.key in named
+        move.key,
+        move.unit,
+        move.move,
+        move.level,
+        move.z,
+        move.day,
+        notable,
+        move.key in named,
+        quiet,
     )
 
 
@@ -241,6 +288,9 @@ def _regime(s: Snapshot) -> Claim:
     if s.unwind_pressure is None:
         return PressureUnavailable(s.fx.as_of, reading.computed_on, reading.regime)
     inputs = reading.inputs
+    stress = stress_trigger(s) if _day_is_news(s) else None
+    fx_move = next((m for m in s.day_moves if m.key == "usdjpy"), None)
+    fx_z = fx_move.z if fx_move is not None and _day_is_news(s) else None
     return RegimeClaim(
         regime=reading.regime,
         pressure=s.unwind_pressure,
@@ -249,7 +299,34 @@ def _regime(s: Snapshot) -> Claim:
         crowding_change_8w=inputs.b_change_8w,
         gap_2y_change_3m_bp=inputs.gap_2y_3m_bp,
         fx_change_63d_pct=inputs.fx_ret_63d_pct,
+        no_sign=verdicts.no_sign_of_unwind(s.unwind_pressure, reading.regime, stress, fx_z),
+        crowding_measured=positioning_current(s),
     )
+
+
+def positioning_current(s: Snapshot) -> bool:
+    """Whether crowding rests on a current CFTC report (B1 or B2 current)."""
+    return any(c.key in POSITIONING and c.status == "ok" for c in s.pillar("B").components)
+
+
+def _provisional(s: Snapshot) -> ProvisionalClaim | None:
+    components = [c for p in s.pillars for c in p.components]
+    found = provisional(components, s.regime.regime, s.unwind_pressure)
+    if found is None:
+        return None
+    return ProvisionalClaim(found.groups, found.pressure, found.fuel)
+
+
+def _store_age(s: Snapshot) -> StoreAge:
+    """How old the latest close is and why: the seed, offline, or the sources behind."""
+    closes = [f for f in s.freshness if f.series in CLOSE_SERIES and f.as_of is not None]
+    latest = [f for f in closes if f.as_of is not None and f.as_of >= s.as_of]
+    reason, sources = SOURCES, tuple(dict.fromkeys(f.source for f in closes if f.stale))
+    if latest and all(is_seed_source(f.source) for f in latest):
+        reason, sources = SEED, ()
+    elif any(n.code == "offline" for n in s.notes):
+        reason, sources = OFFLINE, ()
+    return StoreAge(s.as_of, s.today, age_of(s.as_of, s.today), reason, sources)
 
 
 def _positioning(s: Snapshot) -> Claim:
@@ -261,7 +338,5 @@ def _positioning(s: Snapshot) -> Claim:
         ]
         return PositioningOutOfDate(max(reports) if reports else None)
     change = s.regime.inputs.b_change_8w
-    trend = "steady"
-    if change is not None and abs(change) >= FAST:
-        trend = "building" if change > 0 else "reducing"
+    trend = verdicts.crowding_trend(change, True) or verdicts.STEADY
     return PositioningClaim(crowding.score, change, trend)

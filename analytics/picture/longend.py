@@ -8,9 +8,8 @@ date it was at least as high. A tenor with no new close for longer than its age 
 ``stale``: its yield keeps its date, and no change or record is given. The 10s30s slope is 30Y
 minus 10Y on the same MoF date.
 
-``LongEndBlock.trend`` reads the 30-year's 12-month change for the fiscal side of the carry
-argument (the long end is where the market prices Japan's fiscal strain): ``rising`` or
-``easing`` by ``FISCAL_MOVE_BP`` or more, else ``steady``; None without a current change.
+What the 30-year's changes mean for the fiscal side of the carry argument is a verdict of
+``analytics.narrative.verdicts.long_end`` (the rule table every briefing sentence follows).
 """
 
 from __future__ import annotations
@@ -32,8 +31,6 @@ CHANGE_HORIZONS = ("1m", "12m")
 SERIES_HIGH, HIGH_SINCE = "series_high", "high_since"
 # A record that last held less than a year ago is not worth a headline; the block says so.
 NOTABLE_RECORD_DAYS = 365
-FISCAL_MOVE_BP = 25.0
-RISING, EASING, STEADY = "rising", "easing", "steady"
 
 
 @dataclass(frozen=True)
@@ -107,16 +104,6 @@ class LongEndBlock:
 
     def tenor(self, series: str) -> TenorReading:
         return next(t for t in self.tenors if t.series == series)
-
-    @property
-    def trend(self) -> str | None:
-        """The 30-year's 12-month direction (``rising``, ``easing``, ``steady``), None without."""
-        year = self.headline.change("12m")
-        if year is None:
-            return None
-        if year.change_bp >= FISCAL_MOVE_BP:
-            return RISING
-        return EASING if year.change_bp <= -FISCAL_MOVE_BP else STEADY
 
 
 def block(obs: pd.DataFrame, day: date) -> LongEndBlock:

@@ -11,8 +11,9 @@ from datetime import date
 
 from analytics.catalogue.notes import Note
 from analytics.ingest.seed import is_seed_source
+from analytics.narrative import verdicts
 from analytics.narrative.decision_day import DecidesToday
-from analytics.narrative.lede import Claim, lede
+from analytics.narrative.lede import Claim, lede, positioning_current
 from analytics.narrative.snapshot import ComponentReading, SeriesFreshness, Snapshot
 from analytics.picture.differential import GapBlock
 from analytics.policy.status import PolicyReading
@@ -41,6 +42,8 @@ class SnapshotView:
     notes: tuple[Note, ...]
     meetings: tuple[PolicyReading, ...]
     lede: tuple[Claim, ...]
+    long_end: str | None = None  # the 30-year's direction (``verdicts.long_end``)
+    crowding_measured: bool = True  # crowding rests on a current CFTC report
 
 
 def seed_share(freshness: tuple[SeriesFreshness, ...]) -> str:
@@ -69,6 +72,17 @@ def _stale_inputs(s: Snapshot) -> tuple[StaleInput, ...]:
     return tuple(found)
 
 
+def long_end_verdict(s: Snapshot) -> str | None:
+    """The 30-year's direction over the month and the year (None when it is not current)."""
+    thirty = s.long_end.headline
+    if thirty.status != "ok":
+        return None
+    month, year = thirty.change("1m"), thirty.change("12m")
+    return verdicts.long_end(
+        None if month is None else month.change_bp, None if year is None else year.change_bp
+    )
+
+
 def view(s: Snapshot, zone: str | None = None) -> SnapshotView:
     """The view of a snapshot (``zone``: the chat's, for the time a bank decides today)."""
     gaps = {g.key: g for g in s.differentials}
@@ -89,4 +103,6 @@ def view(s: Snapshot, zone: str | None = None) -> SnapshotView:
         notes=s.notes,
         meetings=meetings,
         lede=tuple(c.in_zone(zone) if isinstance(c, DecidesToday) else c for c in lede(s)),
+        long_end=long_end_verdict(s),
+        crowding_measured=positioning_current(s),
     )
