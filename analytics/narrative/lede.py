@@ -101,7 +101,8 @@ class AssetMove:
 class RiskAssetMoves(Claim):
     """On a stress day, what the risk assets and the VIX did (``trigger``: ``usdjpy_fall`` or
     ``pressure``). ``direction`` is ``down``, ``up`` or ``mixed`` over the assets' moves;
-    ``missing`` names the risk assets without a current close (never silently left out)."""
+    ``missing`` names the risk assets without a current close (never silently left out);
+    ``history_starts`` those whose stored history starts after the day, with its first day."""
 
     code: ClassVar[str] = "risk_asset_moves"
     trigger: str
@@ -114,6 +115,7 @@ class RiskAssetMoves(Claim):
     vix: float | None
     vix_change: float | None
     vix_as_of: date | None
+    history_starts: tuple[tuple[str, date], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -187,11 +189,13 @@ def _risk_assets(s: Snapshot) -> RiskAssetMoves | None:
     trigger = stress_trigger(s) if _day_is_news(s) else None
     if trigger is None:
         return None
-    moves, missing = [], []
+    moves, missing, starts = [], [], []
     for asset in s.markets.assets:
         day = asset.move("1d")
         if asset.status == horizons.OK and day is not None and asset.as_of is not None:
             moves.append(AssetMove(asset.series, day.change_pct, asset.as_of))
+        elif asset.absence == markets.BEFORE_COPY and asset.since is not None:
+            starts.append((asset.series, asset.since))
         elif asset.absence != markets.BEFORE_INCEPTION:  # one that did not exist is not missing
             missing.append(asset.series)
     signs = {m.change_pct > 0 for m in moves}
@@ -210,6 +214,7 @@ def _risk_assets(s: Snapshot) -> RiskAssetMoves | None:
         vix=s.vix.level if current_vix else None,
         vix_change=vix_day if current_vix else None,
         vix_as_of=s.vix.as_of if current_vix else None,
+        history_starts=tuple(starts),
     )
 
 
