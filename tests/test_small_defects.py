@@ -7,10 +7,14 @@ Values come from the raw files (read here with a plain CSV reader) on named date
 from __future__ import annotations
 
 import re
+from datetime import date
+from pathlib import Path
 
 import pytest
 
+from analytics.picture import markets
 from analytics.signal import backtest
+from bot.cli import main
 from commands.presentation.formatting import formatter
 from tests.test_picture_commands import _services, mof_yield, raw_close, text_of
 from tests.test_small_numbers import reply
@@ -124,3 +128,49 @@ def test_the_briefings_risk_asset_changes_name_their_horizon(day: str) -> None:
 def test_the_horizon_is_translated(locale: str) -> None:
     section = reply("brief", "2013-04-04", locale)
     assert re.search(r"（[^）]*1日 \+2\.20%）", section), section
+
+
+# --- a risk asset beyond what its source keeps -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "nikkei", "sp500", "bitcoin"),
+    [
+        (
+            "en",
+            "No close is stored for Nikkei 225: it comes live from FRED and is never bundled.",
+            "FRED keeps only the last ten years of S&P 500 closes: it has none for this day.",
+            "Bitcoin did not exist yet.",
+        ),
+        ("ja", "日経平均株価 の終値は保存されていません", "直近10年分だけ", "まだ存在していません"),
+        ("zh", "没有存储 日经225指数 的收盘价", "只提供最近十年", "当时尚不存在"),
+    ],
+)
+def test_an_offline_briefing_of_2005_says_why_each_risk_asset_is_absent(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    language: str,
+    nikkei: str,
+    sp500: str,
+    bitcoin: str,
+) -> None:
+    # The seed never holds risk assets; FRED's S&P 500 reaches back ten years from the store's
+    # newest day (2026), so no refresh brings 1 Jun 2005; the Nikkei's FRED copy does.
+    monkeypatch.setenv("CARRYBOT_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("CARRYBOT_DATABASE_URL", raising=False)
+    assert main(["brief", "--offline", "--date", "2005-06-01", "--lang", language]) == 0
+    text = capsys.readouterr().out
+    assert nikkei in text and sp500 in text and bitcoin in text
+    assert "S&P 500 and Bitcoin" not in text and "Nikkei 225 and S&P 500" not in text
+
+
+def test_the_window_is_judged_from_the_newest_stored_day() -> None:
+    sp = "eq.sp500"
+    assert markets.absence(sp, date(2005, 6, 1), None, date(2026, 10, 30))[0] == "beyond_source"
+    assert markets.absence(sp, date(2020, 6, 1), None, date(2026, 10, 30))[0] == "none_stored"
+    assert markets.absence(sp, date(2005, 6, 1), None, None)[0] == "none_stored"
+    assert markets.absence("eq.nikkei225", date(2005, 6, 1), None, date(2026, 10, 30)) == (
+        "none_stored",
+        None,
+    )
