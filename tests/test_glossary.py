@@ -16,7 +16,14 @@ import pytest
 from commands.context import CommandContext
 from commands.dispatch import dispatch
 from commands.presentation.catalogues import CATALOGUES, read_catalogue
-from commands.presentation.glossary import Term, foreign_words, glossary, masked
+from commands.presentation.glossary import (
+    ENGLISH_STOP,
+    Term,
+    foreign_words,
+    glossary,
+    masked,
+    untranslated,
+)
 from commands.presentation.render import render
 from tests.support.chat import NOW, make_services
 from tests.test_picture_commands import _services
@@ -38,9 +45,6 @@ COMMANDS = (
     "/carry settings",
     "/carry history 5y",
 )
-# An ASCII full stop ending a Japanese or Chinese sentence: after a CJK character, a bracket, a
-# percent sign, a digit or a unit, followed by a space or the end of the text.
-ENGLISH_STOP = re.compile(r"(?:[^\x00-\x7F]|[)%\d]|\bbp)\.(?=\s|$)")
 
 
 def messages(locale: str) -> list[tuple[str, tuple[str, ...]]]:
@@ -63,15 +67,6 @@ def texts(reply: object, locale: str) -> list[str]:
         for m in render(reply, "telegram_html", locale)  # type: ignore[arg-type]
     ]
     return out
-
-
-def problems(text: str, locale: str) -> list[str]:
-    found = [f"English: {w!r}" for w in foreign_words(text, locale)]
-    found += [
-        f"English full stop: …{text[max(0, m.start() - 12) : m.end()]!r}"
-        for m in ENGLISH_STOP.finditer(text)
-    ]
-    return found
 
 
 # --- the detectors ------------------------------------------------------------------------------
@@ -122,7 +117,7 @@ def test_no_catalogue_message_keeps_an_english_word_or_full_stop(locale: str) ->
         f"{english!r} → {text!r}: {found}"
         for english, strings in messages(locale)
         for text in strings
-        if (found := problems(text, locale))
+        if (found := untranslated(text, locale))
     ]
     assert not wrong, "\n".join(wrong)
 
@@ -143,7 +138,7 @@ def test_no_reply_on_the_real_files_keeps_an_english_word(settings_url: str, day
         for command in COMMANDS:
             ctx = CommandContext("telegram", "-1001", "42", "Aiko", True, locale=locale, now=NOW)
             for text in texts(dispatch(command, ctx, services), locale):
-                wrong.update((locale, command, p) for p in problems(text, locale))
+                wrong.update((locale, command, p) for p in untranslated(text, locale))
     assert not wrong, "\n".join(map(str, sorted(wrong)))
 
 
@@ -155,5 +150,5 @@ def test_no_reply_on_thin_data_keeps_an_english_word(tmp_path: Path, kind: str) 
         for command in (*COMMANDS, "/carry intraday", "/carry chart gap 1y"):
             ctx = CommandContext("telegram", "-1001", "42", "Aiko", True, locale=locale, now=NOW)
             for text in texts(dispatch(command, ctx, services), locale):
-                wrong.update((locale, command, p) for p in problems(text, locale))
+                wrong.update((locale, command, p) for p in untranslated(text, locale))
     assert not wrong, "\n".join(map(str, sorted(wrong)))

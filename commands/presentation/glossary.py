@@ -22,14 +22,20 @@ from commands.presentation.formatting import normalise_language
 # Commands to type, URLs and attachment names: Latin in every language.
 _TYPED = re.compile(
     r"(?<![A-Za-z0-9_/])(?:/carry|carrybot)(?:[ \t]+[A-Za-z0-9_:/|.@\[\]+±−-]+)*|https?://\S+|attachment://\S+"
+    r"|\b\w+(?:\|\w+)+"  # the choices of an argument, gap|pressure|markets
 )
 # Time zones as IANA names them (the chat's zone, "Asia/Tokyo"), and UTC.
 _ZONE = re.compile(
     r"\b(?:Africa|America|Antarctica|Asia|Atlantic|Australia|Europe|Indian|Pacific|Etc|US)"
-    r"/[A-Za-z0-9_+/-]+|\bUTC(?:[+-]\d+)?\b"
+    r"/[A-Za-z0-9_+/-]+|\bUTC(?:[+-]\d+)?\b|\b[A-Z]{2,4}T\b"
 )
+# What the user typed, quoted back (「xx」, “abc”): it stays as typed.
+_QUOTED = re.compile(r"「[^」]*」|“[^”]*”|\"[^\"]*\"")
 _PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%%")
 _TAG = re.compile(r"<[^>]+>")
+# An ASCII full stop ending a Japanese or Chinese sentence: after a CJK character, a bracket, a
+# percent sign, a digit or a unit, followed by a space or the end of the text.
+ENGLISH_STOP = re.compile(r"(?:[^\x00-\x7F]|[)%\d]|\bbp)\.(?=\s|$)")
 # A Latin-script word, with the joiners names use (S&P500, H.10, USD/JPY, TWELVEDATA_API_KEY).
 _LATIN = re.compile(r"[A-Za-z](?:[A-Za-z0-9_]|[&./:'-](?=[A-Za-z0-9]))*")
 
@@ -89,7 +95,17 @@ def masked(english: str, term: Term, language: str) -> str:
 def foreign_words(text: str, language: str) -> list[str]:
     """The Latin-script words of a Japanese or Chinese text that are neither a name, a glossary
     rendering, nor part of a command to type: English left untranslated."""
-    plain = _ZONE.sub(" ", _TYPED.sub(" ", _TAG.sub(" ", _PLACEHOLDER.sub(" ", text))))
+    plain = _TAG.sub(" ", _PLACEHOLDER.sub(" ", text))
+    plain = _ZONE.sub(" ", _TYPED.sub(" ", _QUOTED.sub(" ", plain)))
     for name in latin_names(language):
         plain = re.sub(r"(?<![A-Za-z0-9])" + re.escape(name) + r"(?![A-Za-z0-9])", " ", plain)
     return _LATIN.findall(plain)
+
+
+def untranslated(text: str, language: str) -> list[str]:
+    """What an English reader left in a Japanese or Chinese text: English words and English full
+    stops, each described in a few words (empty when the text is clean)."""
+    found = [f"English: {w!r}" for w in foreign_words(text, language)]
+    for stop in ENGLISH_STOP.finditer(text):
+        found.append(f"English full stop: …{text[max(0, stop.start() - 12) : stop.end()]!r}")
+    return found
