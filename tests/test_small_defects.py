@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from analytics.ingest import rawfiles
 from analytics.picture import markets
 from analytics.signal import backtest
 from bot.cli import main
 from commands.presentation.formatting import formatter
+from tests.support.paths import RAW_DIR
 from tests.test_picture_commands import _services, mof_yield, raw_close, text_of
 from tests.test_small_numbers import reply
 
@@ -174,3 +176,21 @@ def test_the_window_is_judged_from_the_newest_stored_day() -> None:
         "none_stored",
         None,
     )
+
+
+# --- the backtest report ------------------------------------------------------------------------
+
+
+def test_an_episodes_fall_has_the_entries_digits_and_one_day_reads_day() -> None:
+    obs = rawfiles.read_directory(RAW_DIR)
+    result = backtest.run_backtest(obs, date(1995, 1, 2), date(1995, 7, 31))
+    report = backtest.format_report(result)
+    # 6 Mar 1995 was ELEVATED for one day only.
+    assert re.search(r"1995-03-06 → 1995-03-06  ELEVATED +1 day$", report, re.M), report
+    assert " 1 days" not in report
+    ltcm = backtest.run_backtest(obs, date(1998, 8, 3), date(1998, 12, 31))
+    falls = [e.usdjpy_drawdown_pct for e in ltcm.episodes if e.usdjpy_drawdown_pct is not None]
+    assert falls  # Oct 1998 (LTCM)
+    report = backtest.format_report(ltcm)
+    for fall in falls:
+        assert f"  {fall:.2f}%" in report  # as the entries print theirs
