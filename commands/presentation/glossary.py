@@ -21,7 +21,8 @@ from commands.presentation.formatting import normalise_language
 
 # Commands to type, URLs and attachment names: Latin in every language.
 _TYPED = re.compile(
-    r"(?<![A-Za-z0-9_/])(?:/carry|carrybot)(?:[ \t]+[A-Za-z0-9_:/|.@\[\]+±−-]+)*|https?://\S+|attachment://\S+"
+    r"(?<![A-Za-z0-9_/])(?:/carry|carrybot)(?:[ \t]+[A-Za-z0-9_:/|.@\[\]+±−-]+)*"
+    r"|https?://\S+|attachment://\S+"
     r"|\b\w+(?:\|\w+)+"  # the choices of an argument, gap|pressure|markets
 )
 # Time zones as IANA names them (the chat's zone, "Asia/Tokyo"), and UTC.
