@@ -190,7 +190,13 @@ def test_the_backtest_says_the_store_holds_vix_when_it_does(tmp_path: Path) -> N
 
 def test_a_stress_day_before_bitcoin_does_not_miss_it() -> None:
     # 24 Oct 2008: Bitcoin did not exist; the S&P 500 existed but the stored copy starts in 2016.
-    lede = reply("brief", "2008-10-24").split("\n\n")[1]
+    brief = reply("brief", "2008-10-24")
+    lede = brief.split("\n\n")[1]
     assert "With USD/JPY down" in lede
     assert "Bitcoin" not in lede
-    assert "No current close for S&P 500." in lede
+    # Not "no current close": the briefing's risk-asset section says why, once.
+    assert "S&P 500" not in lede and "No current close" not in brief
+    assert brief.count("The stored S&P 500 history starts on 23 May 2016.") == 1
+    carry = reply("carry", "2008-10-24").split("\n\n")[1]
+    assert "The stored S&P 500 history starts on 23 May 2016." in carry
+    assert "No current close" not in carry

@@ -138,7 +138,9 @@ class AssetMove:
 class RiskAssetMoves(Claim):
     """On a stress day, what the risk assets and the VIX did (``trigger``: ``usdjpy_fall`` or
     ``pressure``). ``direction`` is ``down``, ``up`` or ``mixed`` over the assets' moves;
-    ``missing`` names the risk assets without a current close (never silently left out)."""
+    ``missing`` names the risk assets without a current close (never silently left out);
+    ``history_starts`` those whose stored history starts after the day, with its first day;
+    ``beyond_source`` those none is stored of and whose source keeps no close that old."""
 
     code: ClassVar[str] = "risk_asset_moves"
     trigger: str
@@ -151,6 +153,8 @@ class RiskAssetMoves(Claim):
     vix: float | None
     vix_change: float | None
     vix_as_of: date | None
+    history_starts: tuple[tuple[str, date], ...] = ()
+    beyond_source: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -226,11 +230,15 @@ def _risk_assets(s: Snapshot) -> RiskAssetMoves | None:
     trigger = stress_trigger(s) if _day_is_news(s) else None
     if trigger is None:
         return None
-    moves, missing = [], []
+    moves, missing, starts, beyond = [], [], [], []
     for asset in s.markets.assets:
         day = asset.move("1d")
         if asset.status == horizons.OK and day is not None and asset.as_of is not None:
             moves.append(AssetMove(asset.series, day.change_pct, asset.as_of))
+        elif asset.absence == markets.BEFORE_COPY and asset.since is not None:
+            starts.append((asset.series, asset.since))
+        elif asset.absence == markets.BEYOND_SOURCE:
+            beyond.append(asset.series)
         elif asset.absence != markets.BEFORE_INCEPTION:  # one that did not exist is not missing
             missing.append(asset.series)
     direction = verdicts.risk_assets(m.change_pct for m in moves) or verdicts.MIXED
@@ -248,6 +256,8 @@ def _risk_assets(s: Snapshot) -> RiskAssetMoves | None:
         vix=s.vix.level if current_vix else None,
         vix_change=vix_day if current_vix else None,
         vix_as_of=s.vix.as_of if current_vix else None,
+        history_starts=tuple(starts),
+        beyond_source=tuple(beyond),
     )
 
 

@@ -40,9 +40,13 @@ INCEPTION = {
     "crypto.btcusd": date(2009, 1, 3),
 }
 # Why a risk asset has no close on a day (``AssetReading.absence``): none is stored at all, the
-# asset did not exist yet, or it existed but the stored copy starts later (FRED's S&P 500 holds
-# ten years, Coinbase's Bitcoin starts in Dec 2014).
+# asset did not exist yet, it existed but the stored copy starts later (FRED's S&P 500 holds
+# ten years, Coinbase's Bitcoin starts in Dec 2014), or none is stored and the day lies beyond
+# what the source keeps (FRED serves only the last ten years of the S&P 500: a refresh would not
+# bring that day either).
 NONE_STORED, BEFORE_INCEPTION, BEFORE_COPY = "none_stored", "before_inception", "before_copy"
+BEYOND_SOURCE = "beyond_source"
+SOURCE_YEARS = {"eq.sp500": 10}
 MOVE_HORIZONS = ("1w", "1m")
 HIGH_CLOSES = 60
 CORR_RETURNS = 60
@@ -165,8 +169,10 @@ def block(obs: pd.DataFrame, day: date, usdjpy: pd.Series) -> MarketsBlock:
     """The markets block from a long observation frame and observed USD/JPY (``observed_usdjpy``)."""
     fx = usdjpy[usdjpy.index <= pd.Timestamp(day)].dropna()
     points = horizons.by_series(obs, RISK_ASSETS)
+    newest = pd.Timestamp(obs["date"].max()).date() if len(obs) else None
     assets = tuple(
-        _reading(points[name].until(day), day, fx, points[name].first_date) for name in RISK_ASSETS
+        _reading(points[name].until(day), day, fx, points[name].first_date, newest)
+        for name in RISK_ASSETS
     )
     fx_last = pd.Timestamp(fx.index[-1]).date() if len(fx) else None
     return MarketsBlock(day, assets, fx_last)
@@ -222,23 +228,33 @@ def day_before(points: Points, days: int) -> date:
     return date.fromordinal(last.toordinal() - days)
 
 
-def absence(series: str, day: date, first_stored: date | None) -> tuple[str, date | None]:
-    """Why ``series`` has no close on or before ``day``, given the first close stored."""
+def absence(
+    series: str, day: date, first_stored: date | None, newest: date | None = None
+) -> tuple[str, date | None]:
+    """Why ``series`` has no close on or before ``day``, given the first close stored and the
+    newest day of the store (the source's window reaches back from at least that day)."""
     began = INCEPTION.get(series)
     if began is not None and day < began:
         return BEFORE_INCEPTION, began
     if first_stored is not None and first_stored > day:
         return BEFORE_COPY, first_stored
+    years = SOURCE_YEARS.get(series)
+    if first_stored is None and years and newest is not None and day.year + years < newest.year:
+        return BEYOND_SOURCE, None
     return NONE_STORED, None
 
 
 def _reading(
-    points: Points, day: date, fx: pd.Series, first_stored: date | None = None
+    points: Points,
+    day: date,
+    fx: pd.Series,
+    first_stored: date | None = None,
+    newest: date | None = None,
 ) -> AssetReading:
     limit = spec(points.series).max_age_days
     state = horizons.status(points, day, limit)
     if state == horizons.MISSING:
-        why, since = absence(points.series, day, first_stored)
+        why, since = absence(points.series, day, first_stored, newest)
         return AssetReading(
             points.series, state, None, None, None, (), None, None, None, None, why, since
         )

@@ -269,6 +269,15 @@ def vix_origin(obs: pd.DataFrame, is_seed: Callable[[str], bool]) -> str:
     return "no VIX is stored"
 
 
+def share(fraction: float) -> str:
+    """A fraction of days in whole percent, with the decimals it needs to read ``0%`` or
+    ``100%`` only when it is (99.6% does not read 100%)."""
+    digits = 0
+    while digits < 3 and round(fraction * 100, digits) in (0, 100) and 0 < fraction < 1:
+        digits += 1
+    return f"{fraction * 100:.{digits}f}%"
+
+
 def _notes(daily: pd.DataFrame) -> tuple[str, ...]:
     notes = []
     for component, what in (
@@ -280,7 +289,7 @@ def _notes(daily: pd.DataFrame) -> tuple[str, ...]:
         missing = daily[f"{component}_score"].isna().mean()
         if missing > 0:
             notes.append(
-                f"{component} ({what}) was unavailable on {missing:.0%} of days; "
+                f"{component} ({what}) was unavailable on {share(missing)} of days; "
                 "its pillar was renormalised over the other components."
             )
     return tuple(notes)
@@ -322,7 +331,8 @@ def format_report(result: BacktestResult, extra: dict[str, Stats] | None = None)
     lines += ["", "Regime timeline (periods)"]
     for row in result.periods.itertuples(index=False):
         lines.append(
-            f"  {row.start:%Y-%m-%d} → {row.end:%Y-%m-%d}  {row.regime:<17} {row.days:>5} days"
+            f"  {row.start:%Y-%m-%d} → {row.end:%Y-%m-%d}  {row.regime:<17} {row.days:>5} "
+            + ("day" if row.days == 1 else "days")
         )
     lines += [
         "",
@@ -333,7 +343,8 @@ def format_report(result: BacktestResult, extra: dict[str, Stats] | None = None)
     for e in result.episodes:
         lines.append(
             f"  {e.episode.name:<42} {_d(e.first_elevated):>10}  {_d(e.first_unwinding):>10}  "
-            f"{_f(e.peak_c):>6} {_d(e.peak_c_date):>10}  {_f(e.usdjpy_drawdown_pct, '%'):>7}"
+            f"{_f(e.peak_c):>6} {_d(e.peak_c_date):>10}  "
+            f"{_f(e.usdjpy_drawdown_pct, '%', DRAWDOWN_DIGITS):>7}"
         )
     lines += [
         "",
@@ -386,5 +397,5 @@ def _d(value: date | None) -> str:
     return "—" if value is None else f"{value:%Y-%m-%d}"
 
 
-def _f(value: float | None, unit: str = "") -> str:
-    return "—" if value is None or np.isnan(value) else f"{value:.1f}{unit}"
+def _f(value: float | None, unit: str = "", digits: int = 1) -> str:
+    return "—" if value is None or np.isnan(value) else f"{value:.{digits}f}{unit}"

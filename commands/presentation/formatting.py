@@ -22,6 +22,9 @@ from commands.languages import language as language_row
 
 MINUS = "\u2212"
 DASH = "\u2014"
+# A change that is not zero never reads "0": it gets up to this many more decimals (``+0.3 bp``,
+# ``−0.04%``); what still rounds to zero there is float noise and reads ``0``.
+EXTRA_DIGITS = 2
 
 
 def available(value: Any) -> bool:
@@ -56,15 +59,25 @@ class Formatter:
         return (MINUS + text) if negative else text
 
     def signed(self, value: Any, digits: int = 0) -> str:
-        """``+12`` / ``−12`` / ``0``: changes always carry their sign."""
+        """``+12`` / ``−12`` / ``0``: changes always carry their sign, and one that is not zero
+        shows the decimals it needs not to read ``0`` (``+0.3``)."""
         if not available(value):
             return DASH
+        digits = shown_digits(float(value), digits)
         text = self.number(value, digits)
         return text if text.startswith(MINUS) or round(float(value), digits) == 0 else "+" + text
 
     def signed_percent(self, value: Any, digits: int = 1) -> str:
         """A change in percent with its sign (``+0.29%``, ``−1.8%``)."""
         return DASH if not available(value) else self.signed(value, digits) + "%"
+
+    def share(self, value: Any, digits: int = 0) -> str:
+        """A share in percent that reads ``0%`` or ``100%`` only when it is (``0.08%``)."""
+        if not available(value):
+            return DASH
+        number = float(value)
+        digits = max(shown_digits(number, digits), shown_digits(100 - number, digits))
+        return self.percent(number, digits)
 
     def percent(self, value: Any, digits: int = 2) -> str:
         """A value already in percent (``3.25`` → ``3.25%``)."""
@@ -128,6 +141,15 @@ class Formatter:
         text = dates.datetime.format(date=day, time=clock)
         label = zone_label(local)
         return f"{text} {label}" if label else text
+
+
+def shown_digits(value: float, digits: int) -> int:
+    """``digits``, or more (up to ``EXTRA_DIGITS`` more) when ``value`` is not zero but would
+    round to zero: the decimals at which a change shows its size."""
+    for extra in range(EXTRA_DIGITS + 1):
+        if round(value, digits + extra) != 0:
+            return digits + extra
+    return digits
 
 
 def zone_label(moment: datetime) -> str:

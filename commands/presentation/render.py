@@ -117,6 +117,7 @@ def environment(fmt: Format, language: str) -> Environment:
         signed=fmtr.signed,
         pct=fmtr.percent,
         spct=fmtr.signed_percent,
+        share=fmtr.share,
         money=fmtr.money,
         day=fmtr.date,
         month=fmtr.month,
