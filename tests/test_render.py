@@ -329,11 +329,11 @@ def test_compiled_templates_are_cached_on_disk_and_a_bad_cache_is_ignored(tmp_pa
 
     good = tmp_path / "cache"
     good.mkdir()
-    env(good).get_template("replies/help.j2")
+    env(good).get_template("replies/store_unavailable.j2")
     assert list(good.iterdir())  # written once, read by the next process
     not_a_directory = tmp_path / "file"
     not_a_directory.write_text("x")
-    assert env(not_a_directory).get_template("replies/help.j2") is not None
+    assert env(not_a_directory).get_template("replies/store_unavailable.j2") is not None
 
 
 @pytest.mark.parametrize("fmt", ["telegram_html", "discord"])
