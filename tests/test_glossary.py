@@ -29,7 +29,10 @@ from commands.presentation.render import render
 from tests.support.chat import NOW, make_services
 from tests.test_picture_commands import _services
 
-LOCALES = tuple(row.code for row in translated())
+# English left in a text shows as Latin-script words only in a language written in CJK characters;
+# a language written in Latin script is held to its glossary only, once it has one.
+LOCALES = tuple(row.code for row in translated() if row.cjk)
+GLOSSARIES = tuple(row.code for row in translated() if row.cjk or glossary(row.code))
 DATES = ("1998-10-08", "2006-07-14", "2008-10-24", "2016-02-10", "2024-08-05", "2026-04-30")
 COMMANDS = (
     "/carry",
@@ -95,7 +98,7 @@ def test_a_term_with_a_capital_matches_only_as_written() -> None:
 # --- the catalogues -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("locale", GLOSSARIES)
 def test_every_glossary_term_reads_the_same_in_every_message(locale: str) -> None:
     terms = glossary(locale)
     assert {"USD/JPY", "carry fuel", "unwind pressure", "carry incentive", "2-year gap"} <= {
