@@ -129,7 +129,7 @@ def test_connects_and_syncs_the_carry_group_to_the_dev_guild(
     assert [c["value"] for c in chart["kind"]["choices"]] == ["gap", "pressure", "markets"]
     assert [c["value"] for c in chart["window"]["choices"]] == ["3m", "1y", "5y", "max"]
     # Descriptions and choice names reach Discord in Japanese and Simplified Chinese too.
-    assert carry["description_localizations"]["ja"].startswith("円キャリートレード")
+    assert carry["description_localizations"]["ja"].startswith("円キャリー取引")
     assert carry["description_localizations"]["zh-CN"].startswith("日元套息交易")
     for option in carry["options"]:
         localized = option.get("description_localizations") or {}
