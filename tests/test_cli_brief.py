@@ -36,7 +36,7 @@ def test_brief_on_a_past_day_reads_like_a_dated_commentary(
     assert "USD/JPY 146.98 on 2 Aug 2024 (Fed H.10), −2.05% 1d" in text
     # Risk assets are never in the seed: the one footnote says so instead of leaving them out.
     assert (
-        "Offline: figures from the bundled history to 2 Aug 2024; no close stored for Nikkei 225,"
+        "Figures from the bundled history to 2 Aug 2024; no close stored for Nikkei 225,"
         " S&P 500, Bitcoin and the VIX; positioning data last reported 28 Dec 2021." in text
     )
     assert "30-year JGB 2.098% on 2 Aug 2024: −8 bp 1m, +60 bp 12m" in text  # MoF is in the seed
@@ -62,7 +62,7 @@ def test_a_stale_input_is_never_shown_as_current(capsys: pytest.CaptureFixture[s
     assert lines[0] == "Yen carry briefing, 1 Dec 2026"
     # Five weeks behind is no same-day lag: the first sentence says how old and why.
     assert lines[2].startswith(
-        "The latest close stored is 30 Oct 2026, five weeks ago: offline, this briefing reads"
+        "The latest close stored is 30 Oct 2026, five weeks ago: this briefing reads"
         " the bundled history, which ends there."
     )
     assert "No market close yet" not in text

@@ -53,7 +53,7 @@ def test_five_weeks_behind_is_said_first_with_why() -> None:
     text = brief("2026-12-07")
     first = text.split("\n\n")[1]
     assert first.startswith(
-        "The latest close stored is 30 Oct 2026, five weeks ago: offline, this briefing reads the"
+        "The latest close stored is 30 Oct 2026, five weeks ago: this briefing reads the"
         " bundled history, which ends there."
     )
     assert "No market close yet" not in text
