@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -93,3 +94,23 @@ def test_help_lists_every_command() -> None:
     text = cli.parser().format_help()
     for command in ("brief", "chat", "run", "deliveries", "status", "refresh", "backtest", "seed"):
         assert command in text
+
+
+def test_a_text_briefing_never_loads_matplotlib(tmp_path: Path) -> None:
+    # Drawing libraries load only when a chart is drawn: a briefing without --chart is text.
+    script = f"HEAVY = {HEAVY!r}\n{PROBE}"
+    env = {**os.environ, "CARRYBOT_HOME": str(tmp_path / "home")}
+    env.pop("CARRYBOT_DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-c", script, "brief", "--offline", "--date", "2024-08-05"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    result = json.loads(done.stdout)
+    assert result["code"] == 0, result["err"]
+    assert "Yen carry briefing, 5 Aug 2024" in result["out"]
+    assert "matplotlib" not in result["heavy"]

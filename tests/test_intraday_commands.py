@@ -163,8 +163,8 @@ def test_the_chart_speaks_the_chats_language(services: Services) -> None:
 def test_without_a_cjk_font_the_chart_is_english_and_the_reply_says_so(
     services: Services, context: MakeContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import commands.handlers.intraday as handler
+    import analytics.charts.intraday as drawing
 
-    monkeypatch.setattr(handler, "cjk_font", lambda: None)
+    monkeypatch.setattr(drawing, "cjk_font", lambda: None)
     reply = dispatch("/carry intraday", context(now=NOW, locale="ja"), services)
     assert "チャート内の文字は英語です" in render_text(reply)

@@ -9,13 +9,16 @@ off and how the operator turns it on.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from analytics.charts.intraday import ChartText, cjk_font, intraday_chart
 from commands import languages
 from commands.grammar import Command, Invocation
 from commands.presentation.render import environment
 from commands.reply import Reply
+
+if TYPE_CHECKING:
+    from analytics.charts.intraday import ChartText
 
 CHART_LINES = ("title", "subtitle", "usdjpy", "bitcoin", "left_axis", "right_axis", "footer")
 
@@ -30,6 +33,9 @@ def intraday(inv: Invocation) -> Reply:
     found = watch.reading(now)
     if found is None:
         return inv.reply("intraday", r=None, on=True, zone=zone, english_chart=False)
+    # matplotlib loads only when a chart is drawn: every other command (and `brief`) starts faster.
+    from analytics.charts.intraday import cjk_font, intraday_chart
+
     fx, btc = watch.day_bars(now)
     row = languages.language(inv.locale)
     language = row.code if not row.cjk or cjk_font() else languages.ENGLISH.code
@@ -47,6 +53,8 @@ def intraday(inv: Invocation) -> Reply:
 
 def chart_text(language: str, fx: object, zone: ZoneInfo, found: object) -> ChartText:
     """The chart's words in ``language``, from ``replies/intraday_chart_text.j2`` (one a line)."""
+    from analytics.charts.intraday import ChartText
+
     template = environment("text", language).get_template("replies/intraday_chart_text.j2")
     lines = [line.strip() for line in template.render(r=found, zone=zone, bars=fx).splitlines()]
     words = [line for line in lines if line]
