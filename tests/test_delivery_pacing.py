@@ -110,7 +110,9 @@ SLOW = {"telegram": PlatformLimits(per_second=20.0, group=(20, 60.0), private=(1
 
 
 def test_replies_take_the_next_slots_ahead_of_waiting_deliveries() -> None:
-    pacer = Pacer(FAST)
+    # Slots far enough apart that a busy machine never misses one: a missed slot is given up
+    # for the next (by design), which would reorder the deliveries this test lines up.
+    pacer = Pacer(SLOW)
     order: list[str] = []
 
     async def take(name: str, priority: int) -> None:
